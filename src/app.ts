@@ -1,0 +1,81 @@
+// buildApp({ config, db? }): registers plugins/, then modules/. Never listens (server.ts does).
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.ts'
+import { createDatabase, type Db } from './db/database.ts'
+import ambassadors from './modules/ambassadors/index.ts'
+import conductGuidelines from './modules/conduct-guidelines/index.ts'
+import health from './modules/health/index.ts'
+import me from './modules/me/index.ts'
+import notifications from './modules/notifications/index.ts'
+import auth from './plugins/auth.ts'
+import dbPlugin from './plugins/db.ts'
+import { loggerOptions } from './plugins/logging.ts'
+import policyGuard from './plugins/policy-guard.ts'
+import problem from './plugins/problem.ts'
+import security from './plugins/security.ts'
+import swagger from './plugins/swagger.ts'
+
+export interface BuildOptions {
+  config: Readonly<Config>
+  /** An existing database (tests); otherwise one is created from config and closed with the app. */
+  db?: Db
+  /** Where logs go (tests capture them). */
+  logStream?: NodeJS.WritableStream
+}
+
+export type App = FastifyInstance
+
+const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+
+function makeAjv(coerce: boolean) {
+  // removeAdditional: false — an unknown field is a 400, never silently stripped (mass assignment).
+  const ajv = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: coerce ? 'array' : false, allErrors: true, strict: false })
+  addFormats(ajv)
+  return ajv
+}
+
+export async function buildApp(opts: BuildOptions): Promise<App> {
+  const { config } = opts
+  const logger: FastifyServerOptions['logger'] = loggerOptions(config, opts.logStream)
+  const app = Fastify({
+    logger,
+    genReqId: () => randomUUID(),
+    bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Bodies are never coerced ("3" is not 3); query strings, params and headers are.
+  const bodyAjv = makeAjv(false)
+  const otherAjv = makeAjv(true)
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema))
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  const ownsDb = !opts.db
+  const db = opts.db ?? createDatabase(config).db
+
+  await app.register(problem)
+  await app.register(dbPlugin, { db, ownsDb })
+  await app.register(auth, { config })
+  await app.register(security, { config })
+  await app.register(policyGuard)
+  await app.register(swagger)
+
+  await app.register(health)
+  await app.register(me, { prefix: '/v1/me' })
+  await app.register(ambassadors, { prefix: '/v1/ambassadors' })
+  await app.register(conductGuidelines, { prefix: '/v1/conduct-guidelines' })
+  await app.register(notifications, { prefix: '/v1/notifications' })
+  return app as unknown as App
+}

@@ -1,0 +1,116 @@
+// Configuration: environment variables only (SPEC §5), validated once at start.
+// Usable by scripts without Fastify.
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { envSchema } from 'env-schema'
+import { Type, type Static } from 'typebox'
+
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  PGLITE_DIR: Type.String({ minLength: 1, default: './.data/pglite' }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
+  DB_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 30000 }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_ALGORITHMS: Type.String({ pattern: '^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$', default: 'RS256' }),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  STATS_MIN_CELL: Type.Integer({ minimum: 5, maximum: 1000, default: 10 }),
+  RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 730 }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+})
+type Env = Static<typeof EnvSchema>
+
+export interface Config {
+  env: Env['NODE_ENV']
+  port: number
+  host: string
+  databaseUrl?: string
+  pgliteDir: string
+  db: { poolMax: number; statementTimeoutMs: number; acquireTimeoutMs: number }
+  requestTimeoutMs: number
+  jwt: {
+    /** HS256 secret (development and tests). */
+    secret?: string
+    /** JWKS endpoint of the identity provider (production). */
+    jwksUrl?: string
+    issuer?: string
+    audience?: string
+    algorithms: string[]
+  }
+  corsOrigins: string[]
+  statsMinCell: number
+  retentionDays: number
+  rateLimitMax: number
+  bodyLimit: number
+  logLevel: string
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment. Throws ConfigError naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  let e: Env
+  try {
+    e = envSchema<Env>({ schema: EnvSchema, data: env, dotenv: false })
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+  }
+  if (e.NODE_ENV === 'production') {
+    if (!e.JWT_JWKS_URL) throw new ConfigError('Invalid configuration: JWT_JWKS_URL is required when NODE_ENV=production')
+    if (!e.JWT_ISSUER || !e.JWT_AUDIENCE) throw new ConfigError('Invalid configuration: JWT_ISSUER and JWT_AUDIENCE are required when NODE_ENV=production')
+    if (e.JWT_SECRET) throw new ConfigError('Invalid configuration: JWT_SECRET (HS256) must not be set when NODE_ENV=production')
+  }
+  const jwksMode = Boolean(e.JWT_JWKS_URL) && !e.JWT_SECRET
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL || undefined,
+    pgliteDir: e.PGLITE_DIR,
+    db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS },
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    jwt: {
+      secret: e.JWT_SECRET,
+      jwksUrl: e.JWT_JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      algorithms: jwksMode ? e.JWT_ALGORITHMS.split(',') : ['HS256'],
+    },
+    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    statsMinCell: e.STATS_MIN_CELL,
+    retentionDays: e.RETENTION_DAYS,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    bodyLimit: e.BODY_LIMIT_BYTES,
+    logLevel: e.LOG_LEVEL,
+  })
+}
+
+/**
+ * Development convenience: with neither JWT_SECRET nor JWT_JWKS_URL, a random secret is generated
+ * once under .data/ (next to the embedded database) and shared with `npm run token`.
+ */
+export function withDevSecret(config: Readonly<Config>): Readonly<Config> {
+  if (config.jwt.secret || config.jwt.jwksUrl || config.env === 'production') return config
+  const file = devSecretPath(config)
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 })
+    chmodSync(file, 0o600)
+  }
+  const secret = readFileSync(file, 'utf8').trim()
+  return Object.freeze({ ...config, jwt: { ...config.jwt, secret } })
+}
+
+export function devSecretPath(config: Readonly<Config>): string {
+  return join(resolve(config.pgliteDir), '..', 'jwt-secret')
+}

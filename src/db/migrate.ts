@@ -1,0 +1,43 @@
+// Kysely's Migrator over migrations/. Applied at start (server.ts) and by `npm run migrate`.
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Kysely } from 'kysely'
+import { FileMigrationProvider, Migrator } from 'kysely/migration'
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+export function migrator(db: Kysely<any>): Migrator {
+  return new Migrator({
+    db,
+    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+  })
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error) {
+    const e = new Error(`Migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`)
+    throw e
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+// `npm run migrate`
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const { loadConfig } = await import('../config.ts')
+  const { createDatabase } = await import('./database.ts')
+  const config = loadConfig()
+  const { db, kind } = createDatabase(config)
+  try {
+    const applied = await migrateToLatest(db)
+    console.log(`${kind}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}`)
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exitCode = 1
+  } finally {
+    await db.destroy()
+  }
+}

@@ -1,0 +1,110 @@
+// Table types for Kysely (camelCase through CamelCasePlugin). Mirrors migrations/.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>
+
+export type AmbassadorStatus =
+  | 'applicant' | 'screened' | 'interviewed' | 'references_checked' | 'retraining' | 'oriented'
+  | 'active' | 'rejected' | 'withdrawn' | 'suspended' | 'revoked'
+
+export interface Competencies {
+  empathyCompassion: number
+  communication: number
+  integrity: number
+  learningDevelopment: number
+  emotionalIntelligence: number
+  assessedAt: string
+  assessedBy: string
+}
+
+export interface AmbassadorsTable {
+  id: Generated<string>
+  employeeRef: string
+  displayName: string
+  bioEn: string | null
+  bioFr: string | null
+  languages: ColumnType<string[], string[] | undefined, string[]>
+  modes: ColumnType<string[], string[] | undefined, string[]>
+  topics: ColumnType<string[], string[] | undefined, string[]>
+  capacity: ColumnType<number, number | undefined, number>
+  openEngagements: ColumnType<number, number | undefined, number>
+  status: ColumnType<AmbassadorStatus, AmbassadorStatus | undefined, AmbassadorStatus>
+  termStart: Timestamp | null
+  termEnd: Timestamp | null
+  designatedContactRef: string | null
+  competencies: ColumnType<Competencies | null, string | null | undefined, string | null>
+  guidelinesVersion: number | null
+  guidelinesAcceptedAt: Timestamp | null
+  version: Generated<number>
+  stamp: Generated<string>
+  createdAt: GeneratedTimestamp
+  updatedAt: GeneratedTimestamp
+}
+
+export interface AmbassadorStatusHistoryTable {
+  id: Generated<string>
+  ambassadorId: string
+  fromStatus: string | null
+  toStatus: string
+  reason: string | null
+  actorRef: string
+  actorRole: string
+  at: GeneratedTimestamp
+}
+
+export interface TrainingRecordsTable {
+  id: Generated<string>
+  ambassadorId: string
+  kind: 'orientation_part' | 'pd_session' | 'network_call'
+  part: number | null
+  heldOn: string
+  attended: boolean
+  recordedBy: string
+  createdAt: GeneratedTimestamp
+}
+
+export interface ConductGuidelinesTable {
+  version: number
+  textEn: string
+  textFr: string
+  textHash: string
+  publishedAt: GeneratedTimestamp
+  publishedBy: string
+}
+
+export interface GuidelinesAcceptancesTable {
+  ambassadorId: string
+  version: number
+  acceptedAt: GeneratedTimestamp
+}
+
+export interface NotificationsTable {
+  id: Generated<string>
+  audience: 'nmno' | 'principal'
+  recipientRef: string | null
+  kind: string
+  subjectType: string | null
+  subjectId: string | null
+  designatedContactRef: string | null
+  data: ColumnType<Record<string, unknown>, string | undefined, string>
+  createdAt: GeneratedTimestamp
+  readAt: Timestamp | null
+  resolvedAt: Timestamp | null
+  resolvedBy: string | null
+}
+
+export interface DB {
+  ambassadors: AmbassadorsTable
+  ambassadorStatusHistory: AmbassadorStatusHistoryTable
+  trainingRecords: TrainingRecordsTable
+  conductGuidelines: ConductGuidelinesTable
+  guidelinesAcceptances: GuidelinesAcceptancesTable
+  notifications: NotificationsTable
+}
+
+export type AmbassadorRow = Selectable<AmbassadorsTable>
+export type NewAmbassador = Insertable<AmbassadorsTable>
+export type AmbassadorUpdate = Updateable<AmbassadorsTable>
+export type NotificationRow = Selectable<NotificationsTable>
+export type NewNotification = Insertable<NotificationsTable>

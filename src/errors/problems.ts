@@ -1,0 +1,38 @@
+// The registry of problem types (RFC 9457). Every `code` the API can answer is listed here, once,
+// with its status and its English and French title; the OpenAPI document lists them all.
+
+export interface ProblemType {
+  status: number
+  title: { en: string; fr: string }
+}
+
+export const problemTypes = {
+  'validation-failed': { status: 400, title: { en: 'The request is not valid', fr: 'La requête n’est pas valide' } },
+  'malformed-body': { status: 400, title: { en: 'The request body could not be read', fr: 'Le corps de la requête est illisible' } },
+  'invalid-header': { status: 400, title: { en: 'A request header is not valid', fr: 'Un en-tête de la requête n’est pas valide' } },
+  'invalid-cursor': { status: 400, title: { en: 'The pagination cursor is not valid', fr: 'Le curseur de pagination n’est pas valide' } },
+  unauthorized: { status: 401, title: { en: 'Authentication is required', fr: 'Une authentification est requise' } },
+  forbidden: { status: 403, title: { en: 'You may not do this', fr: 'Vous n’êtes pas autorisé à faire ceci' } },
+  'not-found': { status: 404, title: { en: 'Not found', fr: 'Introuvable' } },
+  'method-not-allowed': { status: 405, title: { en: 'Method not allowed', fr: 'Méthode non permise' } },
+  'not-acceptable': { status: 406, title: { en: 'No acceptable representation', fr: 'Aucune représentation acceptable' } },
+  'invalid-transition': { status: 409, title: { en: 'This status change is not allowed', fr: 'Ce changement de statut n’est pas permis' } },
+  'already-exists': { status: 409, title: { en: 'This already exists', fr: 'Ceci existe déjà' } },
+  'precondition-failed': { status: 412, title: { en: 'The resource has changed', fr: 'La ressource a été modifiée' } },
+  'payload-too-large': { status: 413, title: { en: 'The request body is too large', fr: 'Le corps de la requête est trop volumineux' } },
+  'unsupported-media-type': { status: 415, title: { en: 'Unsupported content type', fr: 'Type de contenu non pris en charge' } },
+  'competency-requirements-not-met': { status: 422, title: { en: 'The competency assessment does not meet the required levels', fr: 'L’évaluation des compétences n’atteint pas les niveaux requis' } },
+  'orientation-incomplete': { status: 422, title: { en: 'Not all six orientation parts were attended', fr: 'Les six parties de l’orientation n’ont pas toutes été suivies' } },
+  'guidelines-not-accepted': { status: 422, title: { en: 'The Guidelines of Conduct must be accepted', fr: 'Les lignes directrices de conduite doivent être acceptées' } },
+  'bilingual-bio-required': { status: 422, title: { en: 'A bio in both official languages is required', fr: 'Une biographie dans les deux langues officielles est requise' } },
+  'profile-incomplete': { status: 422, title: { en: 'The Ambassador profile is incomplete', fr: 'Le profil de l’ambassadeur est incomplet' } },
+  'rule-violated': { status: 422, title: { en: 'The request breaks a rule of the network', fr: 'La requête enfreint une règle du réseau' } },
+  'too-many-requests': { status: 429, title: { en: 'Too many requests', fr: 'Trop de requêtes' } },
+  'internal-error': { status: 500, title: { en: 'Internal error', fr: 'Erreur interne' } },
+  'service-unavailable': { status: 503, title: { en: 'Service temporarily unavailable', fr: 'Service temporairement indisponible' } },
+} as const satisfies Record<string, ProblemType>
+
+export type ProblemCode = keyof typeof problemTypes
+
+export const PROBLEM_TYPE_BASE = 'https://m2m-network.example/problems/'
+export const problemTypeUri = (code: ProblemCode) => PROBLEM_TYPE_BASE + code

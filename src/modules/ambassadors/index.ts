@@ -1,0 +1,127 @@
+// Routes for /v1/ambassadors: HTTP only; the service decides.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
+import {
+  AmbassadorPublicSchema, AmbassadorRecordSchema, CompetenciesBodySchema, CreateAmbassadorBodySchema, DirectoryEntrySchema,
+  ListAmbassadorsQuerySchema, RenewalBodySchema, TrainingRecordBodySchema, TrainingRecordSchema, TransitionBodySchema,
+  UpdateAmbassadorBodySchema,
+} from './schemas.ts'
+import {
+  applyAsAmbassador, assessCompetencies, directoryEtag, getAmbassador, listAmbassadors, recordEtag, recordTraining,
+  renewAmbassador, transitionAmbassador, updateAmbassador,
+} from './service.ts'
+
+const DIRECTORY_ROLES = ['manager', 'nmno', 'governance', 'iservice'] as const
+const AmbassadorViewSchema = Type.Union([AmbassadorRecordSchema, AmbassadorPublicSchema], {
+  description: '`view: record` for the Ambassador themself, nmno and governance; `view: public` for everyone else',
+})
+const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 200 })) })
+
+const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('', {
+    config: { roles: DIRECTORY_ROLES },
+    schema: {
+      operationId: 'listAmbassadors', tags: ['ambassadors'],
+      summary: 'The Ambassador directory: active, in-term Ambassadors, public fields, in the caller’s language (AMB-7); nmno adds status= to list any state',
+      querystring: ListAmbassadorsQuerySchema,
+      response: { 200: Page(DirectoryEntrySchema), 304: { description: 'Not modified (If-None-Match matched the directory’s ETag)', type: 'null' }, ...problems('invalid-cursor') },
+    },
+  }, async (req, reply) => {
+    const request = { actor: req.actor, lang: req.lang, query: req.query }
+    const etag = await directoryEtag(app.db, request)
+    reply.header('etag', etag).header('vary', 'Accept-Language, Authorization').header('cache-control', 'private, no-cache').header('content-language', req.lang)
+    const inm = req.headers['if-none-match']
+    if (inm && inm.split(',').map((t) => t.trim()).includes(etag)) return reply.code(304).send(null)
+    return listAmbassadors(app.db, request)
+  })
+
+  app.post('', {
+    config: { roles: ['manager', 'nmno'], action: 'ambassador.apply' },
+    schema: {
+      operationId: 'createAmbassador', tags: ['ambassadors'],
+      summary: 'Apply to become an Ambassador (a manager, for themselves) or create a candidate (nmno, for an employeeRef) (AMB-1)',
+      body: CreateAmbassadorBodySchema,
+      response: { 201: AmbassadorRecordSchema, ...problems('already-exists', 'rule-violated', 'payload-too-large', 'unsupported-media-type') },
+    },
+  }, async (req, reply) => {
+    const { view, version } = await applyAsAmbassador(app.db, req.actor, req.body)
+    return reply.code(201).header('location', `/v1/ambassadors/${view.id}`).header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
+  })
+
+  app.get('/:id', {
+    config: { roles: DIRECTORY_ROLES },
+    schema: {
+      operationId: 'getAmbassador', tags: ['ambassadors'],
+      summary: 'One Ambassador: the public view, or the full record for the Ambassador themself, nmno and governance',
+      params: IdParamsSchema,
+      response: { 200: AmbassadorViewSchema, ...problems('not-found') },
+    },
+  }, async (req, reply) => {
+    const { view, version } = await getAmbassador(app.db, req.actor, req.params.id, req.lang)
+    reply.header('etag', view.view === 'record' ? recordEtag(version) : `W/"a${version}-${req.lang}"`)
+    reply.header('cache-control', view.view === 'record' ? 'no-store' : 'private, no-cache').header('vary', 'Accept-Language, Authorization')
+    return view
+  })
+
+  app.patch('/:id', {
+    config: { roles: ['manager', 'nmno'], action: 'ambassador.update' },
+    schema: {
+      operationId: 'updateAmbassador', tags: ['ambassadors'],
+      summary: 'Edit the profile: the Ambassador their bio, languages, modes, topics and capacity; nmno everything (AMB-8). If-Match supported.',
+      params: IdParamsSchema, headers: IfMatchHeaders, body: UpdateAmbassadorBodySchema,
+      response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'precondition-failed', 'invalid-transition', 'bilingual-bio-required', 'profile-incomplete', 'payload-too-large', 'unsupported-media-type') },
+    },
+  }, async (req, reply) => {
+    const { view, version } = await updateAmbassador(app.db, req.actor, req.params.id, req.body, req.headers['if-match'])
+    return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
+  })
+
+  app.post('/:id/transitions', {
+    config: { roles: ['manager', 'nmno'], action: 'ambassador.transition' },
+    schema: {
+      operationId: 'transitionAmbassador', tags: ['ambassadors'],
+      summary: 'Move through selection (nmno), confirm with acceptGuidelines to become active (the candidate), or withdraw (AMB-1…AMB-4, AMB-6)',
+      params: IdParamsSchema, headers: IfMatchHeaders, body: TransitionBodySchema,
+      response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition', 'precondition-failed', 'competency-requirements-not-met', 'orientation-incomplete', 'guidelines-not-accepted', 'bilingual-bio-required', 'profile-incomplete') },
+    },
+  }, async (req, reply) => {
+    const { view, version } = await transitionAmbassador(app.db, req.actor, req.params.id, req.body, req.headers['if-match'])
+    return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
+  })
+
+  app.put('/:id/competencies', {
+    config: { roles: ['nmno'], action: 'ambassador.assess' },
+    schema: {
+      operationId: 'assessAmbassadorCompetencies', tags: ['ambassadors'], summary: 'Record the competency assessment, levels 1–4 (nmno, AMB-2)',
+      params: IdParamsSchema, body: CompetenciesBodySchema,
+      response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => {
+    const { view, version } = await assessCompetencies(app.db, req.actor, req.params.id, req.body)
+    return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
+  })
+
+  app.post('/:id/training-records', {
+    config: { roles: ['nmno'], action: 'ambassador.record-training' },
+    schema: {
+      operationId: 'recordAmbassadorTraining', tags: ['ambassadors'],
+      summary: 'Record an orientation part, a professional development session or a network call (nmno, AMB-3, AMB-9); three missed sessions in a row notify nmno',
+      params: IdParamsSchema, body: TrainingRecordBodySchema,
+      response: { 201: TrainingRecordSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await recordTraining(app.db, req.actor, req.params.id, req.body)))
+
+  app.post('/:id/renewals', {
+    config: { roles: ['nmno'], action: 'ambassador.renew' },
+    schema: {
+      operationId: 'renewAmbassador', tags: ['ambassadors'], summary: 'Extend the term by 24 months with the Ambassador’s agreement (nmno, AMB-5)',
+      params: IdParamsSchema, body: RenewalBodySchema,
+      response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => {
+    const { view, version } = await renewAmbassador(app.db, req.actor, req.params.id)
+    return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
+  })
+}
+export default ambassadors

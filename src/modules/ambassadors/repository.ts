@@ -1,0 +1,185 @@
+// All SQL for Ambassadors. Writes demand an Authorized token; reads are scoped in SQL.
+import { CompiledQuery, sql } from 'kysely'
+import type { Db } from '../../db/database.ts'
+import type { AmbassadorRow, NewAmbassador } from '../../db/schema.ts'
+import type { Trx } from '../../db/tx.ts'
+import type { Authorized } from '../../policy/authorize.ts'
+
+/** Stored status, or `expired` for an active record past its term (AMB-5, at query time). */
+export const EFFECTIVE_STATUS = sql<string>`CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END`
+
+export type AmbassadorWithStatus = AmbassadorRow & { effectiveStatus: string }
+
+export const selectAmbassador = (db: Db | Trx) =>
+  db.selectFrom('ambassadors').selectAll().select(EFFECTIVE_STATUS.as('effectiveStatus'))
+
+/** The record if the caller may read it: staff (nmno, governance) or the person themself. */
+export function findRecord(db: Db | Trx, id: string, visibleTo: { staff: boolean; sub: string }) {
+  let q = selectAmbassador(db).where('id', '=', id)
+  if (!visibleTo.staff) q = q.where('employeeRef', '=', visibleTo.sub)
+  return q.executeTakeFirst() as Promise<AmbassadorWithStatus | undefined>
+}
+
+/** Locks the row for the write's transaction (policy facts). */
+export function lockAmbassador(trx: Trx, id: string) {
+  return selectAmbassador(trx).where('id', '=', id).forUpdate().executeTakeFirst() as Promise<AmbassadorWithStatus | undefined>
+}
+
+export function findLiveRecordOf(db: Db | Trx, employeeRef: string) {
+  return selectAmbassador(db)
+    .where('employeeRef', '=', employeeRef)
+    .orderBy(sql`status IN ('rejected','withdrawn','revoked')`)
+    .orderBy('createdAt', 'desc')
+    .executeTakeFirst() as Promise<AmbassadorWithStatus | undefined>
+}
+
+export const statusHistory = (db: Db | Trx, id: string) =>
+  db.selectFrom('ambassadorStatusHistory').select(['fromStatus', 'toStatus', 'reason', 'actorRole', 'at'])
+    .where('ambassadorId', '=', id).orderBy('at').orderBy('id').execute()
+
+export const trainingRecords = (db: Db | Trx, id: string) =>
+  db.selectFrom('trainingRecords').select(['id', 'kind', 'part', 'heldOn', 'attended', 'recordedBy', 'createdAt'])
+    .where('ambassadorId', '=', id).orderBy('heldOn').orderBy('createdAt').execute()
+
+/** Orientation parts attended since the candidate last entered `retraining` (AMB-3). */
+export async function orientationPartsAttended(db: Db | Trx, id: string): Promise<number[]> {
+  const rows = await sql<{ part: number }>`
+    SELECT DISTINCT part FROM training_records t
+    WHERE t.ambassador_id = ${id} AND t.kind = 'orientation_part' AND t.attended
+      AND t.created_at > coalesce((SELECT max(at) FROM ambassador_status_history h
+                                   WHERE h.ambassador_id = ${id} AND h.to_status = 'retraining'), '-infinity')
+    ORDER BY part`.execute(db)
+  return rows.rows.map((r) => Number(r.part))
+}
+
+export async function currentGuidelinesVersion(db: Db | Trx): Promise<number> {
+  const r = await db.selectFrom('conductGuidelines').select((eb) => eb.fn.max('version').as('v')).executeTakeFirstOrThrow()
+  return Number(r.v)
+}
+
+// ---- The directory (AMB-7): hot path, compiled once, keyset pagination on (display_name, id). ----
+
+const DIRECTORY_COLUMNS = `id, display_name, bio_en, bio_fr, languages, modes, topics, open_engagements < capacity AS available`
+const FILTERS = `
+  AND ($1::text IS NULL OR $1 = ANY(languages))
+  AND ($2::text IS NULL OR $2 = ANY(modes))
+  AND ($3::text IS NULL OR $3 = ANY(topics))
+  AND ($4::boolean IS NOT TRUE OR open_engagements < capacity)
+  AND ($5::text IS NULL OR employee_ref <> $5)
+  AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))`
+
+const DIRECTORY_SQL = `SELECT ${DIRECTORY_COLUMNS} FROM ambassadors
+  WHERE status = 'active' AND term_end > now() ${FILTERS}
+  ORDER BY display_name, id LIMIT $8`
+
+const ADMIN_SQL = `SELECT ${DIRECTORY_COLUMNS}, employee_ref, capacity, open_engagements, term_end,
+    CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END AS status
+  FROM ambassadors
+  WHERE (CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END) = $9 ${FILTERS}
+  ORDER BY display_name, id LIMIT $8`
+
+// Changes whenever any Ambassador changes (stamp) or a term runs out (the in-term count).
+const DIRECTORY_STAMP_SQL = CompiledQuery.raw(`SELECT
+    (SELECT coalesce(max(stamp), 0) FROM ambassadors)::text AS stamp,
+    (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term`, [])
+
+export interface DirectoryFilter {
+  language?: string
+  mode?: string
+  topic?: string
+  available?: boolean
+  excludeEmployeeRef?: string
+  after?: [string, string]
+  limit: number
+  status?: string
+}
+
+export interface DirectoryRow {
+  id: string
+  displayName: string
+  bioEn: string | null
+  bioFr: string | null
+  languages: string[]
+  modes: string[]
+  topics: string[]
+  available: boolean
+  employeeRef?: string
+  capacity?: number
+  openEngagements?: number
+  termEnd?: Date | null
+  status?: string
+}
+
+export async function listDirectory(db: Db, f: DirectoryFilter): Promise<DirectoryRow[]> {
+  const params: unknown[] = [f.language ?? null, f.mode ?? null, f.topic ?? null, f.available ?? null,
+    f.excludeEmployeeRef ?? null, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit]
+  const query = f.status ? CompiledQuery.raw(ADMIN_SQL, [...params, f.status]) : CompiledQuery.raw(DIRECTORY_SQL, params)
+  const r = await db.executeQuery<DirectoryRow>(query)
+  return r.rows
+}
+
+export async function directoryStamp(db: Db): Promise<string> {
+  const r = await db.executeQuery<{ stamp: string; inTerm: number }>(DIRECTORY_STAMP_SQL)
+  const row = r.rows[0]
+  return `${row.stamp}.${row.inTerm}`
+}
+
+// ---- Writes ----
+
+export async function insertAmbassador(auth: Authorized<'ambassador.apply'>, row: NewAmbassador) {
+  const created = await auth.trx.insertInto('ambassadors').values(row).returning('id').executeTakeFirstOrThrow()
+  await insertHistory(auth.trx, created.id, null, 'applicant', null, auth.actor.sub, auth.facts.asSelf ? 'self' : 'nmno')
+  return created
+}
+
+export const updateAmbassadorProfile = (auth: Authorized<'ambassador.update'>, id: string, patch: Record<string, unknown>) =>
+  auth.trx.updateTable('ambassadors').set(patch).where('id', '=', id).execute()
+
+export async function recordTransition(
+  auth: Authorized<'ambassador.transition'>,
+  id: string,
+  change: { from: string; to: string; reason?: string; activate?: { guidelinesVersion: number } },
+) {
+  const { trx, actor } = auth
+  if (change.activate) {
+    await trx.updateTable('ambassadors').set({
+      status: 'active',
+      termStart: sql`now()`,
+      termEnd: sql`now() + interval '24 months'`,
+      guidelinesVersion: change.activate.guidelinesVersion,
+      guidelinesAcceptedAt: sql`now()`,
+    } as any).where('id', '=', id).execute()
+    await trx.insertInto('guidelinesAcceptances').values({ ambassadorId: id, version: change.activate.guidelinesVersion })
+      .onConflict((oc) => oc.doNothing()).execute()
+  } else {
+    await trx.updateTable('ambassadors').set({ status: change.to as any }).where('id', '=', id).execute()
+  }
+  await insertHistory(trx, id, change.from, change.to, change.reason ?? null, actor.sub, actorRoleLabel(auth))
+}
+
+export async function renewTerm(auth: Authorized<'ambassador.renew'>, id: string) {
+  await auth.trx.updateTable('ambassadors').set({ termEnd: sql`term_end + interval '24 months'` } as any).where('id', '=', id).execute()
+  await insertHistory(auth.trx, id, 'active', 'active', 'term renewed for 24 months', auth.actor.sub, 'nmno')
+}
+
+export const setCompetencies = (auth: Authorized<'ambassador.assess'>, id: string, competencies: object) =>
+  auth.trx.updateTable('ambassadors').set({ competencies: JSON.stringify(competencies) }).where('id', '=', id).execute()
+
+export const insertTrainingRecord = (
+  auth: Authorized<'ambassador.record-training'>,
+  row: { ambassadorId: string; kind: 'orientation_part' | 'pd_session' | 'network_call'; part: number | null; heldOn: string; attended: boolean },
+) => auth.trx.insertInto('trainingRecords').values({ ...row, recordedBy: auth.actor.sub }).returningAll().executeTakeFirstOrThrow()
+
+/** The most recent professional-development sessions and network calls, newest first (AMB-9). */
+export const recentSessions = (trx: Trx, ambassadorId: string, n: number) =>
+  trx.selectFrom('trainingRecords').select('attended').where('ambassadorId', '=', ambassadorId)
+    .where('kind', 'in', ['pd_session', 'network_call']).orderBy('heldOn', 'desc').orderBy('createdAt', 'desc').limit(n).execute()
+
+async function insertHistory(trx: Trx, id: string, from: string | null, to: string, reason: string | null, actorRef: string, actorRole: string) {
+  await trx.insertInto('ambassadorStatusHistory').values({ ambassadorId: id, fromStatus: from, toStatus: to, reason, actorRef, actorRole }).execute()
+}
+
+function actorRoleLabel(auth: { actor: { roles: ReadonlySet<string> }; facts: unknown }): string {
+  const facts = auth.facts as { asSelf?: boolean }
+  return facts?.asSelf ? 'self' : auth.actor.roles.has('nmno') ? 'nmno' : 'self'
+}

@@ -1,0 +1,176 @@
+import { Type, type Static, type TSchema } from 'typebox'
+import { DateOnly, EmployeeRef, Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { LANGUAGES, MODES, TOPICS } from '../../shared/vocabularies.ts'
+
+const lit = <const T extends readonly string[]>(values: T, description?: string) => StringEnum(values, description ? { description } : {})
+
+export const Language = lit(LANGUAGES, 'Official language')
+export const Mode = lit(MODES, 'Meeting mode')
+export const Topic = lit(TOPICS, 'Topic (SPEC §3.10)')
+
+export const STATUSES = ['applicant', 'screened', 'interviewed', 'references_checked', 'retraining', 'oriented', 'active', 'rejected', 'withdrawn', 'suspended', 'revoked'] as const
+/** Stored statuses plus `expired`: active but past termEnd (AMB-5, computed at query time). */
+export const EFFECTIVE_STATUSES = [...STATUSES, 'expired'] as const
+export const EffectiveStatus = lit(EFFECTIVE_STATUSES)
+export const TRANSITION_TARGETS = ['screened', 'interviewed', 'references_checked', 'retraining', 'oriented', 'active', 'rejected', 'withdrawn'] as const
+
+const uniqueArray = <T extends TSchema>(item: T, max: number) => Type.Array(item, { uniqueItems: true, maxItems: max })
+const BioText = Type.String({ minLength: 1, maxLength: 2000 })
+const DisplayName = Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' })
+
+export const BioSchema = Type.Object({ en: Type.Union([BioText, Type.Null()]), fr: Type.Union([BioText, Type.Null()]) }, { additionalProperties: false })
+
+/** What the directory shows every employee (AMB-7): public fields only, bio in the caller's language. */
+export const AmbassadorPublicSchema = Type.Object({
+  view: Type.Literal('public'),
+  id: Id,
+  displayName: Type.String(),
+  bio: Type.Union([Type.String(), Type.Null()]),
+  bioLanguage: Type.Union([Language, Type.Null()], { description: 'Language the bio is written in (the other one when the caller’s is missing)' }),
+  languages: Type.Array(Language),
+  modes: Type.Array(Mode),
+  topics: Type.Array(Topic),
+  available: Type.Boolean({ description: 'Has room for a new engagement' }),
+}, { additionalProperties: false })
+export type AmbassadorPublic = Static<typeof AmbassadorPublicSchema>
+
+/** Directory entries; nmno's `status=` listing adds the administrative fields. */
+export const DirectoryEntrySchema = Type.Object({
+  id: Id,
+  displayName: Type.String(),
+  bio: Type.Union([Type.String(), Type.Null()]),
+  bioLanguage: Type.Union([Language, Type.Null()]),
+  languages: Type.Array(Language),
+  modes: Type.Array(Mode),
+  topics: Type.Array(Topic),
+  available: Type.Boolean(),
+  status: Type.Optional(EffectiveStatus),
+  employeeRef: Type.Optional(Type.String()),
+  capacity: Type.Optional(Type.Integer()),
+  openEngagements: Type.Optional(Type.Integer()),
+  termEnd: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+}, { additionalProperties: false })
+export type DirectoryEntry = Static<typeof DirectoryEntrySchema>
+
+export const CompetencyLevel = Type.Integer({ minimum: 1, maximum: 4 })
+export const CompetenciesBodySchema = Type.Object({
+  empathyCompassion: CompetencyLevel,
+  communication: CompetencyLevel,
+  integrity: CompetencyLevel,
+  learningDevelopment: CompetencyLevel,
+  emotionalIntelligence: CompetencyLevel,
+}, { additionalProperties: false, description: 'Levels 1–4 of the Annex D competency profile' })
+export type CompetenciesBody = Static<typeof CompetenciesBodySchema>
+
+export const CompetenciesSchema = Type.Object({
+  empathyCompassion: Type.Integer(),
+  communication: Type.Integer(),
+  integrity: Type.Integer(),
+  learningDevelopment: Type.Integer(),
+  emotionalIntelligence: Type.Integer(),
+  assessedAt: Timestamp,
+  assessedBy: Type.String(),
+  meetsRequirements: Type.Boolean(),
+}, { additionalProperties: false })
+
+export const TRAINING_KINDS = ['orientation_part', 'pd_session', 'network_call'] as const
+export const TrainingRecordSchema = Type.Object({
+  id: Id,
+  kind: lit(TRAINING_KINDS),
+  part: Type.Union([Type.Integer({ minimum: 1, maximum: 6 }), Type.Null()]),
+  on: DateOnly,
+  attended: Type.Boolean(),
+  recordedBy: Type.String(),
+  createdAt: Timestamp,
+}, { additionalProperties: false })
+
+export const StatusChangeSchema = Type.Object({
+  from: Type.Union([Type.String(), Type.Null()]),
+  to: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  actorRole: Type.String(),
+  at: Timestamp,
+}, { additionalProperties: false })
+
+/** The administrative record: the Ambassador themself, nmno and governance (SPEC §2). */
+export const AmbassadorRecordSchema = Type.Object({
+  view: Type.Literal('record'),
+  id: Id,
+  employeeRef: Type.String(),
+  displayName: Type.String(),
+  bio: BioSchema,
+  languages: Type.Array(Language),
+  modes: Type.Array(Mode),
+  topics: Type.Array(Topic),
+  capacity: Type.Integer(),
+  openEngagements: Type.Integer(),
+  status: EffectiveStatus,
+  termStart: Type.Union([Timestamp, Type.Null()]),
+  termEnd: Type.Union([Timestamp, Type.Null()]),
+  designatedContactRef: Type.Union([Type.String(), Type.Null()]),
+  competencies: Type.Union([CompetenciesSchema, Type.Null()]),
+  guidelines: Type.Object({
+    acceptedVersion: Type.Union([Type.Integer(), Type.Null()]),
+    acceptedAt: Type.Union([Timestamp, Type.Null()]),
+    currentVersion: Type.Integer(),
+  }, { additionalProperties: false }),
+  orientationPartsAttended: Type.Array(Type.Integer(), { description: 'Parts 1–6 attended (since the last retraining)' }),
+  statusHistory: Type.Array(StatusChangeSchema),
+  trainingRecords: Type.Array(TrainingRecordSchema),
+  version: Type.Integer(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}, { additionalProperties: false })
+export type AmbassadorRecord = Static<typeof AmbassadorRecordSchema>
+
+export const ListAmbassadorsQuerySchema = Type.Object({
+  language: Type.Optional(Language),
+  mode: Type.Optional(Mode),
+  topic: Type.Optional(Topic),
+  available: Type.Optional(Type.Boolean({ description: 'Only Ambassadors with room for a new engagement' })),
+  eligibleForMe: Type.Optional(Type.Boolean({ description: 'Hide Ambassadors the caller may not be paired with (and the caller)' })),
+  status: Type.Optional(EffectiveStatus),
+  ...PaginationQuery,
+}, { additionalProperties: false })
+export type ListAmbassadorsQuery = Static<typeof ListAmbassadorsQuerySchema>
+
+export const CreateAmbassadorBodySchema = Type.Object({
+  employeeRef: Type.Optional(EmployeeRef),
+  displayName: DisplayName,
+  bio: Type.Optional(Type.Object({ en: Type.Optional(BioText), fr: Type.Optional(BioText) }, { additionalProperties: false })),
+  languages: Type.Optional(uniqueArray(Language, 2)),
+  modes: Type.Optional(uniqueArray(Mode, 4)),
+  topics: Type.Optional(uniqueArray(Topic, 12)),
+  capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+}, { additionalProperties: false, description: 'A manager applies for themselves (no employeeRef, or their own); nmno creates for an employeeRef.' })
+export type CreateAmbassadorBody = Static<typeof CreateAmbassadorBodySchema>
+
+export const UpdateAmbassadorBodySchema = Type.Object({
+  displayName: Type.Optional(DisplayName),
+  bio: Type.Optional(Type.Object({ en: Type.Optional(Type.Union([BioText, Type.Null()])), fr: Type.Optional(Type.Union([BioText, Type.Null()])) }, { additionalProperties: false, minProperties: 1 })),
+  languages: Type.Optional(uniqueArray(Language, 2)),
+  modes: Type.Optional(uniqueArray(Mode, 4)),
+  topics: Type.Optional(uniqueArray(Topic, 12)),
+  capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  designatedContactRef: Type.Optional(Type.Union([EmployeeRef, Type.Null()])),
+}, { additionalProperties: false, minProperties: 1, description: 'The Ambassador edits bio, languages, modes, topics and capacity; nmno edits all (AMB-8).' })
+export type UpdateAmbassadorBody = Static<typeof UpdateAmbassadorBodySchema>
+
+export const TransitionBodySchema = Type.Object({
+  to: lit(TRANSITION_TARGETS),
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  acceptGuidelines: Type.Optional(Type.Boolean({ description: 'With to=active: the candidate accepts the current Guidelines of Conduct' })),
+}, { additionalProperties: false })
+export type TransitionBody = Static<typeof TransitionBodySchema>
+
+export const TrainingRecordBodySchema = Type.Object({
+  kind: lit(TRAINING_KINDS),
+  part: Type.Optional(Type.Integer({ minimum: 1, maximum: 6, description: 'Orientation part (Annex F), required with kind=orientation_part' })),
+  on: DateOnly,
+  attended: Type.Boolean(),
+}, { additionalProperties: false })
+export type TrainingRecordBody = Static<typeof TrainingRecordBodySchema>
+
+export const RenewalBodySchema = Type.Object({
+  ambassadorAgreed: Type.Literal(true, { description: 'The Ambassador agreed to renew (AMB-5)' }),
+}, { additionalProperties: false })

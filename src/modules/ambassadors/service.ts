@@ -1,0 +1,216 @@
+// Ambassador use cases: one transaction per write (authorize, then write), views per audience.
+import { createHash } from 'node:crypto'
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import { AppError, NotFound } from '../../errors/app-error.ts'
+import { hasRole, type Actor } from '../../policy/actor.ts'
+import { authorize } from '../../policy/authorize.ts'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
+import type { Lang } from '../../shared/i18n.ts'
+import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import { hasOpenNmnoNotification, notifyNmno } from '../notifications/repository.ts'
+import { failingCompetencies } from './policy.ts'
+import {
+  currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertTrainingRecord, listDirectory,
+  orientationPartsAttended, recentSessions, recordTransition, renewTerm, selectAmbassador, setCompetencies, statusHistory,
+  trainingRecords, updateAmbassadorProfile, type AmbassadorWithStatus, type DirectoryRow,
+} from './repository.ts'
+import type {
+  AmbassadorPublic, AmbassadorRecord, CompetenciesBody, CreateAmbassadorBody, DirectoryEntry, ListAmbassadorsQuery,
+  TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
+} from './schemas.ts'
+
+/** Missed sessions in a row that raise the absenteeism notification (AMB-9). */
+export const ABSENTEEISM_STREAK = 3
+
+const isStaffReader = (actor: Actor) => hasRole(actor, 'nmno', 'governance')
+
+function localizedBio(row: { bioEn: string | null; bioFr: string | null }, lang: Lang) {
+  const [first, second]: Lang[] = lang === 'fr' ? ['fr', 'en'] : ['en', 'fr']
+  const pick = (l: Lang) => (l === 'en' ? row.bioEn : row.bioFr)
+  if (pick(first)) return { bio: pick(first), bioLanguage: first }
+  if (pick(second)) return { bio: pick(second), bioLanguage: second }
+  return { bio: null, bioLanguage: null }
+}
+
+function toDirectoryEntry(row: DirectoryRow, lang: Lang): DirectoryEntry {
+  const entry: DirectoryEntry = {
+    id: row.id, displayName: row.displayName, ...localizedBio(row, lang) as any,
+    languages: row.languages as any, modes: row.modes as any, topics: row.topics as any, available: row.available,
+  }
+  if (row.status !== undefined) {
+    Object.assign(entry, { status: row.status, employeeRef: row.employeeRef, capacity: row.capacity, openEngagements: row.openEngagements, termEnd: row.termEnd ?? null })
+  }
+  return entry
+}
+
+export function toPublicView(row: AmbassadorWithStatus, lang: Lang): AmbassadorPublic {
+  return {
+    view: 'public', id: row.id, displayName: row.displayName, ...localizedBio(row, lang) as any,
+    languages: row.languages as any, modes: row.modes as any, topics: row.topics as any, available: row.openEngagements < row.capacity,
+  }
+}
+
+async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<AmbassadorRecord> {
+  const [history, training, parts, currentVersion] = await Promise.all([
+    statusHistory(db, row.id), trainingRecords(db, row.id), orientationPartsAttended(db, row.id), currentGuidelinesVersion(db),
+  ])
+  const c = row.competencies
+  return {
+    view: 'record',
+    id: row.id, employeeRef: row.employeeRef, displayName: row.displayName,
+    bio: { en: row.bioEn, fr: row.bioFr },
+    languages: row.languages as any, modes: row.modes as any, topics: row.topics as any,
+    capacity: row.capacity, openEngagements: row.openEngagements,
+    status: row.effectiveStatus as any,
+    termStart: row.termStart as any, termEnd: row.termEnd as any,
+    designatedContactRef: row.designatedContactRef,
+    competencies: c ? { ...c, meetsRequirements: failingCompetencies(c).length === 0 } : null,
+    guidelines: { acceptedVersion: row.guidelinesVersion, acceptedAt: row.guidelinesAcceptedAt as any, currentVersion },
+    orientationPartsAttended: parts,
+    statusHistory: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, reason: h.reason, actorRole: h.actorRole, at: h.at as any })),
+    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, recordedBy: t.recordedBy, createdAt: t.createdAt as any })),
+    version: row.version, createdAt: row.createdAt as any, updatedAt: row.updatedAt as any,
+  }
+}
+
+export const recordEtag = (version: number) => `"a${version}"`
+
+// ---- Directory (AMB-7) ----
+
+export interface DirectoryRequest { actor: Actor; lang: Lang; query: ListAmbassadorsQuery }
+
+/** The directory's ETag, from a cheap version check: no listing query runs for a 304. */
+export async function directoryEtag(db: Db, { actor, lang, query }: DirectoryRequest): Promise<string> {
+  const stamp = await directoryStamp(db)
+  const who = query.eligibleForMe ? actor.sub : ''
+  const key = JSON.stringify([stamp, lang, who, query.language, query.mode, query.topic, query.available, query.eligibleForMe, query.status, query.limit, query.cursor])
+  return `W/"d${createHash('sha1').update(key).digest('base64url')}"`
+}
+
+export async function listAmbassadors(db: Db, { actor, lang, query }: DirectoryRequest) {
+  if (query.status && !actor.roles.has('nmno')) {
+    throw new AppError('forbidden', { en: 'Only the National M2M Network Office lists Ambassadors by status.', fr: 'Seul le Bureau national du Réseau G2G peut lister les ambassadeurs par statut.' })
+  }
+  const limit = query.limit ?? LIMIT_DEFAULT
+  const after = query.cursor ? (decodeCursor(query.cursor, ['string', 'uuid']) as [string, string]) : undefined
+  const rows = await listDirectory(db, {
+    language: query.language, mode: query.mode, topic: query.topic, available: query.available,
+    excludeEmployeeRef: query.eligibleForMe ? actor.sub : undefined,
+    status: query.status, after, limit: limit + 1,
+  })
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return {
+    items: page.map((r) => toDirectoryEntry(r, lang)),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.displayName, last.id]) : null,
+  }
+}
+
+// ---- One Ambassador ----
+
+/** The record view for the person themself, nmno and governance; the public view for everyone else (in-term active only). */
+export async function getAmbassador(db: Db, actor: Actor, id: string, lang: Lang) {
+  const staff = isStaffReader(actor)
+  const record = await findRecord(db, id, { staff, sub: actor.roles.has('manager') ? actor.sub : '\u0000' })
+  if (record) return { view: await toRecordView(db, record), version: record.version }
+  const row = (await selectAmbassador(db).where('id', '=', id).where('status', '=', 'active').where('termEnd', '>', new Date()).executeTakeFirst()) as AmbassadorWithStatus | undefined
+  if (!row) throw new NotFound()
+  return { view: toPublicView(row, lang), version: row.version }
+}
+
+async function readBack(db: Db, actor: Actor, id: string) {
+  const row = await findRecord(db, id, { staff: true, sub: actor.sub })
+  if (!row) throw new NotFound()
+  return { view: await toRecordView(db, row), version: row.version }
+}
+
+export async function applyAsAmbassador(db: Db, actor: Actor, body: CreateAmbassadorBody) {
+  const id = await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.apply', body)
+    const { id } = await insertAmbassador(auth, {
+      employeeRef: auth.facts.employeeRef,
+      displayName: body.displayName.trim(),
+      bioEn: body.bio?.en ?? null,
+      bioFr: body.bio?.fr ?? null,
+      languages: body.languages ?? [],
+      modes: body.modes ?? [],
+      topics: body.topics ?? [],
+      capacity: body.capacity ?? 3,
+      status: 'applicant',
+    })
+    return id
+  }).catch(uniqueToConflict)
+  return readBack(db, actor, id)
+}
+
+function uniqueToConflict(err: any): never {
+  if (err?.code === '23505') throw new AppError('already-exists', { en: 'An application or Ambassador record already exists for this employee.', fr: 'Une candidature ou un dossier d’ambassadeur existe déjà pour cet employé.' })
+  throw err
+}
+
+export async function updateAmbassador(db: Db, actor: Actor, id: string, patch: UpdateAmbassadorBody, ifMatch?: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.update', { id, patch, ifMatch })
+    const set: Record<string, unknown> = {}
+    if (patch.displayName !== undefined) set.displayName = patch.displayName.trim()
+    if (patch.bio && 'en' in patch.bio) set.bioEn = patch.bio.en
+    if (patch.bio && 'fr' in patch.bio) set.bioFr = patch.bio.fr
+    for (const k of ['languages', 'modes', 'topics', 'capacity', 'designatedContactRef'] as const) {
+      if (patch[k] !== undefined) set[k] = patch[k]
+    }
+    await updateAmbassadorProfile(auth, id, set)
+  })
+  return readBack(db, actor, id)
+}
+
+export async function transitionAmbassador(db: Db, actor: Actor, id: string, body: TransitionBody, ifMatch?: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.transition', { id, to: body.to, acceptGuidelines: body.acceptGuidelines, ifMatch })
+    const { from, guidelinesVersion } = auth.facts
+    await recordTransition(auth, id, {
+      from, to: body.to, reason: body.reason,
+      activate: body.to === 'active' && guidelinesVersion ? { guidelinesVersion } : undefined,
+    })
+  })
+  return readBack(db, actor, id)
+}
+
+export async function assessCompetencies(db: Db, actor: Actor, id: string, body: CompetenciesBody) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.assess', { id })
+    await setCompetencies(auth, id, { ...body, assessedAt: new Date().toISOString(), assessedBy: actor.sub })
+  })
+  return readBack(db, actor, id)
+}
+
+export async function recordTraining(db: Db, actor: Actor, id: string, body: TrainingRecordBody) {
+  const today = new Date().toISOString().slice(0, 10)
+  if (body.on > today || body.on < '2000-01-01') {
+    throw new AppError('validation-failed', { en: 'on must be a past date (attendance is recorded after the session).', fr: 'on doit être une date passée (la présence est consignée après la séance).' }, { errors: [{ path: '/body/on', message: 'must be between 2000-01-01 and today' }] })
+  }
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.record-training', { id, body })
+    const rec = await insertTrainingRecord(auth, { ambassadorId: id, kind: body.kind, part: body.part ?? null, heldOn: body.on, attended: body.attended })
+    if (body.kind !== 'orientation_part' && !body.attended) {
+      const recent = await recentSessions(trx, id, ABSENTEEISM_STREAK)
+      const streak = recent.length === ABSENTEEISM_STREAK && recent.every((r) => !r.attended)
+      if (streak && !(await hasOpenNmnoNotification(auth, 'absenteeism', id))) {
+        await notifyNmno(auth, {
+          kind: 'absenteeism', subjectType: 'ambassador', subjectId: id,
+          designatedContactRef: auth.facts.row.designatedContactRef,
+          data: { missedInARow: ABSENTEEISM_STREAK },
+        })
+      }
+    }
+    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, recordedBy: rec.recordedBy, createdAt: rec.createdAt as any }
+  })
+}
+
+export async function renewAmbassador(db: Db, actor: Actor, id: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.renew', { id })
+    await renewTerm(auth, id)
+  })
+  return readBack(db, actor, id)
+}

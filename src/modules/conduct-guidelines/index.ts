@@ -1,0 +1,35 @@
+// The versioned Guidelines of Conduct (Annex E; version 1 ships with the first migration).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { problems } from '../../shared/schemas.ts'
+import { GuidelinesSchema, PendingAcceptanceSchema, PublishGuidelinesBodySchema } from './schemas.ts'
+import { getCurrentGuidelines, listPendingAcceptances, publishGuidelines } from './service.ts'
+
+const conductGuidelines: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/current', {
+    schema: {
+      operationId: 'getCurrentConductGuidelines', tags: ['conduct-guidelines'], summary: 'The current Guidelines of Conduct, in English and French',
+      response: { 200: GuidelinesSchema, ...problems() },
+    },
+  }, async () => getCurrentGuidelines(app.db))
+
+  app.get('/current/pending-acceptances', {
+    config: { roles: ['nmno'] },
+    schema: {
+      operationId: 'listPendingGuidelinesAcceptances', tags: ['conduct-guidelines'], summary: 'Active Ambassadors who have not accepted the current version (nmno)',
+      response: { 200: PendingAcceptanceSchema, ...problems() },
+    },
+  }, async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+    return listPendingAcceptances(app.db)
+  })
+
+  app.post('', {
+    config: { roles: ['nmno'], action: 'guidelines.publish' },
+    schema: {
+      operationId: 'publishConductGuidelines', tags: ['conduct-guidelines'], summary: 'Publish a new version (nmno); active Ambassadors are asked to accept it',
+      body: PublishGuidelinesBodySchema,
+      response: { 201: GuidelinesSchema, ...problems('payload-too-large', 'unsupported-media-type') },
+    },
+  }, async (req, reply) => reply.code(201).send(await publishGuidelines(app.db, req.actor, req.body.text)))
+}
+export default conductGuidelines

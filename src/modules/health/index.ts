@@ -1,0 +1,39 @@
+// GET /health/live (the process answers) and /health/ready (the database answers, within 2 s).
+import { sql } from 'kysely'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { AppError } from '../../errors/app-error.ts'
+import { publicProblems } from '../../shared/schemas.ts'
+
+const StatusSchema = Type.Object({ status: Type.String() })
+const READY_TIMEOUT_MS = 2000
+
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health/live', {
+    config: { public: true },
+    schema: { operationId: 'getLiveness', tags: ['health'], summary: 'The process is up', security: [], response: { 200: StatusSchema } },
+  }, async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+    return { status: 'ok' }
+  })
+
+  app.get('/health/ready', {
+    config: { public: true },
+    schema: { operationId: 'getReadiness', tags: ['health'], summary: 'The database answers', security: [], response: { 200: StatusSchema, ...publicProblems() } },
+  }, async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('readiness timeout')), READY_TIMEOUT_MS)
+    })
+    try {
+      await Promise.race([sql`SELECT 1`.execute(app.db), timeout])
+    } catch {
+      throw new AppError('service-unavailable', { en: 'The database does not answer.', fr: 'La base de données ne répond pas.' })
+    } finally {
+      clearTimeout(timer)
+    }
+    return { status: 'ready' }
+  })
+}
+export default health

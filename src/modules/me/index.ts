@@ -1,0 +1,67 @@
+// The caller: identity (GET /v1/me), tasks, own inbox, acceptance of the Guidelines of Conduct.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ROLES, actingAmbassadorId } from '../../policy/actor.ts'
+import { Id, IdParamsSchema, Page, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { AcceptGuidelinesBodySchema, AcceptanceSchema } from '../conduct-guidelines/schemas.ts'
+import { acceptGuidelines } from '../conduct-guidelines/service.ts'
+import { ListOwnNotificationsQuerySchema, NotificationSchema } from '../notifications/schemas.ts'
+import { listOwnInbox, readOwnNotification } from '../notifications/service.ts'
+import { ownApplication, tasksFor } from './service.ts'
+
+const MeSchema = Type.Object({
+  sub: Type.String(),
+  roles: Type.Array(StringEnum(ROLES)),
+  ambassadorId: Type.Union([Id, Type.Null()], { description: 'Set while the caller acts as an active, in-term Ambassador (AUTH-1)' }),
+  application: Type.Union([Type.Object({ id: Id, status: Type.String() }, { additionalProperties: false }), Type.Null()], { description: 'The caller’s own Ambassador record, in any state' }),
+}, { additionalProperties: false })
+
+const TaskSchema = Type.Object({
+  kind: Type.String({ description: 'accept_guidelines, confirm_intention, …' }),
+  subjectType: Type.String(),
+  subjectId: Type.Union([Type.String(), Type.Null()]),
+  urgent: Type.Boolean(),
+  dueAt: Type.Union([Timestamp, Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown()),
+}, { additionalProperties: false })
+
+const me: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
+
+  app.get('', {
+    schema: { operationId: 'getMe', tags: ['me'], summary: 'Who the caller is: sub, roles, and the Ambassador record they act as', response: { 200: MeSchema, ...problems() } },
+  }, async (req) => {
+    const [ambassadorId, application] = await Promise.all([actingAmbassadorId(app.db, req.actor), ownApplication(app.db, req.actor)])
+    return { sub: req.actor.sub, roles: [...req.actor.roles], ambassadorId: ambassadorId ?? null, application }
+  })
+
+  app.get('/tasks', {
+    schema: { operationId: 'listMyTasks', tags: ['me'], summary: 'What the caller has to do, urgent first', response: { 200: Type.Object({ items: Type.Array(TaskSchema) }), ...problems() } },
+  }, async (req) => ({ items: await tasksFor(app.db, req.actor) }))
+
+  app.get('/notifications', {
+    schema: {
+      operationId: 'listMyNotifications', tags: ['me'], summary: 'The caller’s own inbox, newest first',
+      querystring: ListOwnNotificationsQuerySchema, response: { 200: Page(NotificationSchema), ...problems('invalid-cursor') },
+    },
+  }, async (req) => listOwnInbox(app.db, req.actor, req.query))
+
+  app.post('/notifications/:id/read', {
+    config: { action: 'notification.read-own' },
+    schema: {
+      operationId: 'markMyNotificationRead', tags: ['me'], summary: 'Mark one of the caller’s notifications read',
+      params: IdParamsSchema, response: { 200: NotificationSchema, ...problems('not-found') },
+    },
+  }, async (req) => readOwnNotification(app.db, req.actor, req.params.id))
+
+  app.post('/guidelines-acceptance', {
+    config: { roles: ['manager'], action: 'guidelines.accept' },
+    schema: {
+      operationId: 'acceptConductGuidelines', tags: ['me'], summary: 'An active Ambassador accepts the current Guidelines of Conduct (AMB-10)',
+      body: AcceptGuidelinesBodySchema, response: { 201: AcceptanceSchema, ...problems('not-found', 'rule-violated') },
+    },
+  }, async (req, reply) => reply.code(201).send(await acceptGuidelines(app.db, req.actor, req.body.version)))
+}
+export default me

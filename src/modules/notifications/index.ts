@@ -1,0 +1,33 @@
+// The National M2M Network Office inbox (shared by the office: every nmno principal sees it all).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
+import { ListNmnoNotificationsQuerySchema, NotificationSchema } from './schemas.ts'
+import { listOfficeInbox, resolveNotification } from './service.ts'
+
+const notifications: FastifyPluginAsyncTypebox = async (app) => {
+
+  app.get('', {
+    config: { roles: ['nmno'] },
+    schema: {
+      operationId: 'listOfficeNotifications', tags: ['notifications'], summary: 'The office inbox (nmno), newest first',
+      querystring: ListNmnoNotificationsQuerySchema,
+      response: { 200: Page(NotificationSchema), ...problems('invalid-cursor') },
+    },
+  }, async (req, reply) => {
+    reply.header('cache-control', 'no-store')
+    return listOfficeInbox(app.db, req.query)
+  })
+
+  app.post('/:id/resolve', {
+    config: { roles: ['nmno'], action: 'notification.resolve' },
+    schema: {
+      operationId: 'resolveNotification', tags: ['notifications'], summary: 'Mark an office notification resolved (nmno)',
+      params: IdParamsSchema,
+      response: { 200: NotificationSchema, ...problems('not-found') },
+    },
+  }, async (req, reply) => {
+    reply.header('cache-control', 'no-store')
+    return resolveNotification(app.db, req.actor, req.params.id)
+  })
+}
+export default notifications

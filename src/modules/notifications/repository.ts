@@ -1,0 +1,63 @@
+// Inboxes: nmno's shared inbox and each principal's own. Payloads are de-identified facts only.
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.ts'
+import type { Authorized } from '../../policy/authorize.ts'
+import type { Action } from '../../policy/actions.ts'
+
+export interface NotificationInput {
+  kind: string
+  subjectType?: string
+  subjectId?: string
+  designatedContactRef?: string | null
+  data?: Record<string, unknown>
+}
+
+/** Side effect of an authorized write, in its transaction. */
+export const notifyNmno = (auth: Authorized<Action>, n: NotificationInput) =>
+  auth.trx.insertInto('notifications').values({
+    audience: 'nmno', kind: n.kind, subjectType: n.subjectType ?? null, subjectId: n.subjectId ?? null,
+    designatedContactRef: n.designatedContactRef ?? null, data: JSON.stringify(n.data ?? {}),
+  }).execute()
+
+export const notifyPrincipals = async (auth: Authorized<Action>, recipientRefs: string[], n: NotificationInput) => {
+  if (recipientRefs.length === 0) return
+  await auth.trx.insertInto('notifications').values(recipientRefs.map((recipientRef) => ({
+    audience: 'principal' as const, recipientRef, kind: n.kind, subjectType: n.subjectType ?? null, subjectId: n.subjectId ?? null,
+    designatedContactRef: null, data: JSON.stringify(n.data ?? {}),
+  }))).execute()
+}
+
+/** An open (unresolved) nmno notification of this kind about this subject already exists. */
+export async function hasOpenNmnoNotification(auth: Authorized<Action>, kind: string, subjectId: string) {
+  const r = await auth.trx.selectFrom('notifications').select('id')
+    .where('audience', '=', 'nmno').where('kind', '=', kind).where('subjectId', '=', subjectId).where('resolvedAt', 'is', null)
+    .executeTakeFirst()
+  return Boolean(r)
+}
+
+export interface ListFilter { after?: [string, string]; limit: number; kind?: string; unresolved?: boolean; unread?: boolean }
+
+const COLUMNS = ['id', 'kind', 'subjectType', 'subjectId', 'designatedContactRef', 'data', 'createdAt', 'readAt', 'resolvedAt'] as const
+
+export function listNmno(db: Db, f: ListFilter) {
+  let q = db.selectFrom('notifications').select(COLUMNS).where('audience', '=', 'nmno')
+  if (f.kind) q = q.where('kind', '=', f.kind)
+  if (f.unresolved) q = q.where('resolvedAt', 'is', null)
+  if (f.after) q = q.where(sql<boolean>`(created_at, id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`)
+  return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(f.limit).execute()
+}
+
+export function listOwn(db: Db, recipientRef: string, f: ListFilter) {
+  let q = db.selectFrom('notifications').select(COLUMNS).where('audience', '=', 'principal').where('recipientRef', '=', recipientRef)
+  if (f.unread) q = q.where('readAt', 'is', null)
+  if (f.after) q = q.where(sql<boolean>`(created_at, id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`)
+  return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(f.limit).execute()
+}
+
+export const markRead = (auth: Authorized<'notification.read-own'>, id: string) =>
+  auth.trx.updateTable('notifications').set({ readAt: sql`coalesce(read_at, now())` } as any).where('id', '=', id)
+    .returning(COLUMNS).executeTakeFirstOrThrow()
+
+export const markResolved = (auth: Authorized<'notification.resolve'>, id: string) =>
+  auth.trx.updateTable('notifications').set({ resolvedAt: sql`coalesce(resolved_at, now())`, resolvedBy: sql`coalesce(resolved_by, ${auth.actor.sub})` } as any)
+    .where('id', '=', id).returning(COLUMNS).executeTakeFirstOrThrow()

@@ -1,0 +1,27 @@
+import { Type, type Static } from 'typebox'
+import { Id, PaginationQuery, Timestamp } from '../../shared/schemas.ts'
+
+export const NotificationSchema = Type.Object({
+  id: Id,
+  kind: Type.String({ description: 'e.g. absenteeism, guidelines_updated' }),
+  subjectType: Type.Union([Type.String(), Type.Null()]),
+  subjectId: Type.Union([Id, Type.Null()]),
+  designatedContactRef: Type.Union([Type.String(), Type.Null()], { description: 'The designated nmno contact concerned, if any' }),
+  data: Type.Record(Type.String(), Type.Unknown(), { description: 'De-identified facts' }),
+  createdAt: Timestamp,
+  readAt: Type.Union([Timestamp, Type.Null()]),
+  resolvedAt: Type.Union([Timestamp, Type.Null()]),
+}, { additionalProperties: false })
+
+export const ListNmnoNotificationsQuerySchema = Type.Object({
+  kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z_]+$' })),
+  unresolved: Type.Optional(Type.Boolean()),
+  ...PaginationQuery,
+}, { additionalProperties: false })
+export type ListNmnoNotificationsQuery = Static<typeof ListNmnoNotificationsQuerySchema>
+
+export const ListOwnNotificationsQuerySchema = Type.Object({
+  unread: Type.Optional(Type.Boolean()),
+  ...PaginationQuery,
+}, { additionalProperties: false })
+export type ListOwnNotificationsQuery = Static<typeof ListOwnNotificationsQuerySchema>

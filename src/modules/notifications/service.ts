@@ -1,0 +1,35 @@
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import type { Actor } from '../../policy/actor.ts'
+import { authorize } from '../../policy/authorize.ts'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
+import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import { listNmno, listOwn, markRead, markResolved } from './repository.ts'
+
+type Row = Awaited<ReturnType<typeof listNmno>>[number]
+
+function page(rows: Row[], limit: number) {
+  const last = rows[limit - 1]
+  return {
+    items: rows.slice(0, limit),
+    nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null,
+  }
+}
+
+const after = (cursor?: string) => (cursor ? (decodeCursor(cursor, ['string', 'uuid']) as [string, string]) : undefined)
+
+export async function listOfficeInbox(db: Db, q: { kind?: string; unresolved?: boolean; limit?: number; cursor?: string }) {
+  const limit = q.limit ?? LIMIT_DEFAULT
+  return page(await listNmno(db, { kind: q.kind, unresolved: q.unresolved, after: after(q.cursor), limit: limit + 1 }), limit)
+}
+
+export async function listOwnInbox(db: Db, actor: Actor, q: { unread?: boolean; limit?: number; cursor?: string }) {
+  const limit = q.limit ?? LIMIT_DEFAULT
+  return page(await listOwn(db, actor.sub, { unread: q.unread, after: after(q.cursor), limit: limit + 1 }), limit)
+}
+
+export const readOwnNotification = (db: Db, actor: Actor, id: string) =>
+  inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id }), id))
+
+export const resolveNotification = (db: Db, actor: Actor, id: string) =>
+  inTransaction(db, async (trx) => markResolved(await authorize(trx, actor, 'notification.resolve', { id }), id))

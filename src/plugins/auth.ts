@@ -1,0 +1,83 @@
+// Bearer JWT authentication (AUTH-2) and request.actor. Routes are authenticated unless their
+// config says `public: true`; `config.roles` lists the roles that may call the route (403 otherwise).
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import buildGetJwks from 'get-jwks'
+import type { Config } from '../config.ts'
+import { AppError } from '../errors/app-error.ts'
+import { ROLES, type Actor, type Role } from '../policy/actor.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No authentication (health, OpenAPI, docs). */
+    public?: boolean
+    /** Roles allowed to call the route; absent: any authenticated principal. */
+    roles?: readonly Role[]
+    /** The policy action of a write route (plugins/policy-guard). */
+    action?: string
+  }
+  interface FastifyRequest {
+    actor: Actor
+  }
+}
+
+const SUB = /^[A-Za-z0-9._:@-]{1,128}$/
+const unauthorized = () => new AppError('unauthorized', { en: 'Provide a valid bearer token.', fr: 'Fournissez un jeton porteur valide.' })
+
+export const forbidden = () => new AppError('forbidden', { en: 'Your role does not give access to this.', fr: 'Votre rôle ne donne pas accès à ceci.' })
+
+export default fp<{ config: Readonly<Config> }>(
+  async (app, { config }) => {
+    const { jwt } = config
+    const verify: any = {
+      algorithms: jwt.algorithms,
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance: 30_000,
+      ...(jwt.issuer ? { allowedIss: jwt.issuer } : {}),
+      ...(jwt.audience ? { allowedAud: jwt.audience } : {}),
+    }
+    if (jwt.secret) {
+      await app.register(fastifyJwt, { secret: jwt.secret, verify })
+    } else if (jwt.jwksUrl) {
+      const url = new URL(jwt.jwksUrl)
+      const getJwks = buildGetJwks({ jwksPath: url.pathname, max: 50, ttl: 10 * 60_000 })
+      await app.register(fastifyJwt, {
+        decode: { complete: true },
+        verify,
+        secret: (_req: FastifyRequest, token: any) =>
+          getJwks.getPublicKey({ domain: url.origin, kid: token?.header?.kid, alg: token?.header?.alg }),
+      } as any)
+    } else {
+      throw new Error('auth: neither JWT_SECRET nor JWT_JWKS_URL is configured')
+    }
+
+    app.decorateRequest('actor', null as unknown as Actor)
+
+    // The interactive documentation (swagger-ui's own routes) is public, like /openapi.json.
+    app.addHook('onRoute', (route) => {
+      if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), public: true }
+    })
+
+    app.addHook('onRequest', async (request) => {
+      const cfg = request.routeOptions.config
+      if (cfg.public || !request.routeOptions.url) return
+      const header = request.headers.authorization
+      if (!header || !/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(header)) throw unauthorized()
+      let payload: any
+      try {
+        const verified: any = await request.jwtVerify()
+        payload = verified?.header && verified?.payload ? verified.payload : verified
+      } catch {
+        // A 401 never says why a token failed (AUTH-2).
+        throw unauthorized()
+      }
+      if (typeof payload?.sub !== 'string' || !SUB.test(payload.sub)) throw unauthorized()
+      const claimed: unknown = payload.roles
+      const roles = new Set<Role>(Array.isArray(claimed) ? (claimed.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[]) : [])
+      request.actor = Object.freeze({ sub: payload.sub, roles })
+      if (cfg.roles && !cfg.roles.some((r) => roles.has(r))) throw forbidden()
+    })
+  },
+  { name: 'auth', dependencies: ['problem'] },
+)

@@ -1,0 +1,49 @@
+// OpenAPI 3.1 generated from the route schemas; served at /openapi.json, browsable at /docs, and
+// committed as openapi/openapi.json by `npm run openapi` (a test checks the two agree).
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { problemTypes, problemTypeUri } from '../errors/problems.ts'
+
+const problemList = Object.entries(problemTypes)
+  .map(([code, p]) => `| \`${code}\` | ${p.status} | ${p.title.en} / ${p.title.fr} | ${problemTypeUri(code as keyof typeof problemTypes)} |`)
+  .join('\n')
+
+export const API_DESCRIPTION = `Manager to Manager (M2M) Network: confidential support between managers for mental health.
+
+Authentication: \`Authorization: Bearer <JWT>\`; roles come from the \`roles\` claim
+(manager, nmno, governance, hr_analyst, iservice). Acting as an Ambassador is decided by the service,
+from its own records, on every request.
+
+Errors are RFC 9457 \`application/problem+json\` documents whose \`title\` and \`detail\` follow
+\`Accept-Language\` (en, fr). Problem codes:
+
+| code | status | title | type |
+|---|---|---|---|
+${problemList}
+`
+
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: 'M2M Network API', version: '1.0.0', description: API_DESCRIPTION },
+        servers: [{ url: '/' }],
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+        security: [{ bearerAuth: [] }],
+        tags: [
+          { name: 'health', description: 'Liveness and readiness' },
+          { name: 'me', description: 'The caller: identity, tasks, inbox' },
+          { name: 'ambassadors', description: 'Ambassadors: selection, directory, training, term' },
+          { name: 'conduct-guidelines', description: 'Versioned Guidelines of Conduct (Annex E)' },
+          { name: 'notifications', description: 'The National M2M Network Office inbox' },
+        ],
+      },
+      refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
+    })
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } })
+    app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger())
+  },
+  { name: 'swagger' },
+)

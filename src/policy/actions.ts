@@ -1,0 +1,14 @@
+// The registry of every write action. Each entry is a policy (definePolicy) whose check loads its
+// facts and refuses; an action that is not here cannot be authorized, and a write route that names
+// none does not boot (plugins/policy-guard).
+import { ambassadorPolicies } from '../modules/ambassadors/policy.ts'
+import { guidelinesPolicies } from '../modules/conduct-guidelines/policy.ts'
+import { notificationPolicies } from '../modules/notifications/policy.ts'
+
+export const actions = {
+  ...ambassadorPolicies,
+  ...guidelinesPolicies,
+  ...notificationPolicies,
+}
+
+export type Action = keyof typeof actions

@@ -1,0 +1,34 @@
+// Who is calling. Roles come from the token's `roles` claim; acting as an Ambassador is never a
+// claim: it is read from the database on each request that needs it (AUTH-1).
+import { sql } from 'kysely'
+import type { Db } from '../db/database.ts'
+import type { Trx } from '../db/tx.ts'
+
+export const ROLES = ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'] as const
+export type Role = (typeof ROLES)[number]
+
+export interface Actor {
+  /** The employee's stable id (the token's `sub`). */
+  readonly sub: string
+  readonly roles: ReadonlySet<Role>
+}
+
+export const hasRole = (actor: Actor, ...roles: Role[]) => roles.some((r) => actor.roles.has(r))
+
+/** The SQL condition "this Ambassador record is active and within its term" (AMB-5: at query time). */
+export const ACTIVE_IN_TERM = sql<boolean>`(status = 'active' AND term_end > now())`
+
+/**
+ * The id of the Ambassador record the caller acts as: active and within its term, checked against
+ * the database every time, so a suspension or revocation takes effect at once (AUTH-1).
+ */
+export async function actingAmbassadorId(db: Db | Trx, actor: Actor): Promise<string | undefined> {
+  if (!actor.roles.has('manager')) return undefined
+  const row = await db
+    .selectFrom('ambassadors')
+    .select('id')
+    .where('employeeRef', '=', actor.sub)
+    .where(ACTIVE_IN_TERM)
+    .executeTakeFirst()
+  return row?.id
+}
