@@ -14,9 +14,12 @@ export const selectAmbassador = (db: Db | Trx) =>
   db.selectFrom('ambassadors').selectAll().select(EFFECTIVE_STATUS.as('effectiveStatus'))
 
 /** The record if the caller may read it: staff (nmno, governance) or the person themself. */
-export function findRecord(db: Db | Trx, id: string, visibleTo: { staff: boolean; sub: string }) {
+export async function findRecord(db: Db | Trx, id: string, visibleTo: { staff: boolean; sub?: string }) {
   let q = selectAmbassador(db).where('id', '=', id)
-  if (!visibleTo.staff) q = q.where('employeeRef', '=', visibleTo.sub)
+  if (!visibleTo.staff) {
+    if (visibleTo.sub === undefined) return undefined
+    q = q.where('employeeRef', '=', visibleTo.sub)
+  }
   return q.executeTakeFirst() as Promise<AmbassadorWithStatus | undefined>
 }
 

@@ -112,7 +112,7 @@ export async function listAmbassadors(db: Db, { actor, lang, query }: DirectoryR
 /** The record view for the person themself, nmno and governance; the public view for everyone else (in-term active only). */
 export async function getAmbassador(db: Db, actor: Actor, id: string, lang: Lang) {
   const staff = isStaffReader(actor)
-  const record = await findRecord(db, id, { staff, sub: actor.roles.has('manager') ? actor.sub : '\u0000' })
+  const record = await findRecord(db, id, { staff, sub: actor.roles.has('manager') ? actor.sub : undefined })
   if (record) return { view: await toRecordView(db, record), version: record.version }
   const row = (await selectAmbassador(db).where('id', '=', id).where('status', '=', 'active').where('termEnd', '>', new Date()).executeTakeFirst()) as AmbassadorWithStatus | undefined
   if (!row) throw new NotFound()

@@ -1,0 +1,181 @@
+// Test support: build(t) gives a ready app on its own database — a database cloned from a migrated
+// template on the server named by TEST_DATABASE_URL, or a fresh in-memory PGlite otherwise.
+import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { createSigner } from 'fast-jwt'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { buildApp, type App } from '../src/app.ts'
+import { loadConfig, type Config } from '../src/config.ts'
+import { createDatabase, type Db } from '../src/db/database.ts'
+import { MIGRATIONS_DIR, migrateToLatest } from '../src/db/migrate.ts'
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789'
+export const SERVER_URL = process.env.TEST_DATABASE_URL || undefined
+export const usingServer = Boolean(SERVER_URL)
+
+export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000', ...env })
+}
+
+function urlFor(database: string) {
+  const u = new URL(SERVER_URL!)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+let templateName: string | undefined
+
+async function ensureTemplate(admin: pg.Client): Promise<string> {
+  if (templateName) return templateName
+  const h = createHash('sha256')
+  for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
+  const name = `m2m_tpl_${h.digest('hex').slice(0, 16)}`
+  await admin.query('SELECT pg_advisory_lock(727272)')
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (exists.rowCount === 0) {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}_wip WITH (FORCE)`)
+      await admin.query(`CREATE DATABASE ${name}_wip`)
+      const { db } = createDatabase({ databaseUrl: urlFor(`${name}_wip`), pgliteDir: '', db: { poolMax: 2, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
+      await migrateToLatest(db)
+      await db.destroy()
+      await admin.query(`ALTER DATABASE ${name}_wip RENAME TO ${name}`)
+    }
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock(727272)')
+  }
+  templateName = name
+  return name
+}
+
+/** A fresh, migrated database for one test; dropped at teardown. */
+export async function testDatabase(t: Test, poolMax = 10): Promise<{ db: Db; url?: string }> {
+  if (!SERVER_URL) {
+    const { db } = createDatabase({ pgliteDir: '', inMemory: true, db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
+    await migrateToLatest(db)
+    t.teardown(() => db.destroy())
+    return { db }
+  }
+  const admin = new pg.Client({ connectionString: SERVER_URL })
+  await admin.connect()
+  const name = `m2m_t_${randomBytes(6).toString('hex')}`
+  try {
+    const template = await ensureTemplate(admin)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
+        break
+      } catch (err) {
+        if (attempt > 20) throw err
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
+      }
+    }
+  } finally {
+    await admin.end()
+  }
+  const url = urlFor(name)
+  const { db } = createDatabase({ databaseUrl: url, pgliteDir: '', db: { poolMax, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } })
+  t.teardown(async () => {
+    await db.destroy()
+    const a = new pg.Client({ connectionString: SERVER_URL })
+    await a.connect()
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await a.end()
+  })
+  return { db, url }
+}
+
+export interface Built {
+  app: App
+  db: Db
+  /** Log lines written by the app (JSON strings), when captureLogs was asked for. */
+  logs: string[]
+}
+
+export async function build(t: Test, opts: { env?: Record<string, string>; captureLogs?: boolean; poolMax?: number } = {}): Promise<Built> {
+  const { db } = await testDatabase(t, opts.poolMax)
+  const logs: string[] = []
+  const logStream = opts.captureLogs
+    ? new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
+    : undefined
+  const config = testConfig({ ...(opts.captureLogs ? { LOG_LEVEL: 'trace' } : {}), ...opts.env })
+  const app = await buildApp({ config, db, logStream })
+  await app.ready()
+  t.teardown(() => app.close())
+  return { app, db, logs }
+}
+
+// ---- Tokens and requests ----
+
+export interface Principal { sub: string; roles: string[] }
+export const as = (sub: string, ...roles: string[]): Principal => ({ sub, roles })
+
+const signer = createSigner({ key: TEST_SECRET, algorithm: 'HS256', expiresIn: 3600_000 })
+export function tokenFor(p: Principal, extra: Record<string, unknown> = {}): string {
+  return signer({ sub: p.sub, roles: p.roles, ...extra })
+}
+
+export interface Req {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  url: string
+  as?: Principal
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export async function call(app: App, r: Req) {
+  const headers: Record<string, string> = { ...(r.headers ?? {}) }
+  if (r.as) headers.authorization = `Bearer ${tokenFor(r.as)}`
+  const res = await app.inject({ method: r.method ?? 'GET', url: r.url, headers, ...(r.body !== undefined ? { payload: r.body as any } : {}) })
+  let json: any
+  try { json = res.json() } catch { json = undefined }
+  return { status: res.statusCode, body: json, headers: res.headers, raw: res }
+}
+
+// ---- Fixtures built through the API ----
+
+export const NMNO = as('N900', 'nmno')
+export const GOVERNANCE = as('G900', 'governance')
+export const HR = as('H900', 'hr_analyst')
+export const ISERVICE = as('svc-iservice', 'iservice')
+
+export const FULL_PROFILE = {
+  bio: { en: 'Twenty years leading operations teams; return-to-work experience.', fr: 'Vingt ans à diriger des équipes des opérations; expérience du retour au travail.' },
+  languages: ['en', 'fr'],
+  modes: ['phone', 'video'],
+  topics: ['return_to_work', 'difficult_conversation'],
+}
+
+export const PASSING_COMPETENCIES = { empathyCompassion: 3, communication: 4, integrity: 2, learningDevelopment: 2, emotionalIntelligence: 3 }
+
+async function ok(res: Awaited<ReturnType<typeof call>>, what: string) {
+  if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`)
+  return res
+}
+
+/** Takes a candidate from application to `oriented` (nmno drives every step). */
+export async function orientedCandidate(app: App, sub: string, profile: Record<string, unknown> = {}) {
+  const me = as(sub, 'manager')
+  const created = await ok(await call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: `Ambassador ${sub}`, ...FULL_PROFILE, ...profile } }), 'apply')
+  const id: string = created.body.id
+  const step = async (to: string) => ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/transitions`, as: NMNO, body: { to } }), `to ${to}`)
+  await step('screened')
+  await ok(await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: PASSING_COMPETENCIES }), 'competencies')
+  await step('interviewed')
+  await step('references_checked')
+  for (let part = 1; part <= 6; part++) {
+    await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part, on: '2026-01-15', attended: true } }), `part ${part}`)
+  }
+  await step('oriented')
+  return { id, me }
+}
+
+/** An active, in-term Ambassador (the candidate confirmed and accepted the guidelines). */
+export async function activeAmbassador(app: App, sub: string, profile: Record<string, unknown> = {}) {
+  const c = await orientedCandidate(app, sub, profile)
+  await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${c.id}/transitions`, as: c.me, body: { to: 'active', acceptGuidelines: true } }), 'activate')
+  return c
+}

@@ -1,0 +1,230 @@
+// AMB-1…AMB-6: the selection lifecycle as an enforced state machine.
+import { sql } from 'kysely'
+import t from 'tap'
+import { FULL_PROFILE, GOVERNANCE, HR, ISERVICE, NMNO, PASSING_COMPETENCIES, activeAmbassador, as, build, call, orientedCandidate } from '../../helper.ts'
+
+t.test('selection lifecycle', async (t) => {
+  const { app, db } = await build(t)
+  const transition = (id: string, who: any, body: any, headers?: Record<string, string>) =>
+    call(app, { method: 'POST', url: `/v1/ambassadors/${id}/transitions`, as: who, body, headers })
+
+  t.test('a manager applies for themselves and gets an applicant record (AMB-1)', async (t) => {
+    const me = as('L001', 'manager')
+    const res = await call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Sam Tremblay' } })
+    t.equal(res.status, 201)
+    t.equal(res.body.status, 'applicant')
+    t.equal(res.body.employeeRef, 'L001')
+    t.equal(res.headers.location, `/v1/ambassadors/${res.body.id}`)
+    t.same(res.body.statusHistory.map((h: any) => [h.from, h.to, h.actorRole]), [[null, 'applicant', 'self']])
+    const again = await call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Sam Tremblay' } })
+    t.equal(again.status, 409)
+    t.equal(again.body.code, 'already-exists')
+  })
+
+  t.test('a manager cannot apply for someone else; nmno creates for an employeeRef', async (t) => {
+    const other = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L002', 'manager'), body: { displayName: 'X', employeeRef: 'L999' } })
+    t.equal(other.status, 403)
+    t.equal(other.body.code, 'forbidden')
+    const byNmno = await call(app, { method: 'POST', url: '/v1/ambassadors', as: NMNO, body: { displayName: 'Chris Roy', employeeRef: 'L003' } })
+    t.equal(byNmno.status, 201)
+    t.equal(byNmno.body.employeeRef, 'L003')
+    t.equal(byNmno.body.statusHistory[0].actorRole, 'nmno')
+    const noRef = await call(app, { method: 'POST', url: '/v1/ambassadors', as: NMNO, body: { displayName: 'Nobody' } })
+    t.equal(noRef.status, 400)
+    t.equal(noRef.body.code, 'validation-failed')
+    for (const who of [GOVERNANCE, HR, ISERVICE]) {
+      const r = await call(app, { method: 'POST', url: '/v1/ambassadors', as: who, body: { displayName: 'Nope' } })
+      t.equal(r.status, 403, `${who.roles[0]} cannot apply`)
+    }
+  })
+
+  t.test('two simultaneous applications by one manager create exactly one record', async (t) => {
+    const me = as('L004', 'manager')
+    const results = await Promise.all([1, 2, 3, 4].map(() => call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Dup' } })))
+    t.same(results.map((r) => r.status).sort(), [201, 409, 409, 409])
+    const { count } = await db.selectFrom('ambassadors').select((eb) => eb.fn.countAll<number>().as('count')).where('employeeRef', '=', 'L004').executeTakeFirstOrThrow()
+    t.equal(Number(count), 1)
+  })
+
+  t.test('steps out of order are refused with invalid-transition and change nothing', async (t) => {
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L005', 'manager'), body: { displayName: 'Out Of Order' } })
+    const res = await transition(c.body.id, NMNO, { to: 'references_checked' })
+    t.equal(res.status, 409)
+    t.equal(res.body.code, 'invalid-transition')
+    t.same(res.body.allowed, ['screened', 'rejected', 'withdrawn'])
+    const rec = await call(app, { url: `/v1/ambassadors/${c.body.id}`, as: NMNO })
+    t.equal(rec.body.status, 'applicant')
+    t.equal(rec.body.version, 1)
+  })
+
+  t.test('nmno drives the steps: the candidate, another manager and governance cannot', async (t) => {
+    const me = as('L006', 'manager')
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Self Screen' } })
+    const self = await transition(c.body.id, me, { to: 'screened' })
+    t.equal(self.status, 403)
+    const other = await transition(c.body.id, as('L007', 'manager'), { to: 'screened' })
+    t.equal(other.status, 404, 'another manager cannot even see the application')
+    t.equal(other.body.code, 'not-found')
+    const gov = await transition(c.body.id, GOVERNANCE, { to: 'screened' })
+    t.equal(gov.status, 403)
+    const unknown = await transition('00000000-0000-4000-8000-000000000000', NMNO, { to: 'screened' })
+    t.equal(unknown.status, 404)
+  })
+
+  t.test('interviewed requires the Annex D levels, naming the failing items (AMB-2)', async (t) => {
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L008', 'manager'), body: { displayName: 'Comp' } })
+    const id = c.body.id
+    t.equal((await transition(id, NMNO, { to: 'screened' })).status, 200)
+    const none = await transition(id, NMNO, { to: 'interviewed' })
+    t.equal(none.status, 422)
+    t.equal(none.body.code, 'competency-requirements-not-met')
+    t.equal(none.body.failing.length, 5)
+    const low = await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: { ...PASSING_COMPETENCIES, empathyCompassion: 2, integrity: 1 } })
+    t.equal(low.status, 200)
+    t.equal(low.body.competencies.meetsRequirements, false)
+    const refused = await transition(id, NMNO, { to: 'interviewed' })
+    t.equal(refused.status, 422)
+    t.same(refused.body.failing, [
+      { competency: 'empathyCompassion', required: 3, actual: 2 },
+      { competency: 'integrity', required: 2, actual: 1 },
+    ])
+    const bad = await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: { ...PASSING_COMPETENCIES, communication: 5 } })
+    t.equal(bad.status, 400, 'levels are 1–4')
+    const byManager = await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: as('L008', 'manager'), body: PASSING_COMPETENCIES })
+    t.equal(byManager.status, 403)
+    t.equal((await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: PASSING_COMPETENCIES })).status, 200)
+    const ok = await transition(id, NMNO, { to: 'interviewed' })
+    t.equal(ok.status, 200)
+    t.equal(ok.body.status, 'interviewed')
+  })
+
+  t.test('oriented requires all six orientation parts attended (AMB-3), again after retraining', async (t) => {
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L009', 'manager'), body: { displayName: 'Orient', ...FULL_PROFILE } })
+    const id = c.body.id
+    await transition(id, NMNO, { to: 'screened' })
+    await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: PASSING_COMPETENCIES })
+    await transition(id, NMNO, { to: 'interviewed' })
+    await transition(id, NMNO, { to: 'references_checked' })
+    const record = (part: number, attended: boolean) =>
+      call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part, on: '2026-02-01', attended } })
+    for (const part of [1, 2, 3, 4, 5]) t.equal((await record(part, true)).status, 201)
+    t.equal((await record(6, false)).status, 201)
+    const refused = await transition(id, NMNO, { to: 'oriented' })
+    t.equal(refused.status, 422)
+    t.equal(refused.body.code, 'orientation-incomplete')
+    t.same(refused.body.missingParts, [6])
+    await record(6, true)
+    t.equal((await transition(id, NMNO, { to: 'oriented' })).status, 200)
+    // The trainer asks for more training: the parts must be attended again.
+    t.equal((await transition(id, NMNO, { to: 'retraining', reason: 'trainer asked for more practice' })).body.status, 'retraining')
+    t.equal((await transition(id, NMNO, { to: 'references_checked' })).status, 200)
+    const again = await transition(id, NMNO, { to: 'oriented' })
+    t.equal(again.status, 422)
+    t.same(again.body.missingParts, [1, 2, 3, 4, 5, 6])
+  })
+
+  t.test('only the candidate confirms, accepting the guidelines, with a bilingual bio (AMB-4)', async (t) => {
+    const { id, me } = await orientedCandidate(app, 'L010', { bio: { en: 'English only bio for now.' } })
+    const byNmno = await transition(id, NMNO, { to: 'active', acceptGuidelines: true })
+    t.equal(byNmno.status, 403)
+    const noAccept = await transition(id, me, { to: 'active' })
+    t.equal(noAccept.status, 422)
+    t.equal(noAccept.body.code, 'guidelines-not-accepted')
+    const declined = await transition(id, me, { to: 'active', acceptGuidelines: false })
+    t.equal(declined.body.code, 'guidelines-not-accepted')
+    const noFr = await transition(id, me, { to: 'active', acceptGuidelines: true })
+    t.equal(noFr.status, 422)
+    t.equal(noFr.body.code, 'bilingual-bio-required')
+    await call(app, { method: 'PATCH', url: `/v1/ambassadors/${id}`, as: me, body: { bio: { fr: 'Biographie en français.' } } })
+    const ok = await transition(id, me, { to: 'active', acceptGuidelines: true })
+    t.equal(ok.status, 200)
+    t.equal(ok.body.status, 'active')
+    t.equal(ok.body.guidelines.acceptedVersion, 1)
+    t.ok(ok.body.guidelines.acceptedAt)
+    const start = new Date(ok.body.termStart)
+    const end = new Date(ok.body.termEnd)
+    const expected = new Date(start)
+    expected.setUTCMonth(expected.getUTCMonth() + 24)
+    t.ok(Math.abs(end.getTime() - expected.getTime()) < 3 * 86400_000, 'term is 24 months')
+    t.ok(Math.abs(start.getTime() - Date.now()) < 60_000, 'term starts now')
+    const acceptance = await db.selectFrom('guidelinesAcceptances').selectAll().where('ambassadorId', '=', id).execute()
+    t.equal(acceptance.length, 1)
+    t.equal(acceptance[0].version, 1)
+    const meRes = await call(app, { url: '/v1/me', as: me })
+    t.equal(meRes.body.ambassadorId, id)
+  })
+
+  t.test('rejected from any pre-active state is final; the person may apply again', async (t) => {
+    const me = as('L011', 'manager')
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Rejected' } })
+    await transition(c.body.id, NMNO, { to: 'screened' })
+    const rej = await transition(c.body.id, NMNO, { to: 'rejected', reason: 'not enough supervisory experience' })
+    t.equal(rej.body.status, 'rejected')
+    const after = await transition(c.body.id, NMNO, { to: 'screened' })
+    t.equal(after.status, 409)
+    t.equal(after.body.code, 'invalid-transition')
+    const reapply = await call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Rejected' } })
+    t.equal(reapply.status, 201)
+  })
+
+  t.test('an Ambassador withdraws (AMB-6) and leaves the directory at once', async (t) => {
+    const { id, me } = await activeAmbassador(app, 'L012')
+    const before = await call(app, { url: `/v1/ambassadors/${id}`, as: as('L099', 'manager') })
+    t.equal(before.body.view, 'public')
+    const res = await transition(id, me, { to: 'withdrawn', reason: 'stepping down' })
+    t.equal(res.status, 200)
+    t.equal(res.body.status, 'withdrawn')
+    t.equal((await call(app, { url: `/v1/ambassadors/${id}`, as: as('L099', 'manager') })).status, 404)
+    t.equal((await call(app, { url: '/v1/me', as: me })).body.ambassadorId, null)
+    t.equal((await transition(id, NMNO, { to: 'screened' })).status, 409)
+  })
+
+  t.test('suspension and revocation are not transitions of this route', async (t) => {
+    const { id } = await activeAmbassador(app, 'L013')
+    const res = await transition(id, NMNO, { to: 'suspended' })
+    t.equal(res.status, 400, 'suspended is not an accepted target here (revocation cases decide it)')
+  })
+
+  t.test('If-Match guards against lost updates (412)', async (t) => {
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L014', 'manager'), body: { displayName: 'Etag' } })
+    t.equal(c.headers.etag, '"a1"')
+    const stale = await transition(c.body.id, NMNO, { to: 'screened' }, { 'if-match': '"a7"' })
+    t.equal(stale.status, 412)
+    t.equal(stale.body.code, 'precondition-failed')
+    const ok = await transition(c.body.id, NMNO, { to: 'screened' }, { 'if-match': '"a1"' })
+    t.equal(ok.status, 200)
+    t.equal(ok.headers.etag, '"a2"')
+  })
+
+  t.test('renewal extends the term by 24 months with the Ambassador’s agreement (AMB-5)', async (t) => {
+    const { id, me } = await activeAmbassador(app, 'L015')
+    const before = (await call(app, { url: `/v1/ambassadors/${id}`, as: NMNO })).body
+    const missing = await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/renewals`, as: NMNO, body: {} })
+    t.equal(missing.status, 400)
+    const byManager = await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/renewals`, as: me, body: { ambassadorAgreed: true } })
+    t.equal(byManager.status, 403)
+    const res = await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/renewals`, as: NMNO, body: { ambassadorAgreed: true } })
+    t.equal(res.status, 200)
+    const months = (new Date(res.body.termEnd).getTime() - new Date(before.termEnd).getTime()) / (30.44 * 86400_000)
+    t.ok(months > 23.5 && months < 24.5, `extended by ~24 months (${months.toFixed(1)})`)
+    const candidate = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L016', 'manager'), body: { displayName: 'Cand' } })
+    const notActive = await call(app, { method: 'POST', url: `/v1/ambassadors/${candidate.body.id}/renewals`, as: NMNO, body: { ambassadorAgreed: true } })
+    t.equal(notActive.status, 409)
+  })
+
+  t.test('past termEnd an Ambassador is inactive everywhere, before any job runs (AMB-5)', async (t) => {
+    const { id, me } = await activeAmbassador(app, 'L017')
+    await sql`UPDATE ambassadors SET term_start = now() - interval '25 months', term_end = now() - interval '1 minute' WHERE id = ${id}`.execute(db)
+    const dir = await call(app, { url: '/v1/ambassadors?limit=100', as: as('L098', 'manager') })
+    t.notOk(dir.body.items.some((i: any) => i.id === id), 'not in the directory')
+    t.equal((await call(app, { url: `/v1/ambassadors/${id}`, as: as('L098', 'manager') })).status, 404)
+    t.equal((await call(app, { url: '/v1/me', as: me })).body.ambassadorId, null, 'no longer acts as an Ambassador')
+    const record = await call(app, { url: `/v1/ambassadors/${id}`, as: me })
+    t.equal(record.body.status, 'expired')
+    const expiredList = await call(app, { url: '/v1/ambassadors?status=expired', as: NMNO })
+    t.ok(expiredList.body.items.some((i: any) => i.id === id))
+    const renewed = await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/renewals`, as: NMNO, body: { ambassadorAgreed: true } })
+    t.equal(renewed.body.status, 'active')
+    t.equal((await call(app, { url: '/v1/me', as: me })).body.ambassadorId, id)
+  })
+})
