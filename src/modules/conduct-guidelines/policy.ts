@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
 import { ACTIVE_IN_TERM } from '../../policy/actor.ts'
@@ -8,8 +9,10 @@ export const guidelinesPolicies = {
     summary: 'nmno publishes a new version of the Guidelines of Conduct (AMB-10).',
     async check(trx, actor, _target: Record<string, never>) {
       if (!actor.roles.has('nmno')) throw forbidden()
-      // Lock the current version: two publications at once get consecutive numbers.
-      const cur = await trx.selectFrom('conductGuidelines').select('version').orderBy('version', 'desc').limit(1).forUpdate().executeTakeFirstOrThrow()
+      // Publications are serialised (a row lock on the latest version would let two writers read the
+      // same maximum): two publications at once get consecutive numbers.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('conduct_guidelines.publish'))`.execute(trx)
+      const cur = await trx.selectFrom('conductGuidelines').select('version').orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow()
       return { currentVersion: cur.version }
     },
   }),
