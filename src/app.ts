@@ -13,6 +13,7 @@ import me from './modules/me/index.ts'
 import notifications from './modules/notifications/index.ts'
 import auth from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
+import idempotency from './plugins/idempotency.ts'
 import { loggerOptions } from './plugins/logging.ts'
 import policyGuard from './plugins/policy-guard.ts'
 import problem from './plugins/problem.ts'
@@ -46,6 +47,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     genReqId: () => randomUUID(),
     bodyLimit: config.bodyLimit,
     requestTimeout: config.requestTimeoutMs,
+    // A handler still running after this answers 503 instead of holding the client forever.
+    handlerTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
@@ -69,6 +72,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(dbPlugin, { db, ownsDb })
   await app.register(auth, { config })
   await app.register(security, { config })
+  await app.register(idempotency)
   await app.register(policyGuard)
   await app.register(swagger)
 

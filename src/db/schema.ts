@@ -94,7 +94,20 @@ export interface NotificationsTable {
   resolvedBy: string | null
 }
 
+export interface IdempotencyKeysTable {
+  principalHash: string
+  key: string
+  requestHash: string
+  statusCode: number | null
+  contentType: string | null
+  headers: ColumnType<Record<string, string>, string | undefined, string>
+  body: string | null
+  createdAt: GeneratedTimestamp
+  expiresAt: GeneratedTimestamp
+}
+
 export interface DB {
+  idempotencyKeys: IdempotencyKeysTable
   ambassadors: AmbassadorsTable
   ambassadorStatusHistory: AmbassadorStatusHistoryTable
   trainingRecords: TrainingRecordsTable

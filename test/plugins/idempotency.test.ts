@@ -1,0 +1,49 @@
+// SPEC §4: Idempotency-Key on POST.
+import t from 'tap'
+import { NMNO, as, build, call } from '../helper.ts'
+
+t.test('Idempotency-Key', async (t) => {
+  const { app, db } = await build(t)
+  const me = as('I001', 'manager')
+  const apply = (key: string, body: any, who = me) =>
+    call(app, { method: 'POST', url: '/v1/ambassadors', as: who, body, headers: { 'idempotency-key': key } })
+
+  t.test('a replay with the same key and body returns the original response and writes nothing', async (t) => {
+    const first = await apply('k-1', { displayName: 'Idem Potent' })
+    t.equal(first.status, 201)
+    const replay = await apply('k-1', { displayName: 'Idem Potent' })
+    t.equal(replay.status, 201)
+    t.same(replay.body, first.body)
+    t.equal(replay.headers.location, first.headers.location)
+    t.equal(replay.headers['idempotent-replayed'], 'true')
+    const rows = await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', 'I001').execute()
+    t.equal(rows.length, 1)
+  })
+
+  t.test('the same key with another body is refused', async (t) => {
+    const res = await apply('k-1', { displayName: 'Someone Else' })
+    t.equal(res.status, 422)
+    t.equal(res.body.code, 'idempotency-key-reused')
+  })
+
+  t.test('a refusal is replayed too; keys belong to one principal', async (t) => {
+    const refused = await apply('k-2', { displayName: 'Again' })
+    t.equal(refused.status, 409)
+    t.equal((await apply('k-2', { displayName: 'Again' })).body.code, 'already-exists')
+    const other = await apply('k-1', { displayName: 'Idem Potent' }, as('I002', 'manager'))
+    t.equal(other.status, 201, 'another principal with the same key is a new request')
+    t.equal(other.body.employeeRef, 'I002')
+  })
+
+  t.test('the store keeps no principal id', async (t) => {
+    const rows = await db.selectFrom('idempotencyKeys').select(['principalHash']).execute()
+    t.ok(rows.length >= 2)
+    for (const r of rows) t.notMatch(r.principalHash, /I00/)
+  })
+
+  t.test('a malformed key is a 400 problem', async (t) => {
+    const res = await call(app, { method: 'POST', url: '/v1/ambassadors', as: NMNO, body: { displayName: 'x', employeeRef: 'I009' }, headers: { 'idempotency-key': 'bad key with spaces' } })
+    t.equal(res.status, 400)
+    t.equal(res.body.code, 'invalid-header')
+  })
+})
