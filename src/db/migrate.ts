@@ -29,7 +29,13 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { loadConfig } = await import('../config.ts')
   const { createDatabase } = await import('./database.ts')
-  const config = loadConfig()
+  let config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(1)
+  }
   const { db, kind } = createDatabase(config)
   try {
     const applied = await migrateToLatest(db)
