@@ -8,6 +8,7 @@ import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
 import ambassadors from './modules/ambassadors/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
+import engagements from './modules/engagements/index.ts'
 import health from './modules/health/index.ts'
 import me from './modules/me/index.ts'
 import notifications from './modules/notifications/index.ts'
@@ -56,6 +57,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // The API reads JSON only: a text/plain body is a 415, not a string handed to validation.
+  app.removeContentTypeParser('text/plain')
+
   // Bodies are never coerced ("3" is not 3); query strings, params and headers are.
   const bodyAjv = makeAjv(false)
   const otherAjv = makeAjv(true)
@@ -81,5 +85,6 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(ambassadors, { prefix: '/v1/ambassadors' })
   await app.register(conductGuidelines, { prefix: '/v1/conduct-guidelines' })
   await app.register(notifications, { prefix: '/v1/notifications' })
+  await app.register(engagements, { prefix: '/v1/engagements' })
   return app as unknown as App
 }

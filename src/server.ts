@@ -4,6 +4,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, withDevSecret } from './config.ts'
 import { createDatabase } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { sweepExpiredRequests } from './modules/engagements/service.ts'
 
 let config
 try {
@@ -17,6 +18,16 @@ const { db, kind } = createDatabase(config)
 await migrateToLatest(db)
 const app = await buildApp({ config, db })
 app.addHook('onClose', async () => db.destroy())
+
+// ENG-11: requests unanswered for 5 days expire (queries already treat them as expired; the sweep
+// frees the slots and tells the managers). Safe with several replicas (row locks, SKIP LOCKED).
+const sweep = setInterval(() => {
+  sweepExpiredRequests(db)
+    .then((n) => n && app.log.info({ expired: n }, 'expired unanswered requests'))
+    .catch((err) => app.log.warn({ err }, 'expiry sweep failed'))
+}, 60_000)
+sweep.unref()
+app.addHook('onClose', async () => clearInterval(sweep))
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')

@@ -106,7 +106,77 @@ export interface IdempotencyKeysTable {
   expiresAt: GeneratedTimestamp
 }
 
+export type EngagementStatus =
+  | 'requested' | 'accepted' | 'active' | 'declined' | 'withdrawn' | 'expired' | 'closed' | 'transfer_required' | 'transferred'
+
+export interface EngagementsTable {
+  id: Generated<string>
+  ambassadorId: string
+  managerRef: string
+  status: ColumnType<EngagementStatus, EngagementStatus | undefined, EngagementStatus>
+  stage: ColumnType<string, string | undefined, string>
+  language: string
+  preferredModes: string[]
+  urgency: 'routine' | 'urgent'
+  topics: ColumnType<string[], string[] | undefined, string[]>
+  declineReason: string | null
+  outcome: string | null
+  transferredFrom: string | null
+  requestedAt: GeneratedTimestamp
+  expiresAt: GeneratedTimestamp
+  respondedAt: Timestamp | null
+  closedAt: Timestamp | null
+  version: Generated<number>
+  updatedAt: GeneratedTimestamp
+}
+
+export type ConflictKind = 'family' | 'reporting_line' | 'personal_conflict' | 'close_friend' | 'other'
+
+export interface ConflictDeclarationsTable {
+  id: Generated<string>
+  ambassadorId: string
+  employeeRef: string
+  kind: ConflictKind
+  declarerRef: string
+  declarerRole: 'ambassador' | 'manager' | 'nmno'
+  createdAt: GeneratedTimestamp
+}
+
+export interface ReportingLinesTable {
+  employeeRef: string
+  supervisorRef: string | null
+  orgUnit: string | null
+  importedAt: GeneratedTimestamp
+}
+
+export interface ConflictVersionsTable {
+  id: number
+  version: ColumnType<string, string | number, string | number>
+}
+
+export type ResourceKind = 'advisory_service' | 'learning' | 'tools_and_guides' | 'external_resource'
+
+export interface ResourcesTable {
+  id: Generated<string>
+  slug: string
+  kind: ResourceKind
+  nameEn: string
+  nameFr: string
+  descriptionEn: string
+  descriptionFr: string
+  url: string | null
+  active: ColumnType<boolean, boolean | undefined, boolean>
+  version: Generated<number>
+  createdAt: GeneratedTimestamp
+  updatedAt: GeneratedTimestamp
+}
+
 export interface DB {
+  conflictDeclarations: ConflictDeclarationsTable
+  reportingLines: ReportingLinesTable
+  conflictVersions: ConflictVersionsTable
+  resources: ResourcesTable
+  engagements: EngagementsTable
   idempotencyKeys: IdempotencyKeysTable
   ambassadors: AmbassadorsTable
   ambassadorStatusHistory: AmbassadorStatusHistoryTable

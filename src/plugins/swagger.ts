@@ -38,6 +38,7 @@ export default fp(
           { name: 'ambassadors', description: 'Ambassadors: selection, directory, training, term' },
           { name: 'conduct-guidelines', description: 'Versioned Guidelines of Conduct (Annex E)' },
           { name: 'notifications', description: 'The National M2M Network Office inbox' },
+          { name: 'engagements', description: 'A manager and the Ambassador they picked: request, answer, stages' },
         ],
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },

@@ -1,0 +1,78 @@
+// Routes for /v1/engagements: HTTP only.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
+import { DeclineBodySchema, EmptyBodySchema, EngagementViewSchema, ListEngagementsQuerySchema, RequestEngagementBodySchema, StageBodySchema } from './schemas.ts'
+import { acceptEngagement, changeStage, declineEngagement, getEngagement, listEngagements, requestEngagement, withdrawEngagement } from './service.ts'
+import { personalSupportReferral } from './triage.ts'
+
+const engagements: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
+
+  app.post('', {
+    config: { roles: ['manager'], action: 'engagement.create' },
+    schema: {
+      operationId: 'requestEngagement', tags: ['engagements'],
+      summary: 'A manager requests the Ambassador they picked (ENG-1, ENG-2)',
+      body: RequestEngagementBodySchema,
+      response: { 201: EngagementViewSchema, ...problems('ambassador-unavailable', 'self-engagement', 'duplicate-engagement', 'personal-support-referral', 'idempotency-key-reused', 'idempotency-in-progress') },
+    },
+  }, async (req, reply) => {
+    if (!req.body.aboutMyEmployee) throw await personalSupportReferral(app.db)
+    const view = await requestEngagement(app.db, req.actor, req.body)
+    return reply.code(201).header('location', `/v1/engagements/${view.id}`).send(view)
+  })
+
+  app.get('', {
+    config: { roles: ['manager', 'nmno'] },
+    schema: {
+      operationId: 'listEngagements', tags: ['engagements'],
+      summary: 'A manager’s own engagements; an Ambassador’s assigned ones (as=ambassador); nmno’s de-identified list (ENG-10)',
+      querystring: ListEngagementsQuerySchema,
+      response: { 200: Page(EngagementViewSchema), ...problems('invalid-cursor') },
+    },
+  }, async (req) => listEngagements(app.db, req.actor, req.query))
+
+  app.get('/:id', {
+    config: { roles: ['manager', 'nmno'] },
+    schema: {
+      operationId: 'getEngagement', tags: ['engagements'],
+      summary: 'One engagement: the manager’s view, the assigned Ambassador’s view, or nmno’s de-identified view; 404 for everyone else',
+      params: IdParamsSchema, response: { 200: EngagementViewSchema, ...problems('not-found') },
+    },
+  }, async (req) => getEngagement(app.db, req.actor, req.params.id))
+
+  app.post('/:id/accept', {
+    config: { roles: ['manager'], action: 'engagement.accept' },
+    schema: {
+      operationId: 'acceptEngagement', tags: ['engagements'], summary: 'The assigned Ambassador accepts the request (ENG-3)',
+      params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'request-expired') },
+    },
+  }, async (req) => acceptEngagement(app.db, req.actor, req.params.id))
+
+  app.post('/:id/decline', {
+    config: { roles: ['manager'], action: 'engagement.decline' },
+    schema: {
+      operationId: 'declineEngagement', tags: ['engagements'], summary: 'The assigned Ambassador declines with a reason code the manager never sees (ENG-3)',
+      params: IdParamsSchema, body: DeclineBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'request-expired') },
+    },
+  }, async (req) => declineEngagement(app.db, req.actor, req.params.id, req.body.reason))
+
+  app.post('/:id/withdraw', {
+    config: { roles: ['manager'], action: 'engagement.withdraw' },
+    schema: {
+      operationId: 'withdrawEngagement', tags: ['engagements'], summary: 'The manager withdraws before the first meeting (ENG-3)',
+      params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => withdrawEngagement(app.db, req.actor, req.params.id))
+
+  app.patch('/:id', {
+    config: { roles: ['manager'], action: 'engagement.set-stage' },
+    schema: {
+      operationId: 'setEngagementStage', tags: ['engagements'], summary: 'The assigned Ambassador moves to a later stage (ENG-4)',
+      params: IdParamsSchema, body: StageBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => changeStage(app.db, req.actor, req.params.id, req.body.stage))
+}
+export default engagements

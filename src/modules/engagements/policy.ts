@@ -1,0 +1,103 @@
+// Policy actions for engagements (ENG-2, ENG-3, ENG-4). Every check runs in the write's
+// transaction and locks what a concurrent write could change: the Ambassador row for a request
+// (capacity), the engagement row for a status change.
+import type { Trx } from '../../db/tx.ts'
+import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
+import { forbidden } from '../../plugins/auth.ts'
+import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { definePolicy } from '../../policy/define.ts'
+import { lockAmbassador } from '../ambassadors/repository.ts'
+import { expireOverdueRequests, lockEngagement, openEngagementBetween } from './repository.ts'
+import { STAGES, type RequestEngagementBody } from './schemas.ts'
+
+const unavailable = () => new PolicyDenied('ambassador-unavailable', {
+  en: 'This Ambassador cannot take a new request now. Please choose another Ambassador from the directory.',
+  fr: 'Cet ambassadeur ne peut accepter de nouvelle demande pour le moment. Veuillez choisir un autre ambassadeur dans le répertoire.',
+})
+
+/** The engagement, locked, if the caller is its assigned (active, in-term) Ambassador; 404 otherwise. */
+async function lockAsAssignedAmbassador(trx: Trx, actor: Actor, id: string) {
+  const me = await actingAmbassadorId(trx, actor)
+  const e = await lockEngagement(trx, id)
+  if (!e || !me || e.ambassadorId !== me) throw new NotFound()
+  return e
+}
+
+async function lockAsManager(trx: Trx, actor: Actor, id: string) {
+  const e = await lockEngagement(trx, id)
+  if (!e || !actor.roles.has('manager') || e.managerRef !== actor.sub) throw new NotFound()
+  return e
+}
+
+const notNow = (status: string, action: string) => new PolicyDenied('invalid-transition', {
+  en: `An engagement that is ${status} cannot be ${action}.`,
+  fr: `Un jumelage à l’état ${status} ne peut pas être ${action === 'accepted' ? 'accepté' : action === 'declined' ? 'refusé' : action === 'withdrawn' ? 'retiré' : 'modifié'}.`,
+}, { extensions: { from: status } })
+
+export const engagementPolicies = {
+  'engagement.create': definePolicy({
+    summary: 'A manager requests an Ambassador: active and in term, not themself, with capacity, no duplicate (ENG-2).',
+    async check(trx, actor, target: RequestEngagementBody) {
+      if (!actor.roles.has('manager')) throw forbidden()
+      // Lock the Ambassador row: two requests for the last slot are serialised here.
+      const amb = await lockAmbassador(trx, target.ambassadorId)
+      if (!amb || amb.effectiveStatus !== 'active') throw unavailable()
+      if (amb.employeeRef === actor.sub) {
+        throw new PolicyDenied('self-engagement', { en: 'Choose an Ambassador other than yourself.', fr: 'Choisissez un ambassadeur autre que vous-même.' })
+      }
+      const expired = await expireOverdueRequests(trx, amb.id)
+      const open = amb.openEngagements - expired.length
+      if (await openEngagementBetween(trx, amb.id, actor.sub)) {
+        throw new PolicyDenied('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+      }
+      if (open >= amb.capacity) throw unavailable()
+      return { ambassador: amb, expired }
+    },
+  }),
+
+  'engagement.accept': definePolicy({
+    summary: 'The assigned Ambassador accepts a request before it expires (ENG-3, ENG-11).',
+    async check(trx, actor, target: { id: string }) {
+      const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+      if (e.status === 'expired') throw expiredRequest()
+      if (e.status !== 'requested') throw notNow(e.status, 'accepted')
+      return { engagement: e }
+    },
+  }),
+
+  'engagement.decline': definePolicy({
+    summary: 'The assigned Ambassador declines a request with a reason code the manager never sees (ENG-3).',
+    async check(trx, actor, target: { id: string }) {
+      const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+      if (e.status === 'expired') throw expiredRequest()
+      if (e.status !== 'requested') throw notNow(e.status, 'declined')
+      return { engagement: e }
+    },
+  }),
+
+  'engagement.withdraw': definePolicy({
+    summary: 'The manager withdraws before the first meeting is held (ENG-3, ENG-8).',
+    async check(trx, actor, target: { id: string }) {
+      const e = await lockAsManager(trx, actor, target.id)
+      if (e.status !== 'requested' && e.status !== 'accepted') throw notNow(e.status, 'withdrawn')
+      return { engagement: e }
+    },
+  }),
+
+  'engagement.set-stage': definePolicy({
+    summary: 'The assigned Ambassador moves the relationship to a later stage, never back (ENG-4).',
+    async check(trx, actor, target: { id: string; stage: string }) {
+      const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+      if (!['accepted', 'active'].includes(e.status)) throw notNow(e.status, 'changed')
+      if (STAGES.indexOf(target.stage as any) <= STAGES.indexOf(e.stage as any)) {
+        throw new PolicyDenied('invalid-transition', { en: `Stages only move forward (now ${e.stage}).`, fr: `Les étapes ne font qu’avancer (actuellement ${e.stage}).` }, { extensions: { from: e.stage, to: target.stage } })
+      }
+      return { engagement: e }
+    },
+  }),
+}
+
+function expiredRequest() {
+  return new PolicyDenied('request-expired', { en: 'This request went unanswered for 5 days and expired; the manager may choose again.', fr: 'Cette demande est restée sans réponse pendant 5 jours et a expiré; le gestionnaire peut choisir de nouveau.' })
+}
+

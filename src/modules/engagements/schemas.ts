@@ -1,0 +1,89 @@
+import { Type, type Static } from 'typebox'
+import { DateOnly, Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { LANGUAGES, MODES, TOPICS } from '../../shared/vocabularies.ts'
+
+export const ENGAGEMENT_STATUSES = ['requested', 'accepted', 'active', 'declined', 'withdrawn', 'expired', 'closed', 'transfer_required', 'transferred'] as const
+export const OPEN_STATUSES = ['requested', 'accepted', 'active', 'transfer_required'] as const
+export const STAGES = ['building_trust', 'goal_setting', 'working_toward_goals', 'ending'] as const
+export const URGENCIES = ['routine', 'urgent'] as const
+export const DECLINE_REASONS = ['conflict_of_interest', 'capacity', 'outside_competence', 'other'] as const
+
+const Status = StringEnum(ENGAGEMENT_STATUSES)
+const Stage = StringEnum(STAGES, { description: 'The four stages of the relationship, forward only (ENG-4)' })
+const Urgency = StringEnum(URGENCIES)
+const Modes = Type.Array(StringEnum(MODES), { uniqueItems: true, minItems: 1, maxItems: 4 })
+const Topics = Type.Array(StringEnum(TOPICS), { uniqueItems: true, maxItems: 12 })
+
+export const RequestEngagementBodySchema = Type.Object({
+  ambassadorId: Id,
+  language: StringEnum(LANGUAGES),
+  preferredModes: Modes,
+  urgency: Urgency,
+  topics: Topics,
+  aboutMyEmployee: Type.Boolean({ description: 'true: support for an employee. false: the network is not for a manager’s own challenges (ENG-1)' }),
+}, { additionalProperties: false })
+export type RequestEngagementBody = Static<typeof RequestEngagementBodySchema>
+
+/** What the manager sees of their own engagement. */
+export const ManagerEngagementSchema = Type.Object({
+  view: Type.Literal('manager'),
+  id: Id,
+  ambassador: Type.Object({ id: Id, displayName: Type.String() }, { additionalProperties: false }),
+  status: Status,
+  stage: Stage,
+  language: StringEnum(LANGUAGES),
+  preferredModes: Type.Array(StringEnum(MODES)),
+  urgency: Urgency,
+  topics: Type.Array(StringEnum(TOPICS)),
+  requestedAt: Timestamp,
+  expiresAt: Timestamp,
+  respondedAt: Type.Union([Timestamp, Type.Null()]),
+  closedAt: Type.Union([Timestamp, Type.Null()]),
+  version: Type.Integer(),
+}, { additionalProperties: false })
+
+/** What the assigned Ambassador sees: the manager's identity (needed to meet) and the decline reason. */
+export const AmbassadorEngagementSchema = Type.Object({
+  view: Type.Literal('ambassador'),
+  id: Id,
+  ambassadorId: Id,
+  managerRef: Type.String(),
+  status: Status,
+  stage: Stage,
+  language: StringEnum(LANGUAGES),
+  preferredModes: Type.Array(StringEnum(MODES)),
+  urgency: Urgency,
+  topics: Type.Array(StringEnum(TOPICS)),
+  declineReason: Type.Union([StringEnum(DECLINE_REASONS), Type.Null()]),
+  requestedAt: Timestamp,
+  expiresAt: Timestamp,
+  respondedAt: Type.Union([Timestamp, Type.Null()]),
+  closedAt: Type.Union([Timestamp, Type.Null()]),
+  version: Type.Integer(),
+}, { additionalProperties: false })
+
+/** nmno's de-identified view (CONF-2): no manager, no Ambassador, dates without time. */
+export const DeidentifiedEngagementSchema = Type.Object({
+  view: Type.Literal('deidentified'),
+  id: Id,
+  status: Status,
+  stage: Stage,
+  language: StringEnum(LANGUAGES),
+  urgency: Urgency,
+  transferRequired: Type.Boolean(),
+  requestedOn: DateOnly,
+}, { additionalProperties: false })
+
+export const EngagementViewSchema = Type.Union([ManagerEngagementSchema, AmbassadorEngagementSchema, DeidentifiedEngagementSchema])
+
+export const ListEngagementsQuerySchema = Type.Object({
+  as: Type.Optional(StringEnum(['manager', 'ambassador'] as const, { description: 'For someone who is both: their own requests (manager, default) or their assigned ones (ambassador)' })),
+  status: Type.Optional(Status),
+  urgency: Type.Optional(Urgency),
+  ...PaginationQuery,
+}, { additionalProperties: false })
+export type ListEngagementsQuery = Static<typeof ListEngagementsQuerySchema>
+
+export const DeclineBodySchema = Type.Object({ reason: StringEnum(DECLINE_REASONS) }, { additionalProperties: false })
+export const EmptyBodySchema = Type.Object({}, { additionalProperties: false })
+export const StageBodySchema = Type.Object({ stage: Stage }, { additionalProperties: false })

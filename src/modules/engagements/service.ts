@@ -1,0 +1,165 @@
+// Engagement use cases: one transaction per write; three views by audience (SPEC §2).
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import { AppError, NotFound } from '../../errors/app-error.ts'
+import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { authorize } from '../../policy/authorize.ts'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
+import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import { notifyPrincipals } from '../notifications/repository.ts'
+import {
+  ambassadorsWithOverdueRequests, expireOverdueRequests, findVisible, insertEngagement, listForAmbassador, listForManager,
+  listForOffice, setStage, setStatus, type EngagementRow, type Viewer,
+} from './repository.ts'
+import type { Static } from 'typebox'
+import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
+
+type ManagerEngagement = Static<typeof ManagerEngagementSchema>
+type AmbassadorEngagement = Static<typeof AmbassadorEngagementSchema>
+type DeidentifiedEngagement = Static<typeof DeidentifiedEngagementSchema>
+
+export function toManagerView(e: EngagementRow): ManagerEngagement {
+  return <ManagerEngagement>{
+    view: 'manager' as const, id: e.id, ambassador: { id: e.ambassadorId, displayName: e.ambassadorDisplayName },
+    status: e.status, stage: e.stage, language: e.language, preferredModes: e.preferredModes, urgency: e.urgency, topics: e.topics,
+    requestedAt: e.requestedAt, expiresAt: e.expiresAt, respondedAt: e.respondedAt, closedAt: e.closedAt, version: e.version,
+  }
+}
+
+export function toAmbassadorView(e: EngagementRow): AmbassadorEngagement {
+  return <AmbassadorEngagement>{
+    view: 'ambassador' as const, id: e.id, ambassadorId: e.ambassadorId, managerRef: e.managerRef,
+    status: e.status, stage: e.stage, language: e.language, preferredModes: e.preferredModes, urgency: e.urgency, topics: e.topics,
+    declineReason: e.declineReason, requestedAt: e.requestedAt, expiresAt: e.expiresAt, respondedAt: e.respondedAt, closedAt: e.closedAt, version: e.version,
+  }
+}
+
+/** nmno's view (CONF-2): no manager, no Ambassador, no exact time. */
+export function toDeidentifiedEngagement(e: EngagementRow): DeidentifiedEngagement {
+  return <DeidentifiedEngagement>{
+    view: 'deidentified' as const, id: e.id, status: e.status, stage: e.stage, language: e.language, urgency: e.urgency,
+    transferRequired: e.status === 'transfer_required', requestedOn: new Date(e.requestedAt).toISOString().slice(0, 10),
+  }
+}
+
+async function viewerOf(db: Db, actor: Actor): Promise<Viewer> {
+  return { sub: actor.sub, ambassadorId: await actingAmbassadorId(db, actor), nmno: actor.roles.has('nmno'), manager: actor.roles.has('manager') }
+}
+
+function viewFor(v: Viewer, e: EngagementRow) {
+  if (v.manager && e.managerRef === v.sub) return toManagerView(e)
+  if (v.ambassadorId && e.ambassadorId === v.ambassadorId) return toAmbassadorView(e)
+  return toDeidentifiedEngagement(e)
+}
+
+export async function getEngagement(db: Db, actor: Actor, id: string) {
+  const v = await viewerOf(db, actor)
+  const e = await findVisible(db, id, v)
+  if (!e) throw new NotFound()
+  return viewFor(v, e)
+}
+
+async function readBack(db: Db, actor: Actor, id: string) {
+  return getEngagement(db, actor, id)
+}
+
+export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQuery) {
+  const limit = q.limit ?? LIMIT_DEFAULT
+  const after = q.cursor ? (decodeCursor(q.cursor, ['string', 'uuid']) as [string, string]) : undefined
+  const f = { status: q.status, urgency: q.urgency, after, limit: limit + 1 }
+  let rows: EngagementRow[]
+  let map: (e: EngagementRow) => ManagerEngagement | AmbassadorEngagement | DeidentifiedEngagement
+  const wantsAmbassador = q.as === 'ambassador' || (!actor.roles.has('manager') && !actor.roles.has('nmno'))
+  if (actor.roles.has('manager') && !wantsAmbassador) {
+    rows = await listForManager(db, actor.sub, f)
+    map = toManagerView
+  } else if (q.as === 'ambassador') {
+    const me = await actingAmbassadorId(db, actor)
+    if (!me) return { items: [], nextCursor: null }
+    rows = await listForAmbassador(db, me, f)
+    map = toAmbassadorView
+  } else if (actor.roles.has('nmno')) {
+    rows = await listForOffice(db, f)
+    map = toDeidentifiedEngagement
+  } else {
+    throw new AppError('forbidden')
+  }
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.requestedAt).toISOString(), last.id]) : null }
+}
+
+export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {
+  const id = await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.create', body)
+    await notifyPrincipals(auth, auth.facts.expired.map((x) => x.managerRef), { kind: 'engagement_expired', subjectType: 'engagement' })
+    const { id } = await insertEngagement(auth, {
+      ambassadorId: body.ambassadorId, managerRef: actor.sub, language: body.language,
+      preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
+    })
+    await notifyPrincipals(auth, [auth.facts.ambassador.employeeRef], { kind: 'engagement_requested', subjectType: 'engagement', subjectId: id, data: { urgency: body.urgency } })
+    return id
+  }).catch((err) => {
+    // The unique index backs the duplicate rule should two requests ever slip past the row lock.
+    if (err?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+    throw err
+  })
+  return readBack(db, actor, id)
+}
+
+export async function acceptEngagement(db: Db, actor: Actor, id: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.accept', { id })
+    await setStatus(auth, id, 'accepted')
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_accepted', subjectType: 'engagement', subjectId: id })
+  })
+  return readBack(db, actor, id)
+}
+
+export async function declineEngagement(db: Db, actor: Actor, id: string, reason: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.decline', { id })
+    await setStatus(auth, id, 'declined', { declineReason: reason, freeSlotOf: auth.facts.engagement.ambassadorId })
+    // The manager learns only that it was declined, and may pick again (ENG-3).
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: id })
+  })
+  return readBack(db, actor, id)
+}
+
+export async function withdrawEngagement(db: Db, actor: Actor, id: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.withdraw', { id })
+    await setStatus(auth, id, 'withdrawn', { freeSlotOf: auth.facts.engagement.ambassadorId })
+  })
+  return readBack(db, actor, id)
+}
+
+export async function changeStage(db: Db, actor: Actor, id: string, stage: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.set-stage', { id, stage })
+    await setStage(auth, id, stage)
+  })
+  return readBack(db, actor, id)
+}
+
+/**
+ * The expiry sweep (ENG-11): frees the slots of requests unanswered for 5 days and tells their
+ * managers. Safe with several replicas: each Ambassador is handled under its row lock.
+ */
+export async function sweepExpiredRequests(db: Db): Promise<number> {
+  let n = 0
+  for (const { ambassadorId } of await ambassadorsWithOverdueRequests(db)) {
+    n += await inTransaction(db, async (trx) => {
+      const locked = await trx.selectFrom('ambassadors').select('id').where('id', '=', ambassadorId).forUpdate().skipLocked().executeTakeFirst()
+      if (!locked) return 0
+      const expired = await expireOverdueRequests(trx, ambassadorId)
+      if (expired.length) {
+        await trx.insertInto('notifications').values(expired.map((x) => ({
+          audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id, data: '{}',
+        }))).execute()
+      }
+      return expired.length
+    })
+  }
+  return n
+}
