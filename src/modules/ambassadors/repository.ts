@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.ts'
 import type { AmbassadorRow, NewAmbassador } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
+import { CONFLICT_VERSION_SQL, noConflictWithSql } from '../../policy/conflict-of-interest.ts'
 
 /** Stored status, or `expired` for an active record past its term (AMB-5, at query time). */
 export const EFFECTIVE_STATUS = sql<string>`CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END`
@@ -68,7 +69,7 @@ const FILTERS = `
   AND ($2::text IS NULL OR $2 = ANY(modes))
   AND ($3::text IS NULL OR $3 = ANY(topics))
   AND ($4::boolean IS NOT TRUE OR open_engagements < capacity)
-  AND ($5::text IS NULL OR employee_ref <> $5)
+  AND ($5::text IS NULL OR (employee_ref <> $5 AND ${noConflictWithSql({ id: 'id', employeeRef: 'employee_ref' }, '$5')}))
   AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))`
 
 const DIRECTORY_SQL = `SELECT ${DIRECTORY_COLUMNS} FROM ambassadors
@@ -81,10 +82,12 @@ const ADMIN_SQL = `SELECT ${DIRECTORY_COLUMNS}, employee_ref, capacity, open_eng
   WHERE (CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END) = $9 ${FILTERS}
   ORDER BY display_name, id LIMIT $8`
 
-// Changes whenever any Ambassador changes (stamp) or a term runs out (the in-term count).
+// Changes whenever any Ambassador changes (stamp), a term runs out (the in-term count), or a
+// conflict declaration or the reporting lines change (eligibleForMe: a 304 never hides a conflict).
 const DIRECTORY_STAMP_SQL = CompiledQuery.raw(`SELECT
     (SELECT coalesce(max(stamp), 0) FROM ambassadors)::text AS stamp,
-    (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term`, [])
+    (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term,
+    ${CONFLICT_VERSION_SQL}::text AS conflicts`, [])
 
 export interface DirectoryFilter {
   language?: string
@@ -122,9 +125,9 @@ export async function listDirectory(db: Db, f: DirectoryFilter): Promise<Directo
 }
 
 export async function directoryStamp(db: Db): Promise<string> {
-  const r = await db.executeQuery<{ stamp: string; inTerm: number }>(DIRECTORY_STAMP_SQL)
+  const r = await db.executeQuery<{ stamp: string; inTerm: number; conflicts: string }>(DIRECTORY_STAMP_SQL)
   const row = r.rows[0]
-  return `${row.stamp}.${row.inTerm}`
+  return `${row.stamp}.${row.inTerm}.${row.conflicts}`
 }
 
 // ---- Writes ----
