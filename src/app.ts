@@ -8,10 +8,13 @@ import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
 import ambassadors from './modules/ambassadors/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
+import conflictDeclarations from './modules/conflict-declarations/index.ts'
 import engagements from './modules/engagements/index.ts'
 import health from './modules/health/index.ts'
 import me from './modules/me/index.ts'
 import notifications from './modules/notifications/index.ts'
+import org from './modules/org/index.ts'
+import resources from './modules/resources/index.ts'
 import auth from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
 import idempotency from './plugins/idempotency.ts'
@@ -85,6 +88,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(ambassadors, { prefix: '/v1/ambassadors' })
   await app.register(conductGuidelines, { prefix: '/v1/conduct-guidelines' })
   await app.register(notifications, { prefix: '/v1/notifications' })
+  await app.register(conflictDeclarations, { prefix: '/v1/conflict-declarations' })
+  await app.register(org, { prefix: '/v1/org' })
+  await app.register(resources, { prefix: '/v1/resources' })
   await app.register(engagements, { prefix: '/v1/engagements' })
   return app as unknown as App
 }

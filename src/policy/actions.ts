@@ -2,15 +2,21 @@
 // facts and refuses; an action that is not here cannot be authorized, and a write route that names
 // none does not boot (plugins/policy-guard).
 import { ambassadorPolicies } from '../modules/ambassadors/policy.ts'
+import { conflictDeclarationPolicies } from '../modules/conflict-declarations/policy.ts'
 import { engagementPolicies } from '../modules/engagements/policy.ts'
 import { guidelinesPolicies } from '../modules/conduct-guidelines/policy.ts'
 import { notificationPolicies } from '../modules/notifications/policy.ts'
+import { orgPolicies } from '../modules/org/policy.ts'
+import { resourcePolicies } from '../modules/resources/policy.ts'
 
 export const actions = {
   ...ambassadorPolicies,
   ...guidelinesPolicies,
   ...engagementPolicies,
   ...notificationPolicies,
+  ...conflictDeclarationPolicies,
+  ...orgPolicies,
+  ...resourcePolicies,
 }
 
 export type Action = keyof typeof actions

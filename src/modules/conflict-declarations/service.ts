@@ -1,0 +1,46 @@
+// Conflict-of-interest declarations (COI-1): one transaction per write (authorize, then write).
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import { hasRole, type Actor } from '../../policy/actor.ts'
+import { authorize } from '../../policy/authorize.ts'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
+import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import { alreadyDeclared } from './policy.ts'
+import { deleteDeclaration, insertDeclaration, listDeclarations } from './repository.ts'
+import type { ConflictDeclaration, CreateConflictDeclarationBody, ListConflictDeclarationsQuery } from './schemas.ts'
+
+const toView = (r: { createdAt: Date | string } & Omit<ConflictDeclaration, 'createdAt'>): ConflictDeclaration => ({
+  id: r.id, ambassadorId: r.ambassadorId, employeeRef: r.employeeRef, kind: r.kind,
+  declarerRef: r.declarerRef, declarerRole: r.declarerRole, createdAt: r.createdAt,
+})
+
+export async function declareConflict(db: Db, actor: Actor, body: CreateConflictDeclarationBody): Promise<ConflictDeclaration> {
+  const row = await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'conflict-declaration.create', body)
+    return insertDeclaration(auth, { ambassadorId: body.ambassadorId, employeeRef: body.employeeRef, kind: body.kind })
+  }).catch((err: any) => {
+    // A concurrent identical declaration by the same declarer (the unique index is per declarer).
+    if (err?.code === '23505') throw alreadyDeclared()
+    throw err
+  })
+  return toView(row as any)
+}
+
+export async function listConflictDeclarations(db: Db, actor: Actor, query: ListConflictDeclarationsQuery) {
+  const limit = query.limit ?? LIMIT_DEFAULT
+  const after = query.cursor ? (decodeCursor(query.cursor, ['string', 'uuid']) as [string, string]) : undefined
+  const rows = await listDeclarations(db, { all: hasRole(actor, 'nmno'), declarerRef: actor.sub }, { after, limit: limit + 1 })
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return {
+    items: page.map((r) => toView(r as any)),
+    nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null,
+  }
+}
+
+export async function withdrawConflictDeclaration(db: Db, actor: Actor, id: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'conflict-declaration.delete', { id })
+    await deleteDeclaration(auth, id)
+  })
+}
