@@ -128,6 +128,53 @@ export interface EngagementsTable {
   closedAt: Timestamp | null
   version: Generated<number>
   updatedAt: GeneratedTimestamp
+  extensions: ColumnType<number, number | undefined, number>
+  extensionProposedAt: Timestamp | null
+  surveyToken: string | null
+  surveyTokenExpiresAt: Timestamp | null
+  transferReason: string | null
+  carriedOver: boolean | null
+}
+
+export interface MeetingsTable {
+  id: Generated<string>
+  engagementId: string
+  scheduledAt: Timestamp
+  durationMinutes: number
+  mode: 'in_person' | 'phone' | 'video' | 'email'
+  held: ColumnType<boolean, boolean | undefined, boolean>
+  cancelled: ColumnType<boolean, boolean | undefined, boolean>
+  createdAt: GeneratedTimestamp
+  updatedAt: GeneratedTimestamp
+}
+
+export interface GoalsTable {
+  id: Generated<string>
+  engagementId: string
+  title: string
+  benefitsToYou: string | null
+  benefitsToOrganisation: string | null
+  barriers: string | null
+  externalResources: string | null
+  progressMeasures: string | null
+  status: ColumnType<'open' | 'achieved' | 'dropped', 'open' | 'achieved' | 'dropped' | undefined, 'open' | 'achieved' | 'dropped'>
+  proposal: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  proposedAt: Timestamp | null
+  version: Generated<number>
+  createdAt: GeneratedTimestamp
+  updatedAt: GeneratedTimestamp
+}
+
+export interface ReferralsTable {
+  id: Generated<string>
+  engagementId: string
+  resourceId: string
+  forWhom: 'employee_situation' | 'manager_self_care'
+  followUpDueAt: Timestamp
+  followedUpAt: Timestamp | null
+  helpful: boolean | null
+  createdAt: GeneratedTimestamp
+  updatedAt: GeneratedTimestamp
 }
 
 export type ConflictKind = 'family' | 'reporting_line' | 'personal_conflict' | 'close_friend' | 'other'
@@ -177,6 +224,9 @@ export interface DB {
   conflictVersions: ConflictVersionsTable
   resources: ResourcesTable
   engagements: EngagementsTable
+  meetings: MeetingsTable
+  goals: GoalsTable
+  referrals: ReferralsTable
   idempotencyKeys: IdempotencyKeysTable
   ambassadors: AmbassadorsTable
   ambassadorStatusHistory: AmbassadorStatusHistoryTable

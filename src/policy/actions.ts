@@ -3,7 +3,10 @@
 // none does not boot (plugins/policy-guard).
 import { ambassadorPolicies } from '../modules/ambassadors/policy.ts'
 import { conflictDeclarationPolicies } from '../modules/conflict-declarations/policy.ts'
-import { engagementPolicies } from '../modules/engagements/policy.ts'
+import { engagementLifecyclePolicies, engagementPolicies } from '../modules/engagements/policy.ts'
+import { goalPolicies } from '../modules/engagements/goals.ts'
+import { meetingPolicies } from '../modules/engagements/meetings.ts'
+import { referralPolicies } from '../modules/engagements/referrals.ts'
 import { guidelinesPolicies } from '../modules/conduct-guidelines/policy.ts'
 import { notificationPolicies } from '../modules/notifications/policy.ts'
 import { orgPolicies } from '../modules/org/policy.ts'
@@ -13,6 +16,10 @@ export const actions = {
   ...ambassadorPolicies,
   ...guidelinesPolicies,
   ...engagementPolicies,
+  ...engagementLifecyclePolicies,
+  ...meetingPolicies,
+  ...goalPolicies,
+  ...referralPolicies,
   ...notificationPolicies,
   ...conflictDeclarationPolicies,
   ...orgPolicies,

@@ -1,8 +1,11 @@
 // Routes for /v1/engagements: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
-import { DeclineBodySchema, EmptyBodySchema, EngagementViewSchema, ListEngagementsQuerySchema, RequestEngagementBodySchema, StageBodySchema } from './schemas.ts'
-import { acceptEngagement, changeStage, declineEngagement, getEngagement, listEngagements, requestEngagement, withdrawEngagement } from './service.ts'
+import { goalRoutes } from './goals.ts'
+import { meetingRoutes } from './meetings.ts'
+import { referralRoutes } from './referrals.ts'
+import { CloseBodySchema, DeclineBodySchema, TransferBodySchema, EmptyBodySchema, EngagementViewSchema, ListEngagementsQuerySchema, RequestEngagementBodySchema, StageBodySchema } from './schemas.ts'
+import { acceptEngagement, changeStage, closeEngagementAs, extendEngagement, requireTransfer, transferTo, declineEngagement, getEngagement, listEngagements, requestEngagement, withdrawEngagement } from './service.ts'
 import { personalSupportReferral } from './triage.ts'
 
 const engagements: FastifyPluginAsyncTypebox = async (app) => {
@@ -16,7 +19,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'requestEngagement', tags: ['engagements'],
       summary: 'A manager requests the Ambassador they picked (ENG-1, ENG-2)',
       body: RequestEngagementBodySchema,
-      response: { 201: EngagementViewSchema, ...problems('ambassador-unavailable', 'self-engagement', 'duplicate-engagement', 'personal-support-referral', 'idempotency-key-reused', 'idempotency-in-progress') },
+      response: { 201: EngagementViewSchema, ...problems('ambassador-unavailable', 'conflict-of-interest', 'self-engagement', 'duplicate-engagement', 'personal-support-referral', 'idempotency-key-reused', 'idempotency-in-progress') },
     },
   }, async (req, reply) => {
     if (!req.body.aboutMyEmployee) throw await personalSupportReferral(app.db)
@@ -47,7 +50,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'engagement.accept' },
     schema: {
       operationId: 'acceptEngagement', tags: ['engagements'], summary: 'The assigned Ambassador accepts the request (ENG-3)',
-      params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'request-expired') },
+      params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'request-expired', 'conflict-of-interest') },
     },
   }, async (req) => acceptEngagement(app.db, req.actor, req.params.id))
 
@@ -74,5 +77,43 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParamsSchema, body: StageBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
     },
   }, async (req) => changeStage(app.db, req.actor, req.params.id, req.body.stage))
+
+  app.post('/:id/extend', {
+    config: { roles: ['manager'], action: 'engagement.extend' },
+    schema: {
+      operationId: 'extendEngagement', tags: ['engagements'],
+      summary: 'Beyond the two initial meetings: the assigned Ambassador proposes, then the manager agrees (ENG-5)',
+      params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => extendEngagement(app.db, req.actor, req.params.id))
+
+  app.post('/:id/close', {
+    config: { roles: ['manager'], action: 'engagement.close' },
+    schema: {
+      operationId: 'closeEngagement', tags: ['engagements'],
+      summary: 'Close with an outcome after at least one held meeting; the manager receives a single-use survey token (ENG-8)',
+      params: IdParamsSchema, body: CloseBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => closeEngagementAs(app.db, req.actor, req.params.id, req.body.outcome))
+
+  app.post('/:id/transfer', {
+    config: { roles: ['manager'], action: 'engagement.transfer' },
+    schema: {
+      operationId: 'transferEngagement', tags: ['engagements'],
+      summary: 'The assigned Ambassador asks for a transfer ({}); the manager picks the new Ambassador, every request check runs again (ENG-9)',
+      params: IdParamsSchema, body: TransferBodySchema,
+      response: { 200: EngagementViewSchema, 201: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'ambassador-unavailable', 'conflict-of-interest', 'self-engagement', 'duplicate-engagement') },
+    },
+  }, async (req, reply) => {
+    if (req.body.ambassadorId) {
+      const view = await transferTo(app.db, req.actor, req.params.id, req.body.ambassadorId, req.body.carryOverGoalsAndReferrals ?? false)
+      return reply.code(201).header('location', `/v1/engagements/${view.id}`).send(view)
+    }
+    return requireTransfer(app.db, req.actor, req.params.id)
+  })
+
+  await app.register(meetingRoutes)
+  await app.register(goalRoutes)
+  await app.register(referralRoutes)
 }
 export default engagements

@@ -5,6 +5,7 @@ import type { Trx } from '../../db/tx.ts'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { lockAmbassador } from '../ambassadors/repository.ts'
 import { expireOverdueRequests, lockEngagement, openEngagementBetween } from './repository.ts'
@@ -29,7 +30,31 @@ async function lockAsManager(trx: Trx, actor: Actor, id: string) {
   return e
 }
 
-const notNow = (status: string, action: string) => new PolicyDenied('invalid-transition', {
+export type Side = 'manager' | 'ambassador'
+
+/**
+ * The engagement, locked, with the side the caller is on: its manager or its assigned (active,
+ * in-term) Ambassador. Everyone else gets 404 (CONF-1).
+ */
+export async function lockAsParticipant(trx: Trx, actor: Actor, id: string, sides: readonly Side[] = ['manager', 'ambassador']) {
+  const e = await lockEngagement(trx, id)
+  if (!e) throw new NotFound()
+  if (sides.includes('manager') && actor.roles.has('manager') && e.managerRef === actor.sub) return { engagement: e, side: 'manager' as Side }
+  if (sides.includes('ambassador')) {
+    const me = await actingAmbassadorId(trx, actor)
+    if (me && e.ambassadorId === me) return { engagement: e, side: 'ambassador' as Side }
+  }
+  throw new NotFound()
+}
+
+/** Meetings, goals and referrals change only while the engagement runs. */
+export function requireRunning(e: { status: string }) {
+  if (e.status !== 'accepted' && e.status !== 'active') {
+    throw new PolicyDenied('invalid-transition', { en: `The engagement is ${e.status}.`, fr: `Le jumelage est à l’état ${e.status}.` }, { extensions: { from: e.status } })
+  }
+}
+
+export const notNow = (status: string, action: string) => new PolicyDenied('invalid-transition', {
   en: `An engagement that is ${status} cannot be ${action}.`,
   fr: `Un jumelage à l’état ${status} ne peut pas être ${action === 'accepted' ? 'accepté' : action === 'declined' ? 'refusé' : action === 'withdrawn' ? 'retiré' : 'modifié'}.`,
 }, { extensions: { from: status } })
@@ -45,6 +70,8 @@ export const engagementPolicies = {
       if (amb.employeeRef === actor.sub) {
         throw new PolicyDenied('self-engagement', { en: 'Choose an Ambassador other than yourself.', fr: 'Choisissez un ambassadeur autre que vous-même.' })
       }
+      // COI-3, under the Ambassador row lock (a concurrent declaration waits on it, then marks us).
+      if (await hasConflict(trx, amb.id, actor.sub)) throw conflictOfInterest()
       const expired = await expireOverdueRequests(trx, amb.id)
       const open = amb.openEngagements - expired.length
       if (await openEngagementBetween(trx, amb.id, actor.sub)) {
@@ -61,6 +88,7 @@ export const engagementPolicies = {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
       if (e.status === 'expired') throw expiredRequest()
       if (e.status !== 'requested') throw notNow(e.status, 'accepted')
+      if (await hasConflict(trx, e.ambassadorId, e.managerRef)) throw conflictOfInterest()
       return { engagement: e }
     },
   }),
@@ -95,6 +123,67 @@ export const engagementPolicies = {
       return { engagement: e }
     },
   }),
+}
+
+export const engagementLifecyclePolicies = {
+  'engagement.extend': definePolicy({
+    summary: 'Beyond two meetings: the Ambassador proposes an extension, the manager agrees (ENG-5).',
+    async check(trx, actor, target: { id: string }) {
+      const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
+      requireRunning(engagement)
+      const row = await trx.selectFrom('engagements').select(['extensionProposedAt']).where('id', '=', engagement.id).executeTakeFirstOrThrow()
+      if (side === 'manager' && !row.extensionProposedAt) {
+        throw new PolicyDenied('invalid-transition', { en: 'The Ambassador proposes an extension first; you can then agree to it.', fr: 'L’ambassadeur propose d’abord une prolongation; vous pourrez ensuite l’accepter.' })
+      }
+      return { engagement, side, proposed: Boolean(row.extensionProposedAt) }
+    },
+  }),
+
+  'engagement.close': definePolicy({
+    summary: 'Either side closes after at least one held meeting (before that, the manager withdraws) (ENG-8).',
+    async check(trx, actor, target: { id: string }) {
+      const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
+      if (engagement.status !== 'active') {
+        throw new PolicyDenied('invalid-transition', {
+          en: engagement.status === 'accepted' || engagement.status === 'requested' ? 'No meeting was held yet: withdraw the request instead.' : `An engagement that is ${engagement.status} cannot be closed.`,
+          fr: engagement.status === 'accepted' || engagement.status === 'requested' ? 'Aucune rencontre n’a encore eu lieu : retirez plutôt la demande.' : `Un jumelage à l’état ${engagement.status} ne peut pas être clos.`,
+        }, { extensions: { from: engagement.status } })
+      }
+      return { engagement, side }
+    },
+  }),
+
+  'engagement.require-transfer': definePolicy({
+    summary: 'The assigned Ambassador finds the situation beyond their competence: the manager is asked to pick another (ENG-9).',
+    async check(trx, actor, target: { id: string }) {
+      const { engagement } = await lockAsParticipant(trx, actor, target.id, ['ambassador'])
+      requireRunning(engagement)
+      return { engagement }
+    },
+  }),
+
+  'engagement.transfer': definePolicy({
+    summary: 'The manager moves an engagement awaiting transfer to a new Ambassador; every request check runs again (ENG-9).',
+    async check(trx, actor, target: { id: string; ambassadorId: string }) {
+      const { engagement } = await lockAsParticipant(trx, actor, target.id, ['manager'])
+      if (engagement.status !== 'transfer_required') {
+        throw new PolicyDenied('invalid-transition', { en: 'Only an engagement awaiting transfer can move to another Ambassador.', fr: 'Seul un jumelage en attente de transfert peut passer à un autre ambassadeur.' }, { extensions: { from: engagement.status } })
+      }
+      const request = await engagementPolicies['engagement.create'].check(trx, actor, {
+        ambassadorId: target.ambassadorId, language: engagement.language as 'en' | 'fr', preferredModes: engagement.preferredModes as any,
+        urgency: engagement.urgency, topics: engagement.topics as any, aboutMyEmployee: true,
+      })
+      return { engagement, ...request }
+    },
+  }),
+}
+
+/** Neutral: never says what the conflict is or who declared it (COI-3). */
+function conflictOfInterest() {
+  return new PolicyDenied('conflict-of-interest', {
+    en: 'This Ambassador cannot be paired with you. Please choose another Ambassador from the directory.',
+    fr: 'Cet ambassadeur ne peut pas être jumelé avec vous. Veuillez choisir un autre ambassadeur dans le répertoire.',
+  })
 }
 
 function expiredRequest() {

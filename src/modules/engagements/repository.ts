@@ -4,13 +4,17 @@ import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { EngagementStatus } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
+import type { Action } from '../../policy/actions.ts'
 import type { Authorized } from '../../policy/authorize.ts'
+import { conflictBetween } from '../../policy/conflict-of-interest.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END`
 
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
-  e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
+  e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions,
+  e.extension_proposed_at, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
+  CASE WHEN e.survey_token_expires_at > now() THEN e.survey_token END AS survey_token,
   e.version, a.display_name AS ambassador_display_name`
 
 export interface EngagementRow {
@@ -24,6 +28,12 @@ export interface EngagementRow {
   urgency: 'routine' | 'urgent'
   topics: string[]
   declineReason: string | null
+  outcome: string | null
+  transferReason: string | null
+  transferredFrom: string | null
+  extensions: number
+  extensionProposedAt: Date | null
+  surveyToken: string | null
   requestedAt: Date
   expiresAt: Date
   respondedAt: Date | null
@@ -128,3 +138,81 @@ export async function expireOverdueRequests(trx: Trx, ambassadorId: string) {
 
 export const ambassadorsWithOverdueRequests = (db: Db) =>
   db.selectFrom('engagements').select('ambassadorId').distinct().where('status', '=', 'requested').where('expiresAt', '<=', sql<Date>`now()`).limit(500).execute()
+
+export async function recordExtension(auth: Authorized<'engagement.extend'>, side: 'manager' | 'ambassador') {
+  const { trx, facts } = auth
+  if (side === 'ambassador') {
+    await trx.updateTable('engagements').set({ extensionProposedAt: sql`coalesce(extension_proposed_at, now())` } as any).where('id', '=', facts.engagement.id).execute()
+  } else {
+    await trx.updateTable('engagements').set({ extensions: sql`extensions + 1`, extensionProposedAt: null } as any).where('id', '=', facts.engagement.id).execute()
+  }
+}
+
+/** Closes, frees the slot and issues the manager's single-use survey token (ENG-8, RPT-2). */
+export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: string, surveyToken: string) {
+  const { trx, facts } = auth
+  await trx.updateTable('engagements').set({
+    status: 'closed', outcome, closedAt: sql`now()`, surveyToken, surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
+  } as any).where('id', '=', facts.engagement.id).execute()
+  await freeSlot(trx, facts.engagement.ambassadorId, 1)
+}
+
+/** The engagement waits for the manager to pick another Ambassador; its slot is freed (ENG-9). */
+export async function markTransferRequired(auth: Authorized<'engagement.require-transfer'>, reason: string) {
+  await auth.trx.updateTable('engagements').set({ status: 'transfer_required', transferReason: reason }).where('id', '=', auth.facts.engagement.id).execute()
+  await freeSlot(auth.trx, auth.facts.engagement.ambassadorId, 1)
+}
+
+/** The new engagement with the new Ambassador; goals and referrals follow only with the manager's consent. */
+export async function transferEngagement(auth: Authorized<'engagement.transfer'>, ambassadorId: string, carryOver: boolean) {
+  const { trx, facts } = auth
+  const old = facts.engagement
+  const created = await trx.insertInto('engagements').values({
+    ambassadorId, managerRef: old.managerRef, language: old.language, preferredModes: old.preferredModes, urgency: old.urgency,
+    topics: old.topics, stage: old.stage, transferredFrom: old.id, carriedOver: carryOver,
+  }).returning('id').executeTakeFirstOrThrow()
+  await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` } as any).where('id', '=', ambassadorId).execute()
+  await trx.updateTable('engagements').set({ status: 'transferred' }).where('id', '=', old.id).execute()
+  if (carryOver) {
+    await sql`INSERT INTO goals (engagement_id, title, benefits_to_you, benefits_to_organisation, barriers, external_resources, progress_measures, status)
+      SELECT ${created.id}, title, benefits_to_you, benefits_to_organisation, barriers, external_resources, progress_measures, status
+      FROM goals WHERE engagement_id = ${old.id}`.execute(trx)
+    await sql`INSERT INTO referrals (engagement_id, resource_id, for_whom, follow_up_due_at, followed_up_at, helpful)
+      SELECT ${created.id}, resource_id, for_whom, follow_up_due_at, followed_up_at, helpful
+      FROM referrals WHERE engagement_id = ${old.id}`.execute(trx)
+  }
+  return created
+}
+
+export async function surveyTokenOf(db: Db, engagementId: string) {
+  return db.selectFrom('engagements').select(['surveyToken', 'surveyTokenExpiresAt']).where('id', '=', engagementId)
+    .where('surveyToken', 'is not', null).where('surveyTokenExpiresAt', '>', sql<Date>`now()`).executeTakeFirst()
+}
+
+/**
+ * COI-4 (and later REV-4): every open engagement in the scope whose pair is now in conflict becomes
+ * `transfer_required`, its slot freed; its manager and nmno (de-identified) are told. Runs in the
+ * transaction of the write that created the conflict.
+ */
+export async function requireTransferOfConflicted(auth: Authorized<Action>, scope: { ambassadorId?: string; managerRef?: string; all?: boolean }) {
+  const { trx } = auth
+  const where = scope.all ? sql`TRUE`
+    : scope.ambassadorId && scope.managerRef ? sql`(e.ambassador_id = ${scope.ambassadorId}::uuid AND e.manager_ref = ${scope.managerRef})`
+    : scope.ambassadorId ? sql`e.ambassador_id = ${scope.ambassadorId}::uuid`
+    : sql`e.manager_ref = ${scope.managerRef ?? null}`
+  const moved = await sql<{ id: string; ambassadorId: string; managerRef: string }>`
+    UPDATE engagements e SET status = 'transfer_required', transfer_reason = 'conflict_of_interest'
+    WHERE e.status IN ('requested','accepted','active') AND ${where}
+      AND ${conflictBetween(sql`e.ambassador_id`, sql`e.manager_ref`)}
+    RETURNING e.id, e.ambassador_id, e.manager_ref`.execute(trx)
+  const perAmbassador = new Map<string, number>()
+  for (const r of moved.rows) perAmbassador.set(r.ambassadorId, (perAmbassador.get(r.ambassadorId) ?? 0) + 1)
+  for (const [ambassadorId, n] of perAmbassador) await freeSlot(trx, ambassadorId, n)
+  if (moved.rows.length) {
+    await trx.insertInto('notifications').values(moved.rows.flatMap((r) => [
+      { audience: 'principal' as const, recipientRef: r.managerRef, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data: JSON.stringify({ reason: 'conflict_of_interest' }) },
+      { audience: 'nmno' as const, recipientRef: null, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data: JSON.stringify({ reason: 'conflict_of_interest' }) },
+    ])).execute()
+  }
+  return moved.rows.length
+}

@@ -6,6 +6,8 @@ export const ENGAGEMENT_STATUSES = ['requested', 'accepted', 'active', 'declined
 export const OPEN_STATUSES = ['requested', 'accepted', 'active', 'transfer_required'] as const
 export const STAGES = ['building_trust', 'goal_setting', 'working_toward_goals', 'ending'] as const
 export const URGENCIES = ['routine', 'urgent'] as const
+export const OUTCOMES = ['goals_met', 'partially_met', 'referred_to_resource', 'no_longer_needed', 'other'] as const
+export const TRANSFER_REASONS = ['outside_competence', 'conflict_of_interest', 'ambassador_unavailable'] as const
 export const DECLINE_REASONS = ['conflict_of_interest', 'capacity', 'outside_competence', 'other'] as const
 
 const Status = StringEnum(ENGAGEMENT_STATUSES)
@@ -35,6 +37,12 @@ export const ManagerEngagementSchema = Type.Object({
   preferredModes: Type.Array(StringEnum(MODES)),
   urgency: Urgency,
   topics: Type.Array(StringEnum(TOPICS)),
+  outcome: Type.Union([StringEnum(OUTCOMES), Type.Null()]),
+  transferReason: Type.Union([StringEnum(TRANSFER_REASONS), Type.Null()]),
+  transferredFrom: Type.Union([Id, Type.Null()]),
+  extensions: Type.Integer({ description: 'Extensions agreed beyond the two initial meetings' }),
+  extensionProposed: Type.Boolean({ description: 'The Ambassador proposed an extension the manager has not agreed to yet' }),
+  surveyToken: Type.Union([Type.String(), Type.Null()], { description: 'Single-use token for the anonymous survey, shown to the manager only after closing, until spent or expired (ENG-8)' }),
   requestedAt: Timestamp,
   expiresAt: Timestamp,
   respondedAt: Type.Union([Timestamp, Type.Null()]),
@@ -55,6 +63,11 @@ export const AmbassadorEngagementSchema = Type.Object({
   urgency: Urgency,
   topics: Type.Array(StringEnum(TOPICS)),
   declineReason: Type.Union([StringEnum(DECLINE_REASONS), Type.Null()]),
+  outcome: Type.Union([StringEnum(OUTCOMES), Type.Null()]),
+  transferReason: Type.Union([StringEnum(TRANSFER_REASONS), Type.Null()]),
+  transferredFrom: Type.Union([Id, Type.Null()]),
+  extensions: Type.Integer({ description: 'Extensions agreed beyond the two initial meetings' }),
+  extensionProposed: Type.Boolean({ description: 'The Ambassador proposed an extension the manager has not agreed to yet' }),
   requestedAt: Timestamp,
   expiresAt: Timestamp,
   respondedAt: Type.Union([Timestamp, Type.Null()]),
@@ -87,3 +100,9 @@ export type ListEngagementsQuery = Static<typeof ListEngagementsQuerySchema>
 export const DeclineBodySchema = Type.Object({ reason: StringEnum(DECLINE_REASONS) }, { additionalProperties: false })
 export const EmptyBodySchema = Type.Object({}, { additionalProperties: false })
 export const StageBodySchema = Type.Object({ stage: Stage }, { additionalProperties: false })
+
+export const CloseBodySchema = Type.Object({ outcome: StringEnum(OUTCOMES) }, { additionalProperties: false })
+export const TransferBodySchema = Type.Object({
+  ambassadorId: Type.Optional(Id),
+  carryOverGoalsAndReferrals: Type.Optional(Type.Boolean({ description: 'The manager consents to share their goals and referrals with the new Ambassador (default false: start empty)' })),
+}, { additionalProperties: false, description: 'The assigned Ambassador sends {} to ask for a transfer; the manager sends {ambassadorId, carryOverGoalsAndReferrals} to pick the new Ambassador.' })

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 // Engagement use cases: one transaction per write; three views by audience (SPEC §2).
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
@@ -8,7 +9,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { notifyPrincipals } from '../notifications/repository.ts'
 import {
-  ambassadorsWithOverdueRequests, expireOverdueRequests, findVisible, insertEngagement, listForAmbassador, listForManager,
+  ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findVisible, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, setStatus, type EngagementRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
@@ -22,15 +23,21 @@ export function toManagerView(e: EngagementRow): ManagerEngagement {
   return <ManagerEngagement>{
     view: 'manager' as const, id: e.id, ambassador: { id: e.ambassadorId, displayName: e.ambassadorDisplayName },
     status: e.status, stage: e.stage, language: e.language, preferredModes: e.preferredModes, urgency: e.urgency, topics: e.topics,
+    ...progress(e), surveyToken: e.surveyToken,
     requestedAt: e.requestedAt, expiresAt: e.expiresAt, respondedAt: e.respondedAt, closedAt: e.closedAt, version: e.version,
   }
 }
+
+const progress = (e: EngagementRow) => ({
+  outcome: e.outcome, transferReason: e.transferReason, transferredFrom: e.transferredFrom,
+  extensions: Number(e.extensions), extensionProposed: e.extensionProposedAt !== null,
+})
 
 export function toAmbassadorView(e: EngagementRow): AmbassadorEngagement {
   return <AmbassadorEngagement>{
     view: 'ambassador' as const, id: e.id, ambassadorId: e.ambassadorId, managerRef: e.managerRef,
     status: e.status, stage: e.stage, language: e.language, preferredModes: e.preferredModes, urgency: e.urgency, topics: e.topics,
-    declineReason: e.declineReason, requestedAt: e.requestedAt, expiresAt: e.expiresAt, respondedAt: e.respondedAt, closedAt: e.closedAt, version: e.version,
+    declineReason: e.declineReason, ...progress(e), requestedAt: e.requestedAt, expiresAt: e.expiresAt, respondedAt: e.respondedAt, closedAt: e.closedAt, version: e.version,
   }
 }
 
@@ -162,4 +169,42 @@ export async function sweepExpiredRequests(db: Db): Promise<number> {
     })
   }
   return n
+}
+
+export async function extendEngagement(db: Db, actor: Actor, id: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.extend', { id })
+    await recordExtension(auth, auth.facts.side)
+    if (auth.facts.side === 'ambassador' && !auth.facts.proposed) {
+      await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'extension_proposed', subjectType: 'engagement', subjectId: id })
+    }
+  })
+  return readBack(db, actor, id)
+}
+
+export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.close', { id })
+    await closeEngagement(auth, outcome, randomBytes(24).toString('base64url'))
+  })
+  return readBack(db, actor, id)
+}
+
+export async function requireTransfer(db: Db, actor: Actor, id: string) {
+  await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.require-transfer', { id })
+    await markTransferRequired(auth, 'outside_competence')
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'transfer_required', subjectType: 'engagement', subjectId: id })
+  })
+  return readBack(db, actor, id)
+}
+
+export async function transferTo(db: Db, actor: Actor, id: string, ambassadorId: string, carryOver: boolean) {
+  const newId = await inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.transfer', { id, ambassadorId })
+    const created = await transferEngagement(auth, ambassadorId, carryOver)
+    await notifyPrincipals(auth, [auth.facts.ambassador.employeeRef], { kind: 'engagement_requested', subjectType: 'engagement', subjectId: created.id, data: { transferred: true } })
+    return created.id
+  })
+  return readBack(db, actor, newId)
 }

@@ -1,5 +1,7 @@
 import type { Db } from '../../db/database.ts'
-import type { Actor } from '../../policy/actor.ts'
+import { sql } from 'kysely'
+import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { overdueFollowUps } from '../engagements/referrals.ts'
 import { currentGuidelinesVersion, findLiveRecordOf } from '../ambassadors/repository.ts'
 
 export interface Task {
@@ -32,5 +34,18 @@ export async function tasksFor(db: Db, actor: Actor): Promise<Task[]> {
       }
     }
   }
-  return tasks.sort((a, b) => Number(b.urgent) - Number(a.urgent))
+  const ambassadorId = await actingAmbassadorId(db, actor)
+  if (ambassadorId) {
+    // Requests waiting for an answer (urgent ones surface first, CRS-1), then overdue follow-ups (ENG-7).
+    const pending = await db.selectFrom('engagements').select(['id', 'urgency', 'expiresAt']).where('ambassadorId', '=', ambassadorId)
+      .where('status', '=', 'requested').where('expiresAt', '>', sql<Date>`now()`).orderBy('expiresAt').limit(100).execute()
+    for (const p of pending) {
+      tasks.push({ kind: 'answer_request', subjectType: 'engagement', subjectId: p.id, urgent: p.urgency === 'urgent', dueAt: new Date(p.expiresAt).toISOString(), data: {} })
+    }
+    for (const f of await overdueFollowUps(db, ambassadorId)) {
+      tasks.push({ kind: 'follow_up_referral', subjectType: 'referral', subjectId: f.id, urgent: false, dueAt: new Date(f.followUpDueAt).toISOString(), data: { engagementId: f.engagementId } })
+    }
+  }
+  // Stable: urgent first, then by due date.
+  return tasks.sort((a, b) => Number(b.urgent) - Number(a.urgent) || String(a.dueAt ?? '~').localeCompare(String(b.dueAt ?? '~')))
 }

@@ -5,7 +5,7 @@ import { sweepExpiredRequests } from '../../../src/modules/engagements/service.t
 import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, usingServer } from '../../helper.ts'
 
 const REQUEST = { language: 'fr', preferredModes: ['phone'], urgency: 'routine', topics: ['return_to_work'], aboutMyEmployee: true }
-const MANAGER_KEYS = ['ambassador', 'closedAt', 'expiresAt', 'id', 'language', 'preferredModes', 'requestedAt', 'respondedAt', 'stage', 'status', 'topics', 'urgency', 'version', 'view']
+const MANAGER_KEYS = ['ambassador', 'closedAt', 'expiresAt', 'extensionProposed', 'extensions', 'id', 'language', 'outcome', 'preferredModes', 'requestedAt', 'respondedAt', 'stage', 'status', 'surveyToken', 'topics', 'transferReason', 'transferredFrom', 'urgency', 'version', 'view']
 const DEIDENTIFIED_KEYS = ['id', 'language', 'requestedOn', 'stage', 'status', 'transferRequired', 'urgency', 'view']
 
 t.test('engagements', async (t) => {

@@ -1,0 +1,132 @@
+// Goals (ENG-6, Annex G checklist): owned by the manager; the assigned Ambassador reads them and
+// proposes edits, which the manager accepts or not.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'kysely'
+import { Type, type Static } from 'typebox'
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
+import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { authorize, type Authorized } from '../../policy/authorize.ts'
+import { definePolicy } from '../../policy/define.ts'
+import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { findVisible } from './repository.ts'
+import { lockAsParticipant, requireRunning } from './policy.ts'
+
+const GOAL_STATUSES = ['open', 'achieved', 'dropped'] as const
+const Field = Type.String({ minLength: 1, maxLength: 2000 })
+const GoalFields = {
+  title: Type.String({ minLength: 1, maxLength: 200 }),
+  benefitsToYou: Type.Optional(Type.Union([Field, Type.Null()])),
+  benefitsToOrganisation: Type.Optional(Type.Union([Field, Type.Null()])),
+  barriers: Type.Optional(Type.Union([Field, Type.Null()])),
+  externalResources: Type.Optional(Type.Union([Field, Type.Null()])),
+  progressMeasures: Type.Optional(Type.Union([Field, Type.Null()])),
+}
+const CreateGoalBodySchema = Type.Object(GoalFields, { additionalProperties: false })
+const GoalChangesSchema = Type.Object({ ...GoalFields, title: Type.Optional(GoalFields.title), status: Type.Optional(StringEnum(GOAL_STATUSES)) }, { additionalProperties: false })
+const UpdateGoalBodySchema = Type.Object({
+  ...GoalChangesSchema.properties,
+  acceptProposal: Type.Optional(Type.Boolean({ description: 'Manager only: apply (true) or discard (false) the Ambassador’s proposed edits' })),
+}, { additionalProperties: false, minProperties: 1, description: 'The manager edits; the assigned Ambassador’s edits are stored as a proposal for the manager' })
+type CreateGoalBody = Static<typeof CreateGoalBodySchema>
+type UpdateGoalBody = Static<typeof UpdateGoalBodySchema>
+
+const Text = Type.Union([Type.String(), Type.Null()])
+export const GoalSchema = Type.Object({
+  id: Id, engagementId: Id, title: Type.String(), benefitsToYou: Text, benefitsToOrganisation: Text, barriers: Text,
+  externalResources: Text, progressMeasures: Text, status: StringEnum(GOAL_STATUSES),
+  proposal: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Edits proposed by the Ambassador, awaiting the manager' }),
+  version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
+}, { additionalProperties: false })
+const GoalParamsSchema = Type.Object({ id: Id, goalId: Id }, { additionalProperties: false })
+
+const columns = ['id', 'engagementId', 'title', 'benefitsToYou', 'benefitsToOrganisation', 'barriers', 'externalResources', 'progressMeasures', 'status', 'proposal', 'version', 'createdAt', 'updatedAt'] as const
+
+export const goalPolicies = {
+  'goal.create': definePolicy({
+    summary: 'The manager writes a goal of their checklist (ENG-6).',
+    async check(trx, actor, target: { engagementId: string }) {
+      const { engagement } = await lockAsParticipant(trx, actor, target.engagementId)
+        .then((r) => {
+          if (r.side !== 'manager') throw new PolicyDenied('forbidden', { en: 'Goals belong to the manager; propose edits to an existing goal instead.', fr: 'Les objectifs appartiennent au gestionnaire; proposez plutôt des modifications à un objectif existant.' })
+          return r
+        })
+      requireRunning(engagement)
+      return { engagement }
+    },
+  }),
+  'goal.update': definePolicy({
+    summary: 'The manager edits a goal or settles a proposal; the assigned Ambassador proposes edits (ENG-6).',
+    async check(trx, actor, target: { engagementId: string; goalId: string; body: UpdateGoalBody }) {
+      const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
+      requireRunning(engagement)
+      const goal = await trx.selectFrom('goals').select(columns).where('id', '=', target.goalId).where('engagementId', '=', engagement.id).forUpdate().executeTakeFirst()
+      if (!goal) throw new NotFound()
+      if (side === 'ambassador' && target.body.acceptProposal !== undefined) {
+        throw new PolicyDenied('forbidden', { en: 'Only the manager accepts a proposal.', fr: 'Seul le gestionnaire accepte une proposition.' })
+      }
+      if (target.body.acceptProposal && !goal.proposal) {
+        throw new PolicyDenied('invalid-transition', { en: 'There is no proposal to accept.', fr: 'Il n’y a aucune proposition à accepter.' })
+      }
+      return { engagement, side, goal }
+    },
+  }),
+}
+
+async function insertGoal(auth: Authorized<'goal.create'>, body: CreateGoalBody) {
+  return auth.trx.insertInto('goals').values({ engagementId: auth.facts.engagement.id, ...body }).returning(columns).executeTakeFirstOrThrow()
+}
+
+async function updateGoal(auth: Authorized<'goal.update'>, body: UpdateGoalBody) {
+  const { acceptProposal, ...changes } = body
+  const { goal, side } = auth.facts
+  let set: Record<string, unknown>
+  if (side === 'ambassador') {
+    set = { proposal: JSON.stringify({ ...(goal.proposal ?? {}), ...changes }), proposedAt: sql`now()` }
+  } else {
+    const fromProposal = acceptProposal ? (goal.proposal as Record<string, unknown>) : {}
+    set = { ...fromProposal, ...changes, ...(acceptProposal !== undefined ? { proposal: null, proposedAt: null } : {}) }
+  }
+  return auth.trx.updateTable('goals').set({ ...set, version: sql`version + 1`, updatedAt: sql`clock_timestamp()` } as any)
+    .where('id', '=', goal.id).returning(columns).executeTakeFirstOrThrow()
+}
+
+export const createGoal = (db: Db, actor: Actor, engagementId: string, body: CreateGoalBody) =>
+  inTransaction(db, async (trx) => insertGoal(await authorize(trx, actor, 'goal.create', { engagementId }), body))
+
+export const changeGoal = (db: Db, actor: Actor, engagementId: string, goalId: string, body: UpdateGoalBody) =>
+  inTransaction(db, async (trx) => updateGoal(await authorize(trx, actor, 'goal.update', { engagementId, goalId, body }), body))
+
+export async function listGoals(db: Db, actor: Actor, engagementId: string) {
+  const ambassadorId = await actingAmbassadorId(db, actor)
+  const e = await findVisible(db, engagementId, { sub: actor.sub, ambassadorId, nmno: false, manager: actor.roles.has('manager') })
+  if (!e) throw new NotFound()
+  return { items: await db.selectFrom('goals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute(), nextCursor: null }
+}
+
+export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/:id/goals', {
+    config: { roles: ['manager'], action: 'goal.create' },
+    schema: {
+      operationId: 'createGoal', tags: ['engagements'], summary: 'The manager adds a goal (Annex G checklist; ENG-6)',
+      params: IdParamsSchema, body: CreateGoalBodySchema, response: { 201: GoalSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => reply.code(201).send(await createGoal(app.db, req.actor, req.params.id, req.body) as any))
+
+  app.get('/:id/goals', {
+    config: { roles: ['manager'] },
+    schema: {
+      operationId: 'listGoals', tags: ['engagements'], summary: 'The engagement’s goals (manager and assigned Ambassador only)',
+      params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(GoalSchema), nextCursor: Type.Null() }), ...problems('not-found') },
+    },
+  }, async (req) => listGoals(app.db, req.actor, req.params.id) as any)
+
+  app.patch('/:id/goals/:goalId', {
+    config: { roles: ['manager'], action: 'goal.update' },
+    schema: {
+      operationId: 'updateGoal', tags: ['engagements'], summary: 'The manager edits (or accepts a proposal); the assigned Ambassador proposes edits (ENG-6)',
+      params: GoalParamsSchema, body: UpdateGoalBodySchema, response: { 200: GoalSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => changeGoal(app.db, req.actor, req.params.id, req.params.goalId, req.body) as any)
+}
