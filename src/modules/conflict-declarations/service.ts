@@ -3,6 +3,8 @@ import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { hasRole, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
+import type { Trx } from '../../db/tx.ts'
+import { requireTransferOfConflicted } from '../engagements/repository.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { alreadyDeclared } from './policy.ts'
@@ -17,7 +19,12 @@ const toView = (r: { createdAt: Date | string } & Omit<ConflictDeclaration, 'cre
 export async function declareConflict(db: Db, actor: Actor, body: CreateConflictDeclarationBody): Promise<ConflictDeclaration> {
   const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'conflict-declaration.create', body)
-    return insertDeclaration(auth, { ambassadorId: body.ambassadorId, employeeRef: body.employeeRef, kind: body.kind })
+    const row = await insertDeclaration(auth, { ambassadorId: body.ambassadorId, employeeRef: body.employeeRef, kind: body.kind })
+    // COI-4: an open engagement of this pair (either direction) now needs another Ambassador. The
+    // insert's foreign-key lock waited for any request holding the Ambassador row, so it is seen here.
+    await requireTransferOfConflicted(auth, { ambassadorId: body.ambassadorId, managerRef: body.employeeRef })
+    await requireTransferOfConflicted(auth, { managerRef: await ownerOf(trx, body.ambassadorId) })
+    return row
   }).catch((err: any) => {
     // A concurrent identical declaration by the same declarer (the unique index is per declarer).
     if (err?.code === '23505') throw alreadyDeclared()
@@ -43,4 +50,10 @@ export async function withdrawConflictDeclaration(db: Db, actor: Actor, id: stri
     const auth = await authorize(trx, actor, 'conflict-declaration.delete', { id })
     await deleteDeclaration(auth, id)
   })
+}
+
+/** The employee ref of an Ambassador record: as a manager, they may have their own engagements. */
+async function ownerOf(trx: Trx, ambassadorId: string) {
+  const r = await trx.selectFrom('ambassadors').select('employeeRef').where('id', '=', ambassadorId).executeTakeFirst()
+  return r?.employeeRef ?? ''
 }

@@ -4,6 +4,7 @@ import { inTransaction } from '../../db/tx.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
+import { requireTransferOfConflicted } from '../engagements/repository.ts'
 import { replaceReportingLines } from './repository.ts'
 import type { ReplaceReportingLinesBody } from './schemas.ts'
 
@@ -19,6 +20,9 @@ export async function importReportingLines(db: Db, actor: Actor, body: ReplaceRe
   }
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'reporting-lines.replace', { count: body.items.length })
-    return replaceReportingLines(auth, body.items)
+    const result = await replaceReportingLines(auth, body.items)
+    // COI-4: an open engagement whose pair the new snapshot puts in one supervisory chain must move.
+    await requireTransferOfConflicted(auth, { all: true })
+    return result
   })
 }
