@@ -1,7 +1,7 @@
 // COI-1: declarations, by role. Only the declarer and nmno ever see a declaration; the declared
 // employee learns nothing, and no refusal depends on what someone else declared.
 import t from 'tap'
-import { activeAmbassador, as, build, call, GOVERNANCE, HR, ISERVICE, NMNO, orientedCandidate } from '../../helper.ts'
+import { activeAmbassador, as, build, call, GOVERNANCE, HR, ISERVICE, NMNO, orientedCandidate, usingServer } from '../../helper.ts'
 
 const URL = '/v1/conflict-declarations'
 
@@ -161,4 +161,15 @@ t.test('bad input is a 400 and changes nothing', async (t) => {
   const res = await call(app, { method: 'DELETE', url: `${URL}/nope`, as: NMNO })
   t.same([res.status, res.body.code], [400, 'validation-failed'])
   t.same((await call(app, { url: URL, as: NMNO })).body.items, [])
+})
+
+t.test('the same declaration sent concurrently by one declarer is stored once (the others: already-exists)', { skip: !usingServer && 'needs a PostgreSQL server' }, async (t) => {
+  const { app, db } = await build(t, { poolMax: 10 })
+  const a = await activeAmbassador(app, 'E100')
+  const results = await Promise.all(Array.from({ length: 6 }, () =>
+    call(app, { method: 'POST', url: URL, as: a.me, body: { ambassadorId: a.id, employeeRef: 'E555', kind: 'other' } })))
+  t.same(results.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409])
+  t.ok(results.filter((r) => r.status === 409).every((r) => r.body.code === 'already-exists'))
+  const n = await db.selectFrom('conflictDeclarations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+  t.equal(Number(n.n), 1)
 })

@@ -58,3 +58,12 @@ t.test('a snapshot of 50 000 lines is accepted (route body limit), 50 001 is ref
   res = await call(app, { method: 'PUT', url: URL, as: NMNO, body: { items: [...items, { employeeRef: 'X', supervisorRef: null }] } })
   t.same([res.status, res.body.code], [400, 'validation-failed'])
 })
+
+t.test('the raised body limit is this route’s only: above it is a 413, and other routes keep the global limit', async (t) => {
+  const { app } = await build(t)
+  const huge = JSON.stringify({ items: [{ employeeRef: 'E1', supervisorRef: null, orgUnit: 'x'.repeat(200) }] }).replace('"items":[', `"items":[${' '.repeat(17 * 1024 * 1024)}`)
+  let res = await call(app, { method: 'PUT', url: URL, as: NMNO, body: huge, headers: { 'content-type': 'application/json' } })
+  t.same([res.status, res.body.code], [413, 'payload-too-large'])
+  res = await call(app, { method: 'POST', url: '/v1/conflict-declarations', as: NMNO, body: JSON.stringify({ pad: 'x'.repeat(200_000) }), headers: { 'content-type': 'application/json' } })
+  t.same([res.status, res.body.code], [413, 'payload-too-large'])
+})
