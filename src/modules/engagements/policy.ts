@@ -8,7 +8,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { lockAmbassador } from '../ambassadors/repository.ts'
-import { expireOverdueRequests, lockEngagement, openEngagementBetween } from './repository.ts'
+import { expireOverdueRequests, lockEngagement, requestFacts } from './repository.ts'
 import { STAGES, type RequestEngagementBody } from './schemas.ts'
 
 const unavailable = () => new PolicyDenied('ambassador-unavailable', {
@@ -70,11 +70,13 @@ export const engagementPolicies = {
       if (amb.employeeRef === actor.sub) {
         throw new PolicyDenied('self-engagement', { en: 'Choose an Ambassador other than yourself.', fr: 'Choisissez un ambassadeur autre que vous-même.' })
       }
-      // COI-3, under the Ambassador row lock (a concurrent declaration waits on it, then marks us).
-      if (await hasConflict(trx, amb.id, actor.sub)) throw conflictOfInterest()
-      const expired = await expireOverdueRequests(trx, amb.id)
+      // Every other fact in one round trip, under the Ambassador row lock: COI-3 (a concurrent
+      // declaration waits on that lock, then marks us: COI-4), a duplicate, overdue requests.
+      const facts = await requestFacts(trx, amb.id, actor.sub)
+      if (facts.conflict) throw conflictOfInterest()
+      const expired = facts.overdue > 0 ? await expireOverdueRequests(trx, amb.id) : []
       const open = amb.openEngagements - expired.length
-      if (await openEngagementBetween(trx, amb.id, actor.sub)) {
+      if (facts.duplicate) {
         throw new PolicyDenied('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
       }
       if (open >= amb.capacity) throw unavailable()

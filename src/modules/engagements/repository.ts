@@ -90,20 +90,43 @@ export async function lockEngagement(trx: Trx, id: string) {
   return r.rows[0]
 }
 
-export async function openEngagementBetween(trx: Trx, ambassadorId: string, managerRef: string) {
-  return trx.selectFrom('engagements').select('id').where('ambassadorId', '=', ambassadorId).where('managerRef', '=', managerRef)
-    .where('status', 'in', ['requested', 'accepted', 'active', 'transfer_required']).where(sql<boolean>`NOT (status = 'requested' AND expires_at <= now())`)
-    .executeTakeFirst()
+/** The request's facts in one statement (ENG-2, COI-3, ENG-11). */
+export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string) {
+  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number }>`SELECT
+    ${conflictBetween(ambassadorId, managerRef)} AS conflict,
+    EXISTS (SELECT 1 FROM engagements WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
+      AND status IN ('requested','accepted','active','transfer_required') AND NOT (status = 'requested' AND expires_at <= now())) AS duplicate,
+    (SELECT count(*)::int FROM engagements WHERE ambassador_id = ${ambassadorId} AND status = 'requested' AND expires_at <= now()) AS overdue`.execute(trx)
+  return r.rows[0]
 }
 
 // ---- Writes ----
 
+/**
+ * The request in one statement: the engagement, the Ambassador's slot and the Ambassador's
+ * notification (ENG-2). Returns the new row as the views need it.
+ */
 export async function insertEngagement(auth: Authorized<'engagement.create'>, row: {
   ambassadorId: string; managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]
 }) {
-  const created = await auth.trx.insertInto('engagements').values(row).returning('id').executeTakeFirstOrThrow()
-  await auth.trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` } as any).where('id', '=', row.ambassadorId).execute()
-  return created
+  const amb = auth.facts.ambassador
+  const r = await sql<EngagementRow>`
+    WITH ins AS (
+      INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics)
+      VALUES (${row.ambassadorId}, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics})
+      RETURNING *
+    ), slot AS (
+      UPDATE ambassadors SET open_engagements = open_engagements + 1 WHERE id = ${row.ambassadorId}
+    ), note AS (
+      INSERT INTO notifications (audience, recipient_ref, kind, subject_type, subject_id, data)
+      SELECT 'principal', ${amb.employeeRef}, 'engagement_requested', 'engagement', ins.id, ${JSON.stringify({ urgency: row.urgency })}::jsonb FROM ins
+    )
+    SELECT e.id, e.ambassador_id, e.manager_ref, e.status, e.stage, e.language, e.preferred_modes, e.urgency, e.topics,
+      e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions, e.extension_proposed_at,
+      e.requested_at, e.expires_at, e.responded_at, e.closed_at, NULL::text AS survey_token, e.version,
+      ${amb.displayName}::text AS ambassador_display_name
+    FROM ins e`.execute(auth.trx)
+  return r.rows[0]
 }
 
 type StatusWrite = 'engagement.accept' | 'engagement.decline' | 'engagement.withdraw'

@@ -97,21 +97,19 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
 }
 
 export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {
-  const id = await inTransaction(db, async (trx) => {
+  const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.create', body)
     await notifyPrincipals(auth, auth.facts.expired.map((x) => x.managerRef), { kind: 'engagement_expired', subjectType: 'engagement' })
-    const { id } = await insertEngagement(auth, {
+    return insertEngagement(auth, {
       ambassadorId: body.ambassadorId, managerRef: actor.sub, language: body.language,
       preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
     })
-    await notifyPrincipals(auth, [auth.facts.ambassador.employeeRef], { kind: 'engagement_requested', subjectType: 'engagement', subjectId: id, data: { urgency: body.urgency } })
-    return id
   }).catch((err) => {
     // The unique index backs the duplicate rule should two requests ever slip past the row lock.
     if (err?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
     throw err
   })
-  return readBack(db, actor, id)
+  return toManagerView(row)
 }
 
 export async function acceptEngagement(db: Db, actor: Actor, id: string) {
