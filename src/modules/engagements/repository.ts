@@ -11,10 +11,15 @@ import { conflictBetween } from '../../policy/conflict-of-interest.ts'
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END`
 
+const FOLLOW_UP_OVERDUE = sql<boolean>`EXISTS (SELECT 1 FROM referrals r WHERE r.engagement_id = e.id AND r.followed_up_at IS NULL AND r.follow_up_due_at < now())`
+
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
   e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions,
   e.extension_proposed_at, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
   CASE WHEN e.survey_token_expires_at > now() THEN e.survey_token END AS survey_token,
+  (SELECT count(*)::int FROM meetings m WHERE m.engagement_id = e.id AND m.held) AS meetings_held,
+  (SELECT count(*)::int FROM referrals r WHERE r.engagement_id = e.id) AS referral_count,
+  ${FOLLOW_UP_OVERDUE} AS follow_up_overdue,
   e.version, a.display_name AS ambassador_display_name`
 
 export interface EngagementRow {
@@ -34,6 +39,9 @@ export interface EngagementRow {
   extensions: number
   extensionProposedAt: Date | null
   surveyToken: string | null
+  meetingsHeld: number
+  referralCount: number
+  followUpOverdue: boolean
   requestedAt: Date
   expiresAt: Date
   respondedAt: Date | null
@@ -75,9 +83,10 @@ export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFil
   return r.rows
 }
 
-export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean }) {
+export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean; followUpOverdue?: boolean }) {
   const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (e.status = 'transfer_required') = ${f.transferRequired}`}
+    ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
     ORDER BY e.requested_at DESC, e.id DESC LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
@@ -123,7 +132,8 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
     )
     SELECT e.id, e.ambassador_id, e.manager_ref, e.status, e.stage, e.language, e.preferred_modes, e.urgency, e.topics,
       e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions, e.extension_proposed_at,
-      e.requested_at, e.expires_at, e.responded_at, e.closed_at, NULL::text AS survey_token, e.version,
+      e.requested_at, e.expires_at, e.responded_at, e.closed_at, NULL::text AS survey_token,
+      0 AS meetings_held, 0 AS referral_count, false AS follow_up_overdue, e.version,
       ${amb.displayName}::text AS ambassador_display_name
     FROM ins e`.execute(auth.trx)
   return r.rows[0]

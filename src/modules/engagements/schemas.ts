@@ -84,6 +84,9 @@ export const DeidentifiedEngagementSchema = Type.Object({
   language: StringEnum(LANGUAGES),
   urgency: Urgency,
   transferRequired: Type.Boolean(),
+  meetingsHeld: Type.Integer(),
+  referralCount: Type.Integer(),
+  followUpOverdue: Type.Boolean({ description: 'A referral follow-up is past due' }),
   requestedOn: DateOnly,
 }, { additionalProperties: false })
 
@@ -93,6 +96,8 @@ export const ListEngagementsQuerySchema = Type.Object({
   as: Type.Optional(StringEnum(['manager', 'ambassador'] as const, { description: 'For someone who is both: their own requests (manager, default) or their assigned ones (ambassador)' })),
   status: Type.Optional(Status),
   urgency: Type.Optional(Urgency),
+  transferRequired: Type.Optional(Type.Boolean({ description: 'nmno: only engagements awaiting (or not awaiting) a transfer' })),
+  followUpOverdue: Type.Optional(Type.Boolean({ description: 'nmno: only engagements with (or without) an overdue referral follow-up' })),
   ...PaginationQuery,
 }, { additionalProperties: false })
 export type ListEngagementsQuery = Static<typeof ListEngagementsQuerySchema>

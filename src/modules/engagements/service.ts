@@ -45,7 +45,8 @@ export function toAmbassadorView(e: EngagementRow): AmbassadorEngagement {
 export function toDeidentifiedEngagement(e: EngagementRow): DeidentifiedEngagement {
   return <DeidentifiedEngagement>{
     view: 'deidentified' as const, id: e.id, status: e.status, stage: e.stage, language: e.language, urgency: e.urgency,
-    transferRequired: e.status === 'transfer_required', requestedOn: new Date(e.requestedAt).toISOString().slice(0, 10),
+    transferRequired: e.status === 'transfer_required', meetingsHeld: Number(e.meetingsHeld), referralCount: Number(e.referralCount),
+    followUpOverdue: Boolean(e.followUpOverdue), requestedOn: new Date(e.requestedAt).toISOString().slice(0, 10),
   }
 }
 
@@ -86,7 +87,7 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
     rows = await listForAmbassador(db, me, f)
     map = toAmbassadorView
   } else if (actor.roles.has('nmno')) {
-    rows = await listForOffice(db, f)
+    rows = await listForOffice(db, { ...f, transferRequired: q.transferRequired, followUpOverdue: q.followUpOverdue })
     map = toDeidentifiedEngagement
   } else {
     throw new AppError('forbidden')

@@ -108,6 +108,9 @@ t.test('the relationship', async (t) => {
     await sql`UPDATE referrals SET follow_up_due_at = now() - interval '1 day' WHERE id = ${self.body.id}`.execute(db)
     const tasks = (await call(app, { url: '/v1/me/tasks', as: amb.me })).body.items
     t.same(tasks.map((x: any) => [x.kind, x.subjectId]), [['follow_up_referral', self.body.id]])
+    const office = await call(app, { url: '/v1/engagements?followUpOverdue=true', as: NMNO })
+    t.same(office.body.items.map((i: any) => [i.id, i.followUpOverdue, i.meetingsHeld, i.referralCount]), [[eid, true, 2, 2]], 'nmno filters overdue follow-ups, de-identified')
+    t.same((await call(app, { url: '/v1/engagements?transferRequired=true', as: NMNO })).body.items, [])
     const done = await patch(`/referrals/${self.body.id}`, amb.me, { followedUpAt: new Date().toISOString(), helpful: true })
     t.same([done.status, done.body.helpful], [200, true])
     t.same((await call(app, { url: '/v1/me/tasks', as: amb.me })).body.items, [])

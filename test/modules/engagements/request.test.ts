@@ -6,7 +6,7 @@ import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, usin
 
 const REQUEST = { language: 'fr', preferredModes: ['phone'], urgency: 'routine', topics: ['return_to_work'], aboutMyEmployee: true }
 const MANAGER_KEYS = ['ambassador', 'closedAt', 'expiresAt', 'extensionProposed', 'extensions', 'id', 'language', 'outcome', 'preferredModes', 'requestedAt', 'respondedAt', 'stage', 'status', 'surveyToken', 'topics', 'transferReason', 'transferredFrom', 'urgency', 'version', 'view']
-const DEIDENTIFIED_KEYS = ['id', 'language', 'requestedOn', 'stage', 'status', 'transferRequired', 'urgency', 'view']
+const DEIDENTIFIED_KEYS = ['followUpOverdue', 'id', 'language', 'meetingsHeld', 'referralCount', 'requestedOn', 'stage', 'status', 'transferRequired', 'urgency', 'view']
 
 t.test('engagements', async (t) => {
   const { app, db } = await build(t)
