@@ -32,7 +32,8 @@ export default fp<{ config: Readonly<Config> }>(
     const { jwt } = config
     const verify: any = {
       algorithms: jwt.algorithms,
-      requiredClaims: ['exp', 'sub'],
+      // A configured issuer or audience must be present, not merely match when present.
+      requiredClaims: ['exp', 'sub', ...(jwt.issuer ? ['iss'] : []), ...(jwt.audience ? ['aud'] : [])],
       clockTolerance: 30_000,
       ...(jwt.issuer ? { allowedIss: jwt.issuer } : {}),
       ...(jwt.audience ? { allowedAud: jwt.audience } : {}),
@@ -57,6 +58,9 @@ export default fp<{ config: Readonly<Config> }>(
     // The interactive documentation (swagger-ui's own routes) is public, like /openapi.json.
     app.addHook('onRoute', (route) => {
       if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), public: true }
+      // CORS preflights (@fastify/cors's OPTIONS route) never carry credentials; they expose no data.
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      if (methods.length === 1 && methods[0] === 'OPTIONS') route.config = { ...(route.config ?? {}), public: true }
     })
 
     app.addHook('onRequest', async (request) => {

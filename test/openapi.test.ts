@@ -1,0 +1,54 @@
+// SPEC §4: the OpenAPI 3.1 document is generated from the route schemas and committed.
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { problemTypes } from '../src/errors/problems.ts'
+import { generateOpenApi } from '../src/openapi-document.ts'
+import { build, call } from './helper.ts'
+
+const committedPath = new URL('../openapi/openapi.json', import.meta.url)
+
+t.test('§4 the committed openapi/openapi.json is what the code generates', async (t) => {
+  const generated = await generateOpenApi()
+  const committed = readFileSync(committedPath, 'utf8')
+  t.ok(generated === committed, 'openapi/openapi.json is out of date: run `npm run openapi` and commit it')
+})
+
+t.test('§4 every operation has an operationId, tags and a summary; operationIds are unique', async (t) => {
+  const doc = JSON.parse(await generateOpenApi())
+  t.match(doc.openapi, /^3\.1\./)
+  const ids = new Set<string>()
+  let count = 0
+  for (const [path, item] of Object.entries<any>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue
+      count++
+      const where = `${method.toUpperCase()} ${path}`
+      t.ok(op.operationId, `${where}: operationId`)
+      t.ok(Array.isArray(op.tags) && op.tags.length > 0, `${where}: tags`)
+      t.ok(op.summary, `${where}: summary`)
+      t.notOk(ids.has(op.operationId), `${where}: operationId ${op.operationId} is unique`)
+      ids.add(op.operationId)
+    }
+  }
+  t.ok(count > 5, `${count} operations`)
+})
+
+t.test('§4 the Problem schema lists every problem code', async (t) => {
+  const doc = JSON.parse(await generateOpenApi())
+  const problem = doc.components?.schemas?.Problem
+  t.ok(problem, 'components.schemas.Problem')
+  t.same([...problem.properties.code.enum].sort(), Object.keys(problemTypes).sort())
+  for (const code of Object.keys(problemTypes)) t.ok(doc.info.description.includes(`\`${code}\``), `${code} is described`)
+})
+
+t.test('§4 /openapi.json and /docs are public', async (t) => {
+  const { app } = await build(t)
+  const res = await call(app, { url: '/openapi.json' })
+  t.equal(res.status, 200)
+  t.equal(res.body.info.title, 'M2M Network API')
+  const docs = await call(app, { url: '/docs' })
+  t.ok([200, 301, 302].includes(docs.status), `/docs answers ${docs.status}`)
+  const page = await call(app, { url: '/docs/' })
+  t.ok([200, 301, 302].includes(page.status), `/docs/ answers ${page.status}`)
+  if (docs.status === 200) t.match(docs.headers['content-type'], /text\/html/)
+})
