@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
@@ -95,7 +95,7 @@ async function main() {
   await admin((c) => c.query(`CREATE DATABASE ${dbName}`))
   const dbUrl = urlFor(dbName)
   let app: Awaited<ReturnType<typeof buildApp>> | undefined
-  let baseline: ReturnType<typeof Fastify> | undefined
+  let baseline: FastifyInstance | undefined
   let pool: pg.Pool | undefined
   try {
     const config = loadConfig({
@@ -112,18 +112,19 @@ async function main() {
 
     pool = new pg.Pool({ connectionString: dbUrl, max: config.db.poolMax })
     const p = pool
-    baseline = Fastify({ logger: false })
-    baseline.get('/v1/ambassadors', async (req) => {
+    const b: FastifyInstance = Fastify({ logger: false })
+    baseline = b
+    b.get('/v1/ambassadors', async (req) => {
       const q = req.query as { limit?: string }
       const limit = Math.min(Math.max(Number(q.limit) || 20, 1), 100)
       const { rows } = await p.query(DIRECTORY_SQL, [null, null, null, null, null, null, null, limit + 1])
       const page = rows.slice(0, limit)
       return {
-        items: page.map((r) => ({ id: r.id, displayName: r.display_name, bio: r.bio_en ?? r.bio_fr, languages: r.languages, modes: r.modes, topics: r.topics, available: r.available })),
+        items: page.map((r: any) => ({ id: r.id, displayName: r.display_name, bio: r.bio_en ?? r.bio_fr, languages: r.languages, modes: r.modes, topics: r.topics, available: r.available })),
         nextCursor: rows.length > limit ? `${page[page.length - 1].display_name}|${page[page.length - 1].id}` : null,
       }
     })
-    const baseBase = await baseline.listen({ host: '127.0.0.1', port: 0 })
+    const baseBase = await b.listen({ host: '127.0.0.1', port: 0 })
 
     const token = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 3600_000 })({ sub: 'E-bench', roles: ['manager'] })
     const headers = { authorization: `Bearer ${token}`, 'accept-language': 'en' }
