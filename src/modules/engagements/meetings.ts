@@ -11,7 +11,7 @@ import { authorize, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { MODES } from '../../shared/vocabularies.ts'
-import { findVisible } from './repository.ts'
+import { requireParticipant } from './repository.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
 export const INITIAL_MEETINGS = 2
@@ -122,8 +122,7 @@ export function changeMeeting(db: Db, actor: Actor, engagementId: string, meetin
 
 /** Participants only: nmno does not see meetings (SPEC §2). */
 export async function listMeetings(db: Db, actor: Actor, engagementId: string, ambassadorId: string | undefined) {
-  const e = await findVisible(db, engagementId, { sub: actor.sub, ambassadorId, nmno: false, manager: actor.roles.has('manager') })
-  if (!e) throw new NotFound()
+  await requireParticipant(db, actor, engagementId, ambassadorId)
   const items = await db.selectFrom('meetings').select(meetingColumns).where('engagementId', '=', engagementId).orderBy('scheduledAt').orderBy('id').execute()
   return { items, nextCursor: null }
 }

@@ -10,7 +10,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
-import { findVisible } from './repository.ts'
+import { requireParticipant } from './repository.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
 export const FOLLOW_UP_DAYS = 14
@@ -95,9 +95,7 @@ export function changeReferral(db: Db, actor: Actor, engagementId: string, refer
 }
 
 export async function listReferrals(db: Db, actor: Actor, engagementId: string) {
-  const ambassadorId = await actingAmbassadorId(db, actor)
-  const e = await findVisible(db, engagementId, { sub: actor.sub, ambassadorId, nmno: false, manager: actor.roles.has('manager') })
-  if (!e) throw new NotFound()
+  await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
   return { items: await db.selectFrom('referrals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute(), nextCursor: null }
 }
 

@@ -6,6 +6,7 @@ import type { EngagementStatus } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Action } from '../../policy/actions.ts'
 import type { Authorized } from '../../policy/authorize.ts'
+import { NotFound } from '../../errors/app-error.ts'
 import { conflictBetween } from '../../policy/conflict-of-interest.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
@@ -60,6 +61,16 @@ export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<
     WHERE e.id = ${id}
       AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR e.ambassador_id = ${v.ambassadorId ?? null}::uuid OR ${v.nmno})`.execute(db)
   return r.rows[0]
+}
+
+/**
+ * The engagement if the caller is one of its two participants (meetings, goals and referrals are
+ * theirs alone: nmno does not see them, SPEC §2); 404 for everyone else.
+ */
+export async function requireParticipant(db: Db, actor: { sub: string; roles: ReadonlySet<string> }, id: string, ambassadorId: string | undefined) {
+  const e = await findVisible(db, id, { sub: actor.sub, ambassadorId, nmno: false, manager: actor.roles.has('manager') })
+  if (!e) throw new NotFound()
+  return e
 }
 
 export interface ListFilter { status?: string; urgency?: string; after?: [string, string]; limit: number }

@@ -26,28 +26,39 @@ export const RequestEngagementBodySchema = Type.Object({
 }, { additionalProperties: false })
 export type RequestEngagementBody = Static<typeof RequestEngagementBodySchema>
 
-/** What the manager sees of their own engagement. */
-export const ManagerEngagementSchema = Type.Object({
-  view: Type.Literal('manager'),
-  id: Id,
-  ambassador: Type.Object({ id: Id, displayName: Type.String() }, { additionalProperties: false }),
+/** Fields both participants see. */
+const ParticipantFields = {
   status: Status,
   stage: Stage,
   language: StringEnum(LANGUAGES),
   preferredModes: Type.Array(StringEnum(MODES)),
   urgency: Urgency,
   topics: Type.Array(StringEnum(TOPICS)),
+}
+const ProgressFields = {
   outcome: Type.Union([StringEnum(OUTCOMES), Type.Null()]),
   transferReason: Type.Union([StringEnum(TRANSFER_REASONS), Type.Null()]),
   transferredFrom: Type.Union([Id, Type.Null()]),
   extensions: Type.Integer({ description: 'Extensions agreed beyond the two initial meetings' }),
   extensionProposed: Type.Boolean({ description: 'The Ambassador proposed an extension the manager has not agreed to yet' }),
-  surveyToken: Type.Union([Type.String(), Type.Null()], { description: 'Single-use token for the anonymous survey, shown to the manager only after closing, until spent or expired (ENG-8)' }),
+}
+const TimeFields = {
   requestedAt: Timestamp,
   expiresAt: Timestamp,
   respondedAt: Type.Union([Timestamp, Type.Null()]),
   closedAt: Type.Union([Timestamp, Type.Null()]),
   version: Type.Integer(),
+}
+
+/** What the manager sees of their own engagement. */
+export const ManagerEngagementSchema = Type.Object({
+  view: Type.Literal('manager'),
+  id: Id,
+  ambassador: Type.Object({ id: Id, displayName: Type.String() }, { additionalProperties: false }),
+  ...ParticipantFields,
+  ...ProgressFields,
+  surveyToken: Type.Union([Type.String(), Type.Null()], { description: 'Single-use token for the anonymous survey, shown to the manager only after closing, until spent or expired (ENG-8)' }),
+  ...TimeFields,
 }, { additionalProperties: false })
 
 /** What the assigned Ambassador sees: the manager's identity (needed to meet) and the decline reason. */
@@ -56,23 +67,10 @@ export const AmbassadorEngagementSchema = Type.Object({
   id: Id,
   ambassadorId: Id,
   managerRef: Type.String(),
-  status: Status,
-  stage: Stage,
-  language: StringEnum(LANGUAGES),
-  preferredModes: Type.Array(StringEnum(MODES)),
-  urgency: Urgency,
-  topics: Type.Array(StringEnum(TOPICS)),
+  ...ParticipantFields,
   declineReason: Type.Union([StringEnum(DECLINE_REASONS), Type.Null()]),
-  outcome: Type.Union([StringEnum(OUTCOMES), Type.Null()]),
-  transferReason: Type.Union([StringEnum(TRANSFER_REASONS), Type.Null()]),
-  transferredFrom: Type.Union([Id, Type.Null()]),
-  extensions: Type.Integer({ description: 'Extensions agreed beyond the two initial meetings' }),
-  extensionProposed: Type.Boolean({ description: 'The Ambassador proposed an extension the manager has not agreed to yet' }),
-  requestedAt: Timestamp,
-  expiresAt: Timestamp,
-  respondedAt: Type.Union([Timestamp, Type.Null()]),
-  closedAt: Type.Union([Timestamp, Type.Null()]),
-  version: Type.Integer(),
+  ...ProgressFields,
+  ...TimeFields,
 }, { additionalProperties: false })
 
 /** nmno's de-identified view (CONF-2): no manager, no Ambassador, dates without time. */
