@@ -79,3 +79,10 @@ export async function hasConflict(db: Db | Trx, ambassadorId: string, managerRef
 
 /** Changes whenever a declaration or the reporting-lines snapshot changes (transactional). */
 export const CONFLICT_VERSION_SQL = `(SELECT version FROM conflict_versions WHERE id = 1)`
+
+/**
+ * The reporting-lines snapshot and the pairing writes that read it: a snapshot import holds this
+ * lock exclusively until it commits, pairing writes hold it shared (they do not block each other),
+ * so a request never pairs on a snapshot an import is replacing (COI-2, COI-4).
+ */
+export const ORG_SNAPSHOT_LOCK = 727_001

@@ -7,8 +7,7 @@ import { forbidden } from '../../plugins/auth.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
-import { lockAmbassador } from '../ambassadors/repository.ts'
-import { expireOverdueRequests, lockEngagement, requestFacts } from './repository.ts'
+import { expireOverdueRequests, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
 import { STAGES, type RequestEngagementBody } from './schemas.ts'
 
 const unavailable = () => new PolicyDenied('ambassador-unavailable', {
@@ -65,7 +64,7 @@ export const engagementPolicies = {
     async check(trx, actor, target: RequestEngagementBody) {
       if (!actor.roles.has('manager')) throw forbidden()
       // Lock the Ambassador row: two requests for the last slot are serialised here.
-      const amb = await lockAmbassador(trx, target.ambassadorId)
+      const amb = await lockAmbassadorForPairing(trx, target.ambassadorId)
       if (!amb || amb.effectiveStatus !== 'active') throw unavailable()
       if (amb.employeeRef === actor.sub) {
         throw new PolicyDenied('self-engagement', { en: 'Choose an Ambassador other than yourself.', fr: 'Choisissez un ambassadeur autre que vous-même.' })
@@ -90,6 +89,7 @@ export const engagementPolicies = {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
       if (e.status === 'expired') throw expiredRequest()
       if (e.status !== 'requested') throw notNow(e.status, 'accepted')
+      await lockAmbassadorForPairing(trx, e.ambassadorId)
       if (await hasConflict(trx, e.ambassadorId, e.managerRef)) throw conflictOfInterest()
       return { engagement: e }
     },

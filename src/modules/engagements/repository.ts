@@ -7,7 +7,8 @@ import type { Trx } from '../../db/tx.ts'
 import type { Action } from '../../policy/actions.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import { NotFound } from '../../errors/app-error.ts'
-import { conflictBetween } from '../../policy/conflict-of-interest.ts'
+import { ORG_SNAPSHOT_LOCK, conflictBetween } from '../../policy/conflict-of-interest.ts'
+import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END`
@@ -107,6 +108,19 @@ export async function lockEngagement(trx: Trx, id: string) {
   const r = await sql<EngagementRow & { rawStatus: EngagementStatus }>`
     SELECT ${COLUMNS}, e.status AS raw_status FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id} FOR UPDATE OF e`.execute(trx)
+  return r.rows[0]
+}
+
+/**
+ * Locks the Ambassador row for a pairing write (capacity, conflicts) and takes the shared
+ * reporting-snapshot lock in the same round trip; the facts statement that follows sees any
+ * snapshot an import committed before.
+ */
+export async function lockAmbassadorForPairing(trx: Trx, ambassadorId: string): Promise<AmbassadorWithStatus | undefined> {
+  const r = await sql<AmbassadorWithStatus>`
+    SELECT a.*, CASE WHEN a.status = 'active' AND a.term_end <= now() THEN 'expired' ELSE a.status END AS effective_status
+    FROM ambassadors a, (SELECT pg_advisory_xact_lock_shared(${ORG_SNAPSHOT_LOCK})) snapshot
+    WHERE a.id = ${ambassadorId} FOR UPDATE OF a`.execute(trx)
   return r.rows[0]
 }
 

@@ -2,6 +2,7 @@
 // policy/conflict-of-interest.ts.
 import { sql } from 'kysely'
 import type { Authorized } from '../../policy/authorize.ts'
+import { ORG_SNAPSHOT_LOCK } from '../../policy/conflict-of-interest.ts'
 
 /** Replaces the whole snapshot in the caller's transaction: one DELETE and one INSERT … unnest. */
 export async function replaceReportingLines(
@@ -11,6 +12,8 @@ export async function replaceReportingLines(
   const { trx } = auth
   // Concurrent imports queue up here instead of colliding on the primary key; readers are not blocked.
   await sql`LOCK TABLE reporting_lines IN EXCLUSIVE MODE`.execute(trx)
+  // Pairing writes in flight finish first; new ones wait until this snapshot is committed.
+  await sql`SELECT pg_advisory_xact_lock(${ORG_SNAPSHOT_LOCK})`.execute(trx)
   await sql`DELETE FROM reporting_lines`.execute(trx)
   if (items.length > 0) {
     await sql`INSERT INTO reporting_lines (employee_ref, supervisor_ref, org_unit)

@@ -90,3 +90,16 @@ t.test('a declaration racing a request never leaves a conflicted open engagement
   const declared = await sql<{ n: number }>`SELECT count(*)::int AS n FROM conflict_declarations`.execute(db)
   t.equal(declared.rows[0].n, 8)
 })
+
+t.test('a reporting-lines import racing requests never leaves a conflicted open engagement', { skip: !usingServer && 'needs a PostgreSQL server' }, async (t) => {
+  const { app, db } = await build(t, { poolMax: 20 })
+  const amb = await activeAmbassador(app, 'KL01', { capacity: 10 })
+  const managers = Array.from({ length: 8 }, (_, i) => `KLM${i}`)
+  const snapshot = { items: managers.map((m) => ({ employeeRef: m, supervisorRef: 'KL01', orgUnit: 'Ops' })) }
+  await Promise.all([
+    ...managers.map((m) => call(app, { method: 'POST', url: '/v1/engagements', as: as(m, 'manager'), body: { ambassadorId: amb.id, ...REQUEST } })),
+    call(app, { method: 'PUT', url: '/v1/org/reporting-lines', as: NMNO, body: snapshot }),
+  ])
+  const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM engagements WHERE status IN ('requested','accepted','active')`.execute(db)
+  t.equal(open.rows[0].n, 0, 'every request either saw the new snapshot or was moved by the import')
+})
