@@ -29,11 +29,16 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     const request = { actor: req.actor, lang: req.lang, query: req.query }
-    const etag = await directoryEtag(app.db, request)
-    reply.header('etag', etag).header('vary', 'Accept-Language, Authorization').header('cache-control', 'private, no-cache').header('content-language', req.lang)
+    reply.header('vary', 'Accept-Language, Authorization').header('cache-control', 'private, no-cache').header('content-language', req.lang)
     const inm = req.headers['if-none-match']
-    if (inm && inm.split(',').map((t) => t.trim()).includes(etag)) return reply.code(304).send(null)
-    return listAmbassadors(app.db, request)
+    if (inm) {
+      // A conditional request costs one small query; the listing runs only when it changed.
+      const etag = await directoryEtag(app.db, request)
+      if (inm.split(',').map((t) => t.trim()).includes(etag)) return reply.code(304).header('etag', etag).send(null)
+    }
+    const { page, etag } = await listAmbassadors(app.db, request)
+    reply.header('etag', etag)
+    return page
   })
 
   app.post('', {

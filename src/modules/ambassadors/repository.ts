@@ -72,22 +72,25 @@ const FILTERS = `
   AND ($5::text IS NULL OR (employee_ref <> $5 AND ${noConflictWithSql({ id: 'id', employeeRef: 'employee_ref' }, '$5')}))
   AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))`
 
-const DIRECTORY_SQL = `SELECT ${DIRECTORY_COLUMNS} FROM ambassadors
+// Changes whenever any Ambassador changes (stamp), a term runs out (the in-term count), or a
+// conflict declaration or the reporting lines change (eligibleForMe: a 304 never hides a conflict).
+// Uncorrelated scalar subqueries: evaluated once per statement.
+const STAMP_COLUMNS = `(SELECT coalesce(max(stamp), 0) FROM ambassadors)::text AS stamp,
+    (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term,
+    ${CONFLICT_VERSION_SQL}::text AS conflicts`
+
+// The listing carries the stamp of the same snapshot: one round trip answers the page and its ETag.
+const DIRECTORY_SQL = `SELECT ${DIRECTORY_COLUMNS}, ${STAMP_COLUMNS} FROM ambassadors
   WHERE status = 'active' AND term_end > now() ${FILTERS}
   ORDER BY display_name, id LIMIT $8`
 
-const ADMIN_SQL = `SELECT ${DIRECTORY_COLUMNS}, employee_ref, capacity, open_engagements, term_end,
+const ADMIN_SQL = `SELECT ${DIRECTORY_COLUMNS}, ${STAMP_COLUMNS}, employee_ref, capacity, open_engagements, term_end,
     CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END AS status
   FROM ambassadors
   WHERE (CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END) = $9 ${FILTERS}
   ORDER BY display_name, id LIMIT $8`
 
-// Changes whenever any Ambassador changes (stamp), a term runs out (the in-term count), or a
-// conflict declaration or the reporting lines change (eligibleForMe: a 304 never hides a conflict).
-const DIRECTORY_STAMP_SQL = CompiledQuery.raw(`SELECT
-    (SELECT coalesce(max(stamp), 0) FROM ambassadors)::text AS stamp,
-    (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term,
-    ${CONFLICT_VERSION_SQL}::text AS conflicts`, [])
+const DIRECTORY_STAMP_SQL = CompiledQuery.raw(`SELECT ${STAMP_COLUMNS}`, [])
 
 export interface DirectoryFilter {
   language?: string
@@ -116,18 +119,21 @@ export interface DirectoryRow {
   status?: string
 }
 
-export async function listDirectory(db: Db, f: DirectoryFilter): Promise<DirectoryRow[]> {
+type StampColumns = { stamp: string; inTerm: number; conflicts: string }
+const stampOf = (row: StampColumns) => `${row.stamp}.${row.inTerm}.${row.conflicts}`
+
+/** One page of the directory and the stamp of the snapshot it was read from (undefined if empty). */
+export async function listDirectory(db: Db, f: DirectoryFilter): Promise<{ rows: DirectoryRow[]; stamp?: string }> {
   const params: unknown[] = [f.language ?? null, f.mode ?? null, f.topic ?? null, f.available ?? null,
     f.excludeEmployeeRef ?? null, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit]
   const query = f.status ? CompiledQuery.raw(ADMIN_SQL, [...params, f.status]) : CompiledQuery.raw(DIRECTORY_SQL, params)
-  const r = await db.executeQuery<DirectoryRow>(query)
-  return r.rows
+  const r = await db.executeQuery<DirectoryRow & StampColumns>(query)
+  return { rows: r.rows, stamp: r.rows[0] ? stampOf(r.rows[0]) : undefined }
 }
 
 export async function directoryStamp(db: Db): Promise<string> {
-  const r = await db.executeQuery<{ stamp: string; inTerm: number; conflicts: string }>(DIRECTORY_STAMP_SQL)
-  const row = r.rows[0]
-  return `${row.stamp}.${row.inTerm}.${row.conflicts}`
+  const r = await db.executeQuery<StampColumns>(DIRECTORY_STAMP_SQL)
+  return stampOf(r.rows[0])
 }
 
 // ---- Writes ----

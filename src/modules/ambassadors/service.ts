@@ -80,9 +80,12 @@ export const recordEtag = (version: number) => `"a${version}"`
 
 export interface DirectoryRequest { actor: Actor; lang: Lang; query: ListAmbassadorsQuery }
 
-/** The directory's ETag, from a cheap version check: no listing query runs for a 304. */
-export async function directoryEtag(db: Db, { actor, lang, query }: DirectoryRequest): Promise<string> {
-  const stamp = await directoryStamp(db)
+/** The directory's ETag, from the cheap stamp query alone: no listing runs for a 304. */
+export async function directoryEtag(db: Db, request: DirectoryRequest): Promise<string> {
+  return etagFor(await directoryStamp(db), request)
+}
+
+function etagFor(stamp: string, { actor, lang, query }: DirectoryRequest): string {
   const who = query.eligibleForMe ? actor.sub : ''
   const key = JSON.stringify([stamp, lang, who, query.language, query.mode, query.topic, query.available, query.eligibleForMe, query.status, query.limit, query.cursor])
   return `W/"d${createHash('sha1').update(key).digest('base64url')}"`
@@ -94,7 +97,7 @@ export async function listAmbassadors(db: Db, { actor, lang, query }: DirectoryR
   }
   const limit = query.limit ?? LIMIT_DEFAULT
   const after = query.cursor ? (decodeCursor(query.cursor, ['string', 'uuid']) as [string, string]) : undefined
-  const rows = await listDirectory(db, {
+  const { rows, stamp } = await listDirectory(db, {
     language: query.language, mode: query.mode, topic: query.topic, available: query.available,
     excludeEmployeeRef: query.eligibleForMe ? actor.sub : undefined,
     status: query.status, after, limit: limit + 1,
@@ -102,8 +105,12 @@ export async function listAmbassadors(db: Db, { actor, lang, query }: DirectoryR
   const page = rows.slice(0, limit)
   const last = page[page.length - 1]
   return {
-    items: page.map((r) => toDirectoryEntry(r, lang)),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.displayName, last.id]) : null,
+    page: {
+      items: page.map((r) => toDirectoryEntry(r, lang)),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.displayName, last.id]) : null,
+    },
+    // The ETag of the snapshot the page was read from (an empty page reads the stamp alone).
+    etag: stamp ? etagFor(stamp, { actor, lang, query }) : await directoryEtag(db, { actor, lang, query }),
   }
 }
 
