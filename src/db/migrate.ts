@@ -19,8 +19,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
-    const e = new Error(`Migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`)
-    throw e
+    const what = failed ? `Migration ${failed.migrationName} failed` : 'Migrations could not run'
+    throw new Error(`${what}: ${(error as Error).message ?? error}`)
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
