@@ -9,6 +9,7 @@ import type { Authorized } from '../../policy/authorize.ts'
 import { NotFound } from '../../errors/app-error.ts'
 import { ORG_SNAPSHOT_LOCK, conflictBetween } from '../../policy/conflict-of-interest.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
+import { insertNotifications } from '../notifications/repository.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END`
@@ -266,11 +267,10 @@ export async function requireTransferOfConflicted(auth: Authorized<Action>, scop
   const perAmbassador = new Map<string, number>()
   for (const r of moved.rows) perAmbassador.set(r.ambassadorId, (perAmbassador.get(r.ambassadorId) ?? 0) + 1)
   for (const [ambassadorId, n] of perAmbassador) await freeSlot(trx, ambassadorId, n)
-  if (moved.rows.length) {
-    await trx.insertInto('notifications').values(moved.rows.flatMap((r) => [
-      { audience: 'principal' as const, recipientRef: r.managerRef, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data: JSON.stringify({ reason: 'conflict_of_interest' }) },
-      { audience: 'nmno' as const, recipientRef: null, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data: JSON.stringify({ reason: 'conflict_of_interest' }) },
-    ])).execute()
-  }
+  const data = { reason: 'conflict_of_interest' }
+  await insertNotifications(trx, moved.rows.flatMap((r) => [
+    { audience: 'principal' as const, recipientRef: r.managerRef, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },
+    { audience: 'nmno' as const, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },
+  ]))
   return moved.rows.length
 }

@@ -7,7 +7,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
-import { notifyPrincipals } from '../notifications/repository.ts'
+import { insertNotifications, notifyPrincipals } from '../notifications/repository.ts'
 import {
   ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findVisible, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, setStatus, type EngagementRow, type Viewer,
@@ -160,9 +160,7 @@ export async function sweepExpiredRequests(db: Db): Promise<number> {
       if (!locked) return 0
       const expired = await expireOverdueRequests(trx, ambassadorId)
       if (expired.length) {
-        await trx.insertInto('notifications').values(expired.map((x) => ({
-          audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id, data: '{}',
-        }))).execute()
+        await insertNotifications(trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
       }
       return expired.length
     })

@@ -1,6 +1,7 @@
 // Inboxes: nmno's shared inbox and each principal's own. Payloads are de-identified facts only.
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import type { Action } from '../../policy/actions.ts'
 
@@ -12,20 +13,29 @@ export interface NotificationInput {
   data?: Record<string, unknown>
 }
 
-/** Side effect of an authorized write, in its transaction. */
-export const notifyNmno = (auth: Authorized<Action>, n: NotificationInput) =>
-  auth.trx.insertInto('notifications').values({
-    audience: 'nmno', kind: n.kind, subjectType: n.subjectType ?? null, subjectId: n.subjectId ?? null,
-    designatedContactRef: n.designatedContactRef ?? null, data: JSON.stringify(n.data ?? {}),
-  }).execute()
+export interface NotificationRowInput extends NotificationInput {
+  audience: 'nmno' | 'principal'
+  recipientRef?: string
+}
 
-export const notifyPrincipals = async (auth: Authorized<Action>, recipientRefs: string[], n: NotificationInput) => {
-  if (recipientRefs.length === 0) return
-  await auth.trx.insertInto('notifications').values(recipientRefs.map((recipientRef) => ({
-    audience: 'principal' as const, recipientRef, kind: n.kind, subjectType: n.subjectType ?? null, subjectId: n.subjectId ?? null,
-    designatedContactRef: null, data: JSON.stringify(n.data ?? {}),
+/**
+ * The one place that writes notification rows, in the caller's transaction: side effects of an
+ * authorized write, or of a system job holding its own locks (the expiry sweep).
+ */
+export async function insertNotifications(trx: Trx, items: NotificationRowInput[]) {
+  if (items.length === 0) return
+  await trx.insertInto('notifications').values(items.map((n) => ({
+    audience: n.audience, recipientRef: n.audience === 'principal' ? n.recipientRef ?? null : null, kind: n.kind,
+    subjectType: n.subjectType ?? null, subjectId: n.subjectId ?? null,
+    designatedContactRef: n.designatedContactRef ?? null, data: JSON.stringify(n.data ?? {}),
   }))).execute()
 }
+
+export const notifyNmno = (auth: Authorized<Action>, n: NotificationInput) =>
+  insertNotifications(auth.trx, [{ ...n, audience: 'nmno' }])
+
+export const notifyPrincipals = (auth: Authorized<Action>, recipientRefs: string[], n: NotificationInput) =>
+  insertNotifications(auth.trx, recipientRefs.map((recipientRef) => ({ ...n, designatedContactRef: null, audience: 'principal' as const, recipientRef })))
 
 /** An open (unresolved) nmno notification of this kind about this subject already exists. */
 export async function hasOpenNmnoNotification(auth: Authorized<Action>, kind: string, subjectId: string) {
