@@ -7,14 +7,21 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
 import ambassadors from './modules/ambassadors/index.ts'
+import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
 import conflictDeclarations from './modules/conflict-declarations/index.ts'
+import consents from './modules/consents/index.ts'
 import engagements from './modules/engagements/index.ts'
 import health from './modules/health/index.ts'
 import me from './modules/me/index.ts'
 import notifications from './modules/notifications/index.ts'
 import org from './modules/org/index.ts'
+import reports from './modules/reports/index.ts'
 import resources from './modules/resources/index.ts'
+import stats from './modules/stats/index.ts'
+import surveys from './modules/surveys/index.ts'
+import revocationCases, { reinstatementRoutes } from './modules/revocation-cases/index.ts'
+import auditTrail from './plugins/audit.ts'
 import auth from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
 import idempotency from './plugins/idempotency.ts'
@@ -80,6 +87,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(auth, { config })
   await app.register(security, { config })
   await app.register(idempotency)
+  await app.register(auditTrail)
   await app.register(policyGuard)
   await app.register(swagger)
 
@@ -92,5 +100,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(org, { prefix: '/v1/org' })
   await app.register(resources, { prefix: '/v1/resources' })
   await app.register(engagements, { prefix: '/v1/engagements' })
+  await app.register(consents, { prefix: '/v1/consents' })
+  await app.register(reports, { prefix: '/v1/reports' })
+  await app.register(surveys, { prefix: '/v1/surveys' })
+  await app.register(stats, { prefix: '/v1/stats', config })
+  await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
+  await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })
+  await app.register(audit, { prefix: '/v1/audit' })
   return app as unknown as App
 }

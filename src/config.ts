@@ -1,6 +1,6 @@
 // Configuration: environment variables only (SPEC §5), validated once at start.
 // Usable by scripts without Fastify.
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { envSchema } from 'env-schema'
@@ -22,8 +22,10 @@ const EnvSchema = Type.Object({
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   JWT_ALGORITHMS: Type.String({ pattern: '^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$', default: 'RS256' }),
   CORS_ORIGINS: Type.String({ default: '' }),
+  AUDIT_KEY: Type.Optional(Type.String({ minLength: 32 })),
   STATS_MIN_CELL: Type.Integer({ minimum: 5, maximum: 1000, default: 10 }),
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 730 }),
+  PURGE_DAILY: Type.Boolean({ default: false }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
@@ -48,8 +50,15 @@ export interface Config {
     algorithms: string[]
   }
   corsOrigins: string[]
+  /**
+   * Key of the audit trail's manager pseudonyms (AUD-1: HMAC-SHA256 of the sub). Required in
+   * production; elsewhere derived from the JWT secret (see auditKeyOf).
+   */
+  auditKey?: string
   statsMinCell: number
   retentionDays: number
+  /** Run the retention purge in-process once a day (RET-1); one replica purges at a time. */
+  purgeDaily: boolean
   rateLimitMax: number
   bodyLimit: number
   logLevel: string
@@ -69,8 +78,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (!e.JWT_JWKS_URL) throw new ConfigError('Invalid configuration: JWT_JWKS_URL is required when NODE_ENV=production')
     if (!e.JWT_ISSUER || !e.JWT_AUDIENCE) throw new ConfigError('Invalid configuration: JWT_ISSUER and JWT_AUDIENCE are required when NODE_ENV=production')
     if (e.JWT_SECRET) throw new ConfigError('Invalid configuration: JWT_SECRET (HS256) must not be set when NODE_ENV=production')
+    if (!e.AUDIT_KEY) throw new ConfigError('Invalid configuration: AUDIT_KEY (at least 32 characters) is required when NODE_ENV=production')
   }
   const jwksMode = Boolean(e.JWT_JWKS_URL) && !e.JWT_SECRET
+  if (jwksMode && !e.AUDIT_KEY) {
+    throw new ConfigError('Invalid configuration: AUDIT_KEY (at least 32 characters) is required with JWT_JWKS_URL (there is no JWT secret to derive it from)')
+  }
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -87,8 +100,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       algorithms: jwksMode ? e.JWT_ALGORITHMS.split(',') : ['HS256'],
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    auditKey: e.AUDIT_KEY,
     statsMinCell: e.STATS_MIN_CELL,
     retentionDays: e.RETENTION_DAYS,
+    purgeDaily: e.PURGE_DAILY,
     rateLimitMax: e.RATE_LIMIT_MAX,
     bodyLimit: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
@@ -109,6 +124,13 @@ export function withDevSecret(config: Readonly<Config>): Readonly<Config> {
   }
   const secret = readFileSync(file, 'utf8').trim()
   return Object.freeze({ ...config, jwt: { ...config.jwt, secret } })
+}
+
+/** The pseudonym key: AUDIT_KEY, or (outside production) one derived from the JWT secret. */
+export function auditKeyOf(config: Readonly<Config>): string {
+  if (config.auditKey) return config.auditKey
+  if (!config.jwt.secret) throw new ConfigError('Invalid configuration: AUDIT_KEY is required without JWT_SECRET')
+  return createHmac('sha256', config.jwt.secret).update('m2m-audit-pseudonym-key').digest('base64url')
 }
 
 export function devSecretPath(config: Readonly<Config>): string {

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, withDevSecret } from './config.ts'
 import { createDatabase } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { sweepExpiredRequests } from './modules/engagements/service.ts'
+import { runPurge } from './modules/retention/service.ts'
 
 let config
 try {
@@ -28,6 +29,25 @@ const sweep = setInterval(() => {
 }, 60_000)
 sweep.unref()
 app.addHook('onClose', async () => clearInterval(sweep))
+
+// RET-1, opt-in (PURGE_DAILY=true): the retention purge once a day, first an hour after start.
+// Several replicas may run it: the purge lock lets one work and the others skip.
+if (config.purgeDaily) {
+  const purge = () => runPurge(db, { retentionDays: config.retentionDays })
+    .then((r) => app.log.info({ purge: r }, r.skipped ? 'retention purge: another replica is purging' : 'retention purge done'))
+    .catch((err) => app.log.warn({ err }, 'retention purge failed'))
+  let daily: NodeJS.Timeout | undefined
+  const first = setTimeout(() => {
+    void purge()
+    daily = setInterval(purge, 24 * 3600_000)
+    daily.unref()
+  }, 3600_000)
+  first.unref()
+  app.addHook('onClose', async () => {
+    clearTimeout(first)
+    clearInterval(daily)
+  })
+}
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')

@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../src/config.ts'
 
-const PROD = { NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'm2m-api' }
+const PROD = { NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'm2m-api', AUDIT_KEY: 'k'.repeat(40) }
 
 function refuses(t: Test, env: Record<string, string>, naming: RegExp, why: string) {
   let caught: unknown
@@ -19,6 +19,10 @@ t.test('AUTH-2 production refuses to start without real key configuration', asyn
   refuses(t, { NODE_ENV: 'production', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'm2m-api' }, /JWT_JWKS_URL/, 'no JWKS URL')
   refuses(t, { ...PROD, JWT_SECRET: 'a'.repeat(48) }, /JWT_SECRET/, 'an HS256 secret is refused in production')
   refuses(t, { NODE_ENV: 'production', JWT_JWKS_URL: PROD.JWT_JWKS_URL }, /JWT_ISSUER/, 'no issuer or audience')
+  const { AUDIT_KEY: _key, ...noAuditKey } = PROD
+  refuses(t, noAuditKey, /AUDIT_KEY/, 'no pseudonym key for the audit trail (AUD-1)')
+  refuses(t, { ...PROD, AUDIT_KEY: 'short' }, /AUDIT_KEY/, 'a short pseudonym key')
+  refuses(t, { ...noAuditKey, NODE_ENV: 'test' }, /AUDIT_KEY/, 'JWKS outside production: no secret to derive the pseudonym key from')
   const c = loadConfig(PROD)
   t.equal(c.env, 'production')
   t.same(c.jwt.algorithms, ['RS256'], 'asymmetric algorithms only')

@@ -218,7 +218,198 @@ export interface ResourcesTable {
   updatedAt: GeneratedTimestamp
 }
 
+/** Append-only (AUD-2): rows are written by policy/audit.ts in SQL and never updated. */
+export interface AuditEventsTable {
+  id: Generated<string>
+  chainId: number
+  seq: string
+  at: GeneratedTimestamp
+  actorRef: string | null
+  role: 'manager' | 'ambassador' | 'nmno' | 'governance' | 'hr_analyst' | 'iservice' | 'anonymous' | 'system'
+  action: string
+  resourceType: string
+  resourceId: string | null
+  engagementId: string | null
+  outcome: 'success' | 'denied'
+  requestId: string | null
+  prevHash: string
+  hash: string
+}
+
+export interface AuditChainsTable {
+  id: number
+  seq: string
+  headHash: string
+}
+
+export type RevocationGround =
+  | 'personal_health' | 'code_of_conduct_breach' | 'confidentiality_breach' | 'policy_noncompliance'
+  | 'acting_against_governance' | 'absenteeism'
+
+export interface RevocationCasesTable {
+  id: Generated<string>
+  ambassadorId: string
+  status: ColumnType<'investigating' | 'findings_presented' | 'decided', 'investigating' | 'findings_presented' | 'decided' | undefined, 'investigating' | 'findings_presented' | 'decided'>
+  grounds: RevocationGround[]
+  summary: string
+  interimSuspension: ColumnType<boolean, boolean | undefined, boolean>
+  findings: string | null
+  decision: 'revoke' | 'suspend' | 'no_action' | null
+  effectiveAt: Timestamp | null
+  openedBy: string
+  openedAt: GeneratedTimestamp
+  findingsBy: string | null
+  findingsPresentedAt: Timestamp | null
+  decidedBy: string | null
+  decidedAt: Timestamp | null
+  version: Generated<number>
+}
+
+/** Consent statements (CNS-4): versioned, one row per language, immutable (trigger). */
+export interface ConsentStatementsTable {
+  version: number
+  language: 'en' | 'fr'
+  text: string
+  textHash: string
+  publishedAt: GeneratedTimestamp
+}
+
+export interface ConsentsTable {
+  id: Generated<string>
+  engagementId: string
+  recipientKind: 'individual' | 'agency' | 'institution'
+  recipientName: string
+  direction: 'release' | 'obtain' | 'both'
+  infoCategories: string[]
+  purpose: string
+  draftedBy: 'manager' | 'ambassador'
+  status: ColumnType<'pending' | 'granted' | 'withdrawn', 'pending' | undefined, 'granted' | 'withdrawn'>
+  statementVersion: number
+  statementLanguage: 'en' | 'fr' | null
+  statementHash: string | null
+  grantedName: string | null
+  grantedAt: Timestamp | null
+  withdrawnAt: Timestamp | null
+  expiresAt: Timestamp
+  createdAt: GeneratedTimestamp
+  version: Generated<number>
+}
+
+/** Append-only while the engagement exists (trigger, CNS-4). */
+export interface DisclosuresTable {
+  id: Generated<string>
+  engagementId: string
+  ambassadorId: string
+  direction: 'release' | 'obtain' | 'both'
+  recipientKind: 'individual' | 'agency' | 'institution'
+  recipientName: string
+  infoCategories: string[]
+  basis: 'consent' | 'imminent_harm_self' | 'imminent_harm_others' | 'child_abuse_neglect'
+  consentId: string | null
+  justification: string | null
+  createdAt: GeneratedTimestamp
+}
+
+export interface CrisisEscalationsTable {
+  id: Generated<string>
+  engagementId: string
+  ambassadorId: string
+  category: 'imminent_harm_self' | 'imminent_harm_others' | 'child_abuse_neglect' | 'medical_emergency' | 'threatening_message'
+  authoritiesContacted: string[]
+  weaponsInvolved: boolean
+  occurredAt: Timestamp
+  followUpDueAt: Timestamp
+  followedUpAt: Timestamp | null
+  createdAt: GeneratedTimestamp
+}
+
+/** RPT-1: one statistical report per interaction; enumerations and numbers only (CONF-4). */
+export interface ReportsTable {
+  id: Generated<string>
+  ambassadorId: string
+  /** NULL once the engagement is purged (RET-1): the report stays as de-identified data. */
+  engagementId: string | null
+  occurredOn: string
+  period: ColumnType<string, never, never>
+  mode: string
+  durationMinutes: number
+  meetingNumber: number
+  stage: string
+  topics: string[]
+  referralCategories: string[]
+  urgency: string
+  language: string
+  createdAt: GeneratedTimestamp
+}
+
+export interface ReportRollupQueueTable { reportId: string }
+
+export interface ReportRollupsTable {
+  grain: number
+  period: string
+  mode: string
+  language: string
+  stage: string
+  urgency: string
+  topic: string
+  referralCategory: string
+  n: ColumnType<string, number | string, number | string>
+  minutes: ColumnType<string, number | string, number | string>
+}
+
+/** De-identified engagement events (triggers on engagements): no id, month only. */
+export interface EngagementFactsTable {
+  event: 'requested' | 'closed' | 'declined' | 'withdrawn' | 'expired'
+  period: string
+  language: string
+  urgency: string
+  stage: string
+  outcome: string | null
+  modes: string[]
+  topics: string[]
+  referralCategories: string[]
+}
+
+/** RPT-2: no link to the manager, the engagement, the token or an exact time. */
+export interface ManagerSurveyResponsesTable {
+  id: Generated<string>
+  period: ColumnType<string, never, never>
+  trustBuilt: number
+  feltJudged: boolean
+  knowledgeExperience: number
+  referralsEffective: 'yes' | 'no' | 'not_applicable'
+  followUpAfterReferral: 'yes' | 'no' | 'not_applicable'
+  neededMoreThanTwoMeetings: boolean
+}
+
+export interface SurveySpentTokensTable { tokenHash: string; period: ColumnType<string, never, never> }
+
+/** RPT-3: stored without the engagement (nor the Ambassador). */
+export interface AmbassadorSurveyResponsesTable {
+  id: Generated<string>
+  period: ColumnType<string, never, never>
+  trainingAdequate: number
+  ableToFulfilRole: 'yes' | 'partly' | 'no'
+  meetingsNeeded: number
+}
+
+export interface AmbassadorSurveyReceiptsTable { engagementHash: string }
+
 export interface DB {
+  reports: ReportsTable
+  reportRollupQueue: ReportRollupQueueTable
+  reportRollups: ReportRollupsTable
+  engagementFacts: EngagementFactsTable
+  managerSurveyResponses: ManagerSurveyResponsesTable
+  surveySpentTokens: SurveySpentTokensTable
+  ambassadorSurveyResponses: AmbassadorSurveyResponsesTable
+  ambassadorSurveyReceipts: AmbassadorSurveyReceiptsTable
+  consentStatements: ConsentStatementsTable
+  consents: ConsentsTable
+  disclosures: DisclosuresTable
+  crisisEscalations: CrisisEscalationsTable
+  auditEvents: AuditEventsTable
+  auditChains: AuditChainsTable
   conflictDeclarations: ConflictDeclarationsTable
   reportingLines: ReportingLinesTable
   conflictVersions: ConflictVersionsTable
@@ -234,6 +425,7 @@ export interface DB {
   conductGuidelines: ConductGuidelinesTable
   guidelinesAcceptances: GuidelinesAcceptancesTable
   notifications: NotificationsTable
+  revocationCases: RevocationCasesTable
 }
 
 export type AmbassadorRow = Selectable<AmbassadorsTable>

@@ -1,10 +1,11 @@
 // Bearer JWT authentication (AUTH-2) and request.actor. Routes are authenticated unless their
 // config says `public: true`; `config.roles` lists the roles that may call the route (403 otherwise).
+import { createHmac } from 'node:crypto'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import buildGetJwks from 'get-jwks'
-import type { Config } from '../config.ts'
+import { auditKeyOf, type Config } from '../config.ts'
 import { AppError } from '../errors/app-error.ts'
 import { ROLES, type Actor, type Role } from '../policy/actor.ts'
 
@@ -16,6 +17,12 @@ declare module 'fastify' {
     roles?: readonly Role[]
     /** The policy action of a write route (plugins/policy-guard). */
     action?: string
+    /**
+     * A read of identified engagement data (AUD-1): the audit plugin appends an event naming this
+     * action once the answer is known (success, or denied for a 404/403). `params.id` is the
+     * engagement; `resourceParam` names the param holding the sub-resource id, if any.
+     */
+    audit?: { action: string; resourceType: string; resourceParam?: string }
   }
   interface FastifyRequest {
     actor: Actor
@@ -55,6 +62,10 @@ export default fp<{ config: Readonly<Config> }>(
 
     app.decorateRequest('actor', null as unknown as Actor)
 
+    // AUD-1: a manager appears in the audit trail only as a keyed pseudonym of their sub.
+    const auditKey = auditKeyOf(config)
+    const pseudonymOf = (sub: string) => `p-${createHmac('sha256', auditKey).update(sub).digest('hex').slice(0, 32)}`
+
     // The interactive documentation (swagger-ui's own routes) is public, like /openapi.json.
     app.addHook('onRoute', (route) => {
       if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), public: true }
@@ -79,7 +90,7 @@ export default fp<{ config: Readonly<Config> }>(
       if (typeof payload?.sub !== 'string' || !SUB.test(payload.sub)) throw unauthorized()
       const claimed: unknown = payload.roles
       const roles = new Set<Role>(Array.isArray(claimed) ? (claimed.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[]) : [])
-      request.actor = Object.freeze({ sub: payload.sub, roles })
+      request.actor = Object.freeze({ sub: payload.sub, roles, requestId: request.id, pseudonym: pseudonymOf(payload.sub) })
       if (cfg.roles && !cfg.roles.some((r) => roles.has(r))) throw forbidden()
     })
   },

@@ -23,8 +23,9 @@ const FASTIFY_CODES: Record<string, ProblemCode> = {
   FST_ERR_NOT_FOUND: 'not-found',
 }
 
-// PostgreSQL classes that mean "the database is unavailable or too slow", not "a bug".
-const PG_UNAVAILABLE = /^(08|53|57P0|57014)/
+// PostgreSQL classes that mean "the database is unavailable or too slow", not "a bug" (and a
+// deadlock or serialization failure still there after inTransaction's retries: retry later).
+const PG_UNAVAILABLE = /^(08|53|57P0|57014|40P01|40001)/
 
 function isDatabaseUnavailable(err: any): boolean {
   if (!err || typeof err !== 'object') return false

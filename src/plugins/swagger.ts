@@ -42,7 +42,25 @@ export default fp(
           { name: 'org', description: 'The reporting-lines snapshot used for conflict of interest (COI-2)' },
           { name: 'resources', description: 'The resource catalogue for referrals (ENG-7)' },
           { name: 'engagements', description: 'A manager and the Ambassador they picked: request, answer, stages' },
+          { name: 'consents', description: 'Informed consent and disclosures: nothing is released without one, or one of three exceptions (CNS-1…4)' },
+          { name: 'crisis', description: 'Crisis escalations: designated contact, follow-up, self-care debrief (CRS-1…3)' },
+          { name: 'reports', description: 'Per-interaction statistical reports: enumerations and numbers only (RPT-1)' },
+          { name: 'surveys', description: 'Anonymous surveys of managers and Ambassadors (RPT-2, RPT-3)' },
+          { name: 'stats', description: 'Anonymized statistics with small-cell suppression (RPT-4)' },
+          { name: 'revocation-cases', description: 'Suspension, revocation and reinstatement of Ambassadors (REV-1…7)' },
+          { name: 'audit', description: 'The append-only, hash-chained audit trail and its verification (AUD-1…3)' },
+          { name: 'retention', description: 'Purge of identifying data after retention, or at once on the manager’s request (RET-1…3)' },
         ],
+      },
+      // Fastify's swagger marks every body required; a body that may be null (or omitted) is not.
+      transformObject: ({ openapiObject }: any) => {
+        for (const ops of Object.values<any>(openapiObject.paths ?? {})) {
+          for (const op of Object.values<any>(ops)) {
+            const schema = op?.requestBody?.content?.['application/json']?.schema
+            if (schema?.anyOf?.some((s: any) => s?.type === 'null')) op.requestBody.required = false
+          }
+        }
+        return openapiObject
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
     })

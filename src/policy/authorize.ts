@@ -1,9 +1,13 @@
 // authorize() is the only way to obtain an Authorized<A>, and every repository write demands one:
-// a write that skipped the policy does not compile.
+// a write that skipped the policy does not compile. It is also where the audit trail (AUD-1) sees
+// every write: an allowed action queues its event in the write's transaction; a refused one
+// carries its event on the error, appended after the rollback (plugins/audit.ts).
 import type { Trx } from '../db/tx.ts'
 import { AppError } from '../errors/app-error.ts'
 import { actions, type Action } from './actions.ts'
 import type { Actor } from './actor.ts'
+import { auditActor, auditTarget, queueAuditEvent, type AuditEvent } from './audit.ts'
+import type { AuditAs } from './define.ts'
 
 type Policies = typeof actions
 export type TargetOf<A extends Action> = Parameters<Policies[A]['check']>[2]
@@ -16,16 +20,56 @@ export interface Authorized<A extends Action> {
   readonly actor: Actor
   readonly action: A
   readonly facts: FactsOf<A>
+  /** The audit event queued for this write (appended just before commit). */
+  readonly auditEvent: AuditEvent
   readonly [authorizedBrand]: A
 }
 
 export const isAction = (name: unknown): name is Action =>
   typeof name === 'string' && Object.prototype.hasOwnProperty.call(actions, name)
 
+const DENIAL = Symbol('audit denial')
+
+/** The audit event of a refused action, carried by the error it threw. */
+export const deniedAuditEventOf = (err: unknown): AuditEvent | undefined =>
+  err && typeof err === 'object' ? (err as { [DENIAL]?: AuditEvent })[DENIAL] : undefined
+
 export async function authorize<A extends Action>(trx: Trx, actor: Actor, action: A, target: TargetOf<A>): Promise<Authorized<A>> {
   // An unknown action denies (defence in depth: the type system already refuses it).
   if (!isAction(action)) throw new AppError('forbidden')
-  const policy = actions[action] as { check(trx: Trx, actor: Actor, target: unknown): Promise<unknown> }
-  const facts = await policy.check(trx, actor, target)
-  return { trx, actor, action, facts } as unknown as Authorized<A>
+  const policy = actions[action] as { auditAs: AuditAs; check(trx: Trx, actor: Actor, target: unknown): Promise<unknown> }
+  const as = policy.auditAs
+  let facts: unknown
+  try {
+    facts = await policy.check(trx, actor, target)
+  } catch (err) {
+    if (err instanceof AppError) Object.defineProperty(err, DENIAL, { value: await auditEvent(trx, actor, action, as, target, undefined, 'denied') })
+    throw err
+  }
+  const event = await auditEvent(trx, actor, action, as, target, facts, 'success')
+  await queueAuditEvent(trx, event)
+  return { trx, actor, action, facts, auditEvent: event } as unknown as Authorized<A>
+}
+
+async function auditEvent(trx: Trx, actor: Actor, action: string, as: AuditAs, target: unknown, facts: unknown, outcome: AuditEvent['outcome']): Promise<AuditEvent> {
+  const { resourceType, resourceId, engagementId } = auditTarget(action, target, facts)
+  // An anonymous action (a survey answer, RPT-2) names nothing that could be joined back.
+  if (as === 'anonymous') return { role: 'anonymous', actorRef: null, action, resourceType, resourceId: null, engagementId: null, outcome, requestId: null }
+  let who: Awaited<ReturnType<typeof auditActor>>
+  try {
+    who = await auditActor(trx, actor, as, facts, engagementId)
+  } catch {
+    // A transaction the refusal left unusable: the pseudonym, never an identity.
+    who = { role: 'manager', actorRef: actor.pseudonym ?? null }
+  }
+  return { ...who, action, resourceType, resourceId, engagementId, outcome, requestId: actor.requestId ?? null }
+}
+
+/** Names the row a create action made in its queued audit event (and the engagement, if it is one). */
+export function recordCreated<T extends { id: string } | undefined>(auth: Authorized<Action>, row: T): T {
+  if (!row) return row
+  const e = auth.auditEvent as { -readonly [K in keyof AuditEvent]: AuditEvent[K] }
+  e.resourceId = row.id
+  if (e.resourceType === 'engagement') e.engagementId = row.id
+  return row
 }

@@ -76,6 +76,7 @@ const notWhileClosed = (status: string) =>
 export const ambassadorPolicies = {
   'ambassador.apply': definePolicy({
     summary: 'A manager applies for themselves; nmno creates a candidate record for an employee (AMB-1).',
+    auditAs: 'self-or-staff',
     async check(trx, actor, target: CreateAmbassadorBody) {
       const staff = isStaff(actor)
       if (!staff && !actor.roles.has('manager')) throw forbidden()
@@ -99,6 +100,7 @@ export const ambassadorPolicies = {
 
   'ambassador.update': definePolicy({
     summary: 'The Ambassador edits bio, languages, modes, topics and capacity; nmno edits all (AMB-8).',
+    auditAs: 'self-or-staff',
     async check(trx, actor, target: { id: string; patch: UpdateAmbassadorBody; ifMatch?: string }) {
       const row = await lockVisible(trx, actor, target.id, { self: true })
       const staff = isStaff(actor)
@@ -124,6 +126,7 @@ export const ambassadorPolicies = {
 
   'ambassador.transition': definePolicy({
     summary: 'Moves a record through the selection lifecycle; nmno drives it, the candidate confirms (AMB-1…AMB-4, AMB-6).',
+    auditAs: 'self-or-staff',
     async check(trx, actor, target: { id: string; to: string; acceptGuidelines?: boolean; ifMatch?: string }) {
       const row = await lockVisible(trx, actor, target.id, { self: true })
       const staff = isStaff(actor)
@@ -171,6 +174,7 @@ export const ambassadorPolicies = {
 
   'ambassador.assess': definePolicy({
     summary: 'nmno records the competency assessment (AMB-2).',
+    auditAs: 'staff',
     async check(trx, actor, target: { id: string }) {
       if (!isStaff(actor)) throw forbidden()
       const row = await lockVisible(trx, actor, target.id, { self: false })
@@ -181,6 +185,7 @@ export const ambassadorPolicies = {
 
   'ambassador.record-training': definePolicy({
     summary: 'nmno records orientation parts, professional development sessions and network calls (AMB-3, AMB-9).',
+    auditAs: 'staff',
     async check(trx, actor, target: { id: string; body: TrainingRecordBody }) {
       if (!isStaff(actor)) throw forbidden()
       const { body } = target
@@ -195,6 +200,7 @@ export const ambassadorPolicies = {
 
   'ambassador.renew': definePolicy({
     summary: 'nmno renews the term by 24 months, with the Ambassador’s agreement (AMB-5).',
+    auditAs: 'staff',
     async check(trx, actor, target: { id: string }) {
       if (!isStaff(actor)) throw forbidden()
       const row = await lockVisible(trx, actor, target.id, { self: false })

@@ -3,7 +3,7 @@ import { CompiledQuery, sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { AmbassadorRow, NewAmbassador } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
-import type { Authorized } from '../../policy/authorize.ts'
+import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { CONFLICT_VERSION_SQL, noConflictWithSql } from '../../policy/conflict-of-interest.ts'
 
 /** Stored status, or `expired` for an active record past its term (AMB-5, at query time). */
@@ -141,7 +141,7 @@ export async function directoryStamp(db: Db): Promise<string> {
 export async function insertAmbassador(auth: Authorized<'ambassador.apply'>, row: NewAmbassador) {
   const created = await auth.trx.insertInto('ambassadors').values(row).returning('id').executeTakeFirstOrThrow()
   await insertHistory(auth.trx, created.id, null, 'applicant', null, auth.actor.sub, auth.facts.asSelf ? 'self' : 'nmno')
-  return created
+  return recordCreated(auth, created)
 }
 
 export const updateAmbassadorProfile = (auth: Authorized<'ambassador.update'>, id: string, patch: Record<string, unknown>) =>

@@ -8,6 +8,7 @@ import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import type { Lang } from '../../shared/i18n.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import { requireTransferOfAllOf } from '../engagements/repository.ts'
 import { hasOpenNmnoNotification, notifyNmno } from '../notifications/repository.ts'
 import { failingCompetencies } from './policy.ts'
 import {
@@ -179,6 +180,8 @@ export async function transitionAmbassador(db: Db, actor: Actor, id: string, bod
       from, to: body.to, reason: body.reason,
       activate: body.to === 'active' && guidelinesVersion ? { guidelinesVersion } : undefined,
     })
+    // AMB-6, REV-4: an Ambassador who steps down leaves no open engagement behind (row locked by the policy).
+    if (body.to === 'withdrawn') await requireTransferOfAllOf(auth, id)
   })
   return readBack(db, actor, id)
 }

@@ -7,6 +7,7 @@ import { definePolicy } from '../../policy/define.ts'
 export const guidelinesPolicies = {
   'guidelines.publish': definePolicy({
     summary: 'nmno publishes a new version of the Guidelines of Conduct (AMB-10).',
+    auditAs: 'staff',
     async check(trx, actor, _target: Record<string, never>) {
       if (!actor.roles.has('nmno')) throw forbidden()
       // Publications are serialised (a row lock on the latest version would let two writers read the
@@ -18,6 +19,7 @@ export const guidelinesPolicies = {
   }),
   'guidelines.accept': definePolicy({
     summary: 'An active Ambassador accepts the current version of the Guidelines of Conduct (AMB-10).',
+    auditAs: 'ambassador',
     async check(trx, actor, target: { version: number }) {
       if (!actor.roles.has('manager')) throw forbidden()
       const amb = await trx.selectFrom('ambassadors').select(['id']).where('employeeRef', '=', actor.sub).where(ACTIVE_IN_TERM).forUpdate().executeTakeFirst()

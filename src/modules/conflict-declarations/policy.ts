@@ -13,6 +13,7 @@ const aboutThemself = () =>
 export const conflictDeclarationPolicies = {
   'conflict-declaration.create': definePolicy({
     summary: 'An active Ambassador declares about any employee; a manager about an Ambassador; nmno either way (COI-1).',
+    auditAs: 'self-or-staff',
     async check(trx, actor, target: CreateConflictDeclarationBody) {
       let declarerRole: 'ambassador' | 'manager' | 'nmno'
       if (hasRole(actor, 'nmno')) {
@@ -47,6 +48,7 @@ export const conflictDeclarationPolicies = {
 
   'conflict-declaration.delete': definePolicy({
     summary: 'The declarer or nmno withdraws a declaration; anyone else gets 404 (COI-1).',
+    auditAs: 'self-or-staff',
     async check(trx, actor, target: { id: string }) {
       const row = await lockVisibleDeclaration(trx, target.id, { all: hasRole(actor, 'nmno'), declarerRef: actor.sub })
       if (!row) throw new NotFound()

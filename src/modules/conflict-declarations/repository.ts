@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { ConflictKind } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
-import type { Authorized } from '../../policy/authorize.ts'
+import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 
 const COLUMNS = ['id', 'ambassadorId', 'employeeRef', 'kind', 'declarerRef', 'declarerRole', 'createdAt'] as const
 
@@ -42,7 +42,7 @@ export const insertDeclaration = (
   row: { ambassadorId: string; employeeRef: string; kind: ConflictKind },
 ) => auth.trx.insertInto('conflictDeclarations')
   .values({ ...row, declarerRef: auth.actor.sub, declarerRole: auth.facts.declarerRole })
-  .returning(COLUMNS).executeTakeFirstOrThrow()
+  .returning(COLUMNS).executeTakeFirstOrThrow().then((r) => recordCreated(auth, r))
 
 export const deleteDeclaration = (auth: Authorized<'conflict-declaration.delete'>, id: string) =>
   auth.trx.deleteFrom('conflictDeclarations').where('id', '=', id).execute()

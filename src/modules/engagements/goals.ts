@@ -7,7 +7,7 @@ import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
-import { authorize, type Authorized } from '../../policy/authorize.ts'
+import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { requireParticipant } from './repository.ts'
@@ -46,6 +46,7 @@ const columns = ['id', 'engagementId', 'title', 'benefitsToYou', 'benefitsToOrga
 export const goalPolicies = {
   'goal.create': definePolicy({
     summary: 'The manager writes a goal of their checklist (ENG-6).',
+    auditAs: 'participant',
     async check(trx, actor, target: { engagementId: string }) {
       const { engagement } = await lockAsParticipant(trx, actor, target.engagementId)
         .then((r) => {
@@ -58,6 +59,7 @@ export const goalPolicies = {
   }),
   'goal.update': definePolicy({
     summary: 'The manager edits a goal or settles a proposal; the assigned Ambassador proposes edits (ENG-6).',
+    auditAs: 'participant',
     async check(trx, actor, target: { engagementId: string; goalId: string; body: UpdateGoalBody }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireRunning(engagement)
@@ -75,7 +77,7 @@ export const goalPolicies = {
 }
 
 async function insertGoal(auth: Authorized<'goal.create'>, body: CreateGoalBody) {
-  return auth.trx.insertInto('goals').values({ engagementId: auth.facts.engagement.id, ...body }).returning(columns).executeTakeFirstOrThrow()
+  return recordCreated(auth, await auth.trx.insertInto('goals').values({ engagementId: auth.facts.engagement.id, ...body }).returning(columns).executeTakeFirstOrThrow())
 }
 
 async function updateGoal(auth: Authorized<'goal.update'>, body: UpdateGoalBody) {
@@ -113,7 +115,7 @@ export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => reply.code(201).send(await createGoal(app.db, req.actor, req.params.id, req.body) as any))
 
   app.get('/:id/goals', {
-    config: { roles: ['manager'] },
+    config: { roles: ['manager'], audit: { action: 'goal.list', resourceType: 'goal' } },
     schema: {
       operationId: 'listGoals', tags: ['engagements'], summary: 'The engagement’s goals (manager and assigned Ambassador only)',
       params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(GoalSchema), nextCursor: Type.Null() }), ...problems('not-found') },

@@ -1,6 +1,10 @@
 // Routes for /v1/engagements: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { accessLogRoutes } from '../audit/access-log.ts'
+import { engagementPurgeRoutes } from '../retention/index.ts'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
+import { engagementConsentRoutes } from '../consents/index.ts'
+import { crisisEscalationRoutes } from '../crisis-escalations/index.ts'
 import { goalRoutes } from './goals.ts'
 import { meetingRoutes } from './meetings.ts'
 import { referralRoutes } from './referrals.ts'
@@ -38,7 +42,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => listEngagements(app.db, req.actor, req.query))
 
   app.get('/:id', {
-    config: { roles: ['manager', 'nmno'] },
+    config: { roles: ['manager', 'nmno'], audit: { action: 'engagement.read', resourceType: 'engagement' } },
     schema: {
       operationId: 'getEngagement', tags: ['engagements'],
       summary: 'One engagement: the manager’s view, the assigned Ambassador’s view, or nmno’s de-identified view; 404 for everyone else',
@@ -115,5 +119,9 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(meetingRoutes)
   await app.register(goalRoutes)
   await app.register(referralRoutes)
+  await app.register(engagementConsentRoutes)
+  await app.register(crisisEscalationRoutes)
+  await app.register(accessLogRoutes)
+  await app.register(engagementPurgeRoutes)
 }
 export default engagements

@@ -7,7 +7,7 @@ import type { Db } from '../../db/database.ts'
 import { inTransaction, type Trx } from '../../db/tx.ts'
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
-import { authorize, type Authorized } from '../../policy/authorize.ts'
+import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { MODES } from '../../shared/vocabularies.ts'
@@ -56,6 +56,7 @@ function checkWhen(iso: string, path: string) {
 export const meetingPolicies = {
   'meeting.create': definePolicy({
     summary: 'The manager or the assigned Ambassador schedules a meeting; past the allowed number, an agreed extension is needed (ENG-5).',
+    auditAs: 'participant',
     async check(trx, actor, target: { engagementId: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireRunning(engagement)
@@ -73,6 +74,7 @@ export const meetingPolicies = {
   }),
   'meeting.update': definePolicy({
     summary: 'Either side reschedules, cancels or records a meeting as held; the first held meeting makes the engagement active (ENG-3, ENG-5).',
+    auditAs: 'participant',
     async check(trx, actor, target: { engagementId: string; meetingId: string; body: UpdateMeetingBody }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireRunning(engagement)
@@ -95,9 +97,9 @@ export const meetingPolicies = {
 
 // ---- Writes ----
 
-const insertMeeting = (auth: Authorized<'meeting.create'>, body: CreateMeetingBody) =>
-  auth.trx.insertInto('meetings').values({ engagementId: auth.facts.engagement.id, scheduledAt: body.scheduledAt, durationMinutes: body.durationMinutes, mode: body.mode })
-    .returning(meetingColumns).executeTakeFirstOrThrow()
+const insertMeeting = async (auth: Authorized<'meeting.create'>, body: CreateMeetingBody) =>
+  recordCreated(auth, await auth.trx.insertInto('meetings').values({ engagementId: auth.facts.engagement.id, scheduledAt: body.scheduledAt, durationMinutes: body.durationMinutes, mode: body.mode })
+    .returning(meetingColumns).executeTakeFirstOrThrow())
 
 async function updateMeeting(auth: Authorized<'meeting.update'>, body: UpdateMeetingBody) {
   const m = await auth.trx.updateTable('meetings').set({ ...body, updatedAt: sql`clock_timestamp()` } as any)
@@ -139,7 +141,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => reply.code(201).send(await scheduleMeeting(app.db, req.actor, req.params.id, req.body)))
 
   app.get('/:id/meetings', {
-    config: { roles: ['manager'] },
+    config: { roles: ['manager'], audit: { action: 'meeting.list', resourceType: 'meeting' } },
     schema: {
       operationId: 'listMeetings', tags: ['engagements'], summary: 'The engagement’s meetings (manager and assigned Ambassador only)',
       params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(MeetingSchema), nextCursor: Type.Null() }), ...problems('not-found') },

@@ -61,6 +61,7 @@ export const notNow = (status: string, action: string) => new PolicyDenied('inva
 export const engagementPolicies = {
   'engagement.create': definePolicy({
     summary: 'A manager requests an Ambassador: active and in term, not themself, with capacity, no duplicate (ENG-2).',
+    auditAs: 'manager',
     async check(trx, actor, target: RequestEngagementBody) {
       if (!actor.roles.has('manager')) throw forbidden()
       // Lock the Ambassador row: two requests for the last slot are serialised here.
@@ -85,6 +86,7 @@ export const engagementPolicies = {
 
   'engagement.accept': definePolicy({
     summary: 'The assigned Ambassador accepts a request before it expires (ENG-3, ENG-11).',
+    auditAs: 'ambassador',
     async check(trx, actor, target: { id: string }) {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
       if (e.status === 'expired') throw expiredRequest()
@@ -97,6 +99,7 @@ export const engagementPolicies = {
 
   'engagement.decline': definePolicy({
     summary: 'The assigned Ambassador declines a request with a reason code the manager never sees (ENG-3).',
+    auditAs: 'ambassador',
     async check(trx, actor, target: { id: string }) {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
       if (e.status === 'expired') throw expiredRequest()
@@ -107,6 +110,7 @@ export const engagementPolicies = {
 
   'engagement.withdraw': definePolicy({
     summary: 'The manager withdraws before the first meeting is held (ENG-3, ENG-8).',
+    auditAs: 'manager',
     async check(trx, actor, target: { id: string }) {
       const e = await lockAsManager(trx, actor, target.id)
       if (e.status !== 'requested' && e.status !== 'accepted') throw notNow(e.status, 'withdrawn')
@@ -116,6 +120,7 @@ export const engagementPolicies = {
 
   'engagement.set-stage': definePolicy({
     summary: 'The assigned Ambassador moves the relationship to a later stage, never back (ENG-4).',
+    auditAs: 'ambassador',
     async check(trx, actor, target: { id: string; stage: string }) {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
       if (!['accepted', 'active'].includes(e.status)) throw notNow(e.status, 'changed')
@@ -130,6 +135,7 @@ export const engagementPolicies = {
 export const engagementLifecyclePolicies = {
   'engagement.extend': definePolicy({
     summary: 'Beyond two meetings: the Ambassador proposes an extension, the manager agrees (ENG-5).',
+    auditAs: 'participant',
     async check(trx, actor, target: { id: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
       requireRunning(engagement)
@@ -143,6 +149,7 @@ export const engagementLifecyclePolicies = {
 
   'engagement.close': definePolicy({
     summary: 'Either side closes after at least one held meeting (before that, the manager withdraws) (ENG-8).',
+    auditAs: 'participant',
     async check(trx, actor, target: { id: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
       if (engagement.status !== 'active') {
@@ -157,6 +164,7 @@ export const engagementLifecyclePolicies = {
 
   'engagement.require-transfer': definePolicy({
     summary: 'The assigned Ambassador finds the situation beyond their competence: the manager is asked to pick another (ENG-9).',
+    auditAs: 'ambassador',
     async check(trx, actor, target: { id: string }) {
       const { engagement } = await lockAsParticipant(trx, actor, target.id, ['ambassador'])
       requireRunning(engagement)
@@ -166,6 +174,7 @@ export const engagementLifecyclePolicies = {
 
   'engagement.transfer': definePolicy({
     summary: 'The manager moves an engagement awaiting transfer to a new Ambassador; every request check runs again (ENG-9).',
+    auditAs: 'manager',
     async check(trx, actor, target: { id: string; ambassadorId: string }) {
       const { engagement } = await lockAsParticipant(trx, actor, target.id, ['manager'])
       if (engagement.status !== 'transfer_required') {

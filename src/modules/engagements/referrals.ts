@@ -7,7 +7,7 @@ import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
-import { authorize, type Authorized } from '../../policy/authorize.ts'
+import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { requireParticipant } from './repository.ts'
@@ -50,6 +50,7 @@ const ambassadorOnly = () => new PolicyDenied('forbidden', { en: 'Referrals are 
 export const referralPolicies = {
   'referral.create': definePolicy({
     summary: 'The assigned Ambassador refers the manager to a resource of the catalogue (ENG-7).',
+    auditAs: 'ambassador',
     async check(trx, actor, target: { engagementId: string; resourceId: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       if (side !== 'ambassador') throw ambassadorOnly()
@@ -63,6 +64,7 @@ export const referralPolicies = {
   }),
   'referral.update': definePolicy({
     summary: 'The assigned Ambassador records the follow-up and whether it helped (ENG-7).',
+    auditAs: 'participant',
     async check(trx, actor, target: { engagementId: string; referralId: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       if (side !== 'ambassador') throw ambassadorOnly()
@@ -74,11 +76,11 @@ export const referralPolicies = {
   }),
 }
 
-const insertReferral = (auth: Authorized<'referral.create'>, body: CreateReferralBody) =>
-  auth.trx.insertInto('referrals').values({
+const insertReferral = async (auth: Authorized<'referral.create'>, body: CreateReferralBody) =>
+  recordCreated(auth, await auth.trx.insertInto('referrals').values({
     engagementId: auth.facts.engagement.id, resourceId: body.resourceId, forWhom: body.forWhom,
     followUpDueAt: body.followUpDueAt ?? sql<Date>`now() + make_interval(days => ${FOLLOW_UP_DAYS})`,
-  } as any).returning(columns).executeTakeFirstOrThrow()
+  } as any).returning(columns).executeTakeFirstOrThrow())
 
 const updateReferral = (auth: Authorized<'referral.update'>, body: UpdateReferralBody) =>
   auth.trx.updateTable('referrals').set({ ...body, updatedAt: sql`clock_timestamp()` } as any).where('id', '=', auth.facts.referral.id).returning(columns).executeTakeFirstOrThrow()
@@ -116,7 +118,7 @@ export const referralRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => reply.code(201).send(await createReferral(app.db, req.actor, req.params.id, req.body)))
 
   app.get('/:id/referrals', {
-    config: { roles: ['manager'] },
+    config: { roles: ['manager'], audit: { action: 'referral.list', resourceType: 'referral' } },
     schema: {
       operationId: 'listReferrals', tags: ['engagements'], summary: 'The engagement’s referrals (manager and assigned Ambassador only)',
       params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(ReferralSchema), nextCursor: Type.Null() }), ...problems('not-found') },

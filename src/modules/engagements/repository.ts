@@ -1,11 +1,11 @@
 // All SQL for engagements. Reads are scoped in SQL to what the caller may see; writes take an
 // Authorized token.
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { EngagementStatus } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Action } from '../../policy/actions.ts'
-import type { Authorized } from '../../policy/authorize.ts'
+import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { NotFound } from '../../errors/app-error.ts'
 import { ORG_SNAPSHOT_LOCK, conflictBetween } from '../../policy/conflict-of-interest.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
@@ -75,32 +75,37 @@ export async function requireParticipant(db: Db, actor: { sub: string; roles: Re
   return e
 }
 
-export interface ListFilter { status?: string; urgency?: string; after?: [string, string]; limit: number }
+export interface ListFilter { status?: string; urgency?: string; after?: [number, string, string]; limit: number }
+export type ListedRow = EngagementRow & { listRank: number }
+
+/** CRS-1: 0 for an urgent request still awaiting its answer (listed first), 1 for the rest. */
+const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND e.expires_at > now() AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
+/** Every list: urgent requests first (CRS-1), then newest; the keyset cursor follows that order. */
+const LIST_ORDER = sql`ORDER BY ${URGENT_FIRST}, e.requested_at DESC, e.id DESC`
 
 function listWhere(f: ListFilter) {
   return sql`${f.status ? sql`AND ${EFFECTIVE_ENGAGEMENT_STATUS} = ${f.status}` : sql``}
     ${f.urgency ? sql`AND e.urgency = ${f.urgency}` : sql``}
-    ${f.after ? sql`AND (e.requested_at, e.id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)` : sql``}`
+    ${f.after ? sql`AND (${URGENT_FIRST} > ${f.after[0]} OR (${URGENT_FIRST} = ${f.after[0]} AND (e.requested_at, e.id) < (${f.after[1]}::timestamptz, ${f.after[2]}::uuid)))` : sql``}`
 }
 
 export async function listForManager(db: Db, managerRef: string, f: ListFilter) {
-  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
-    WHERE e.manager_ref = ${managerRef} ${listWhere(f)} ORDER BY e.requested_at DESC, e.id DESC LIMIT ${f.limit}`.execute(db)
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+    WHERE e.manager_ref = ${managerRef} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
 export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFilter) {
-  // Urgent requests first (CRS-1), then newest.
-  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
-    WHERE e.ambassador_id = ${ambassadorId} ${listWhere(f)} ORDER BY e.requested_at DESC, e.id DESC LIMIT ${f.limit}`.execute(db)
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+    WHERE e.ambassador_id = ${ambassadorId} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
 export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean; followUpOverdue?: boolean }) {
-  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (e.status = 'transfer_required') = ${f.transferRequired}`}
     ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
-    ORDER BY e.requested_at DESC, e.id DESC LIMIT ${f.limit}`.execute(db)
+    ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
@@ -162,7 +167,7 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
       0 AS meetings_held, 0 AS referral_count, false AS follow_up_overdue, e.version,
       ${amb.displayName}::text AS ambassador_display_name
     FROM ins e`.execute(auth.trx)
-  return r.rows[0]
+  return recordCreated(auth, r.rows[0])
 }
 
 type StatusWrite = 'engagement.accept' | 'engagement.decline' | 'engagement.withdraw'
@@ -259,15 +264,27 @@ export async function requireTransferOfConflicted(auth: Authorized<Action>, scop
     : scope.ambassadorId && scope.managerRef ? sql`(e.ambassador_id = ${scope.ambassadorId}::uuid AND e.manager_ref = ${scope.managerRef})`
     : scope.ambassadorId ? sql`e.ambassador_id = ${scope.ambassadorId}::uuid`
     : sql`e.manager_ref = ${scope.managerRef ?? null}`
+  return moveToTransferRequired(auth, sql`${where} AND ${conflictBetween(sql`e.ambassador_id`, sql`e.manager_ref`)}`, 'conflict_of_interest')
+}
+
+/**
+ * REV-4, AMB-6: every open engagement of an Ambassador who can no longer serve (suspended, revoked,
+ * withdrawn) becomes `transfer_required`; managers and nmno are told as for COI-4. The caller holds
+ * the Ambassador row lock, so no new request slips in between.
+ */
+export const requireTransferOfAllOf = (auth: Authorized<Action>, ambassadorId: string) =>
+  moveToTransferRequired(auth, sql`e.ambassador_id = ${ambassadorId}::uuid`, 'ambassador_unavailable')
+
+async function moveToTransferRequired(auth: Authorized<Action>, where: RawBuilder<unknown>, reason: 'conflict_of_interest' | 'ambassador_unavailable') {
+  const { trx } = auth
   const moved = await sql<{ id: string; ambassadorId: string; managerRef: string }>`
-    UPDATE engagements e SET status = 'transfer_required', transfer_reason = 'conflict_of_interest'
+    UPDATE engagements e SET status = 'transfer_required', transfer_reason = ${reason}
     WHERE e.status IN ('requested','accepted','active') AND ${where}
-      AND ${conflictBetween(sql`e.ambassador_id`, sql`e.manager_ref`)}
     RETURNING e.id, e.ambassador_id, e.manager_ref`.execute(trx)
   const perAmbassador = new Map<string, number>()
   for (const r of moved.rows) perAmbassador.set(r.ambassadorId, (perAmbassador.get(r.ambassadorId) ?? 0) + 1)
   for (const [ambassadorId, n] of perAmbassador) await freeSlot(trx, ambassadorId, n)
-  const data = { reason: 'conflict_of_interest' }
+  const data = { reason }
   await insertNotifications(trx, moved.rows.flatMap((r) => [
     { audience: 'principal' as const, recipientRef: r.managerRef, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },
     { audience: 'nmno' as const, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },

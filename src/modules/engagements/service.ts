@@ -10,7 +10,7 @@ import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { insertNotifications, notifyPrincipals } from '../notifications/repository.ts'
 import {
   ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findVisible, insertEngagement, listForAmbassador, listForManager,
-  listForOffice, setStage, setStatus, type EngagementRow, type Viewer,
+  listForOffice, setStage, setStatus, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
 import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
@@ -73,9 +73,9 @@ async function readBack(db: Db, actor: Actor, id: string) {
 
 export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQuery) {
   const limit = q.limit ?? LIMIT_DEFAULT
-  const after = q.cursor ? (decodeCursor(q.cursor, ['string', 'uuid']) as [string, string]) : undefined
+  const after = q.cursor ? (decodeCursor(q.cursor, ['number', 'string', 'uuid']) as [number, string, string]) : undefined
   const f = { status: q.status, urgency: q.urgency, after, limit: limit + 1 }
-  let rows: EngagementRow[]
+  let rows: ListedRow[]
   let map: (e: EngagementRow) => ManagerEngagement | AmbassadorEngagement | DeidentifiedEngagement
   const wantsAmbassador = q.as === 'ambassador' || (!actor.roles.has('manager') && !actor.roles.has('nmno'))
   if (actor.roles.has('manager') && !wantsAmbassador) {
@@ -94,7 +94,7 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
   }
   const page = rows.slice(0, limit)
   const last = page[page.length - 1]
-  return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.requestedAt).toISOString(), last.id]) : null }
+  return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor([last.listRank, new Date(last.requestedAt).toISOString(), last.id]) : null }
 }
 
 export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {

@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.ts'
 import { sql } from 'kysely'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { overdueFollowUps } from '../engagements/referrals.ts'
+import { crisisTasks } from '../crisis-escalations/service.ts'
 import { currentGuidelinesVersion, findLiveRecordOf } from '../ambassadors/repository.ts'
 
 export interface Task {
@@ -45,6 +46,8 @@ export async function tasksFor(db: Db, actor: Actor): Promise<Task[]> {
     for (const f of await overdueFollowUps(db, ambassadorId)) {
       tasks.push({ kind: 'follow_up_referral', subjectType: 'referral', subjectId: f.id, urgent: false, dueAt: new Date(f.followUpDueAt).toISOString(), data: { engagementId: f.engagementId } })
     }
+    // After a crisis: follow up with the manager (urgent), and the self-care debrief until nmno closes it (CRS-2).
+    tasks.push(...await crisisTasks(db, ambassadorId))
   }
   // Stable: urgent first, then by due date.
   return tasks.sort((a, b) => Number(b.urgent) - Number(a.urgent) || String(a.dueAt ?? '~').localeCompare(String(b.dueAt ?? '~')))

@@ -1,7 +1,7 @@
 // The National M2M Network Office inbox (shared by the office: every nmno principal sees it all).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
-import { ListNmnoNotificationsQuerySchema, NotificationSchema } from './schemas.ts'
+import { ListNmnoNotificationsQuerySchema, NotificationSchema, ResolveNotificationBodySchema } from './schemas.ts'
 import { listOfficeInbox, resolveNotification } from './service.ts'
 
 const notifications: FastifyPluginAsyncTypebox = async (app) => {
@@ -21,13 +21,14 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/resolve', {
     config: { roles: ['nmno'], action: 'notification.resolve' },
     schema: {
-      operationId: 'resolveNotification', tags: ['notifications'], summary: 'Mark an office notification resolved (nmno)',
-      params: IdParamsSchema,
-      response: { 200: NotificationSchema, ...problems('not-found') },
+      operationId: 'resolveNotification', tags: ['notifications'],
+      summary: 'Mark an office notification resolved (nmno); a crisis_debrief is closed with {clinicianOffered} (CRS-2)',
+      params: IdParamsSchema, body: ResolveNotificationBodySchema,
+      response: { 200: NotificationSchema, ...problems('not-found', 'rule-violated') },
     },
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store')
-    return resolveNotification(app.db, req.actor, req.params.id)
+    return resolveNotification(app.db, req.actor, req.params.id, req.body)
   })
 }
 export default notifications

@@ -25,3 +25,11 @@ export const ListOwnNotificationsQuerySchema = Type.Object({
   ...PaginationQuery,
 }, { additionalProperties: false })
 export type ListOwnNotificationsQuery = Static<typeof ListOwnNotificationsQuerySchema>
+
+/** Optional (no body at all is fine); a crisis_debrief needs the decision on a clinician (CRS-2). */
+export const ResolveNotificationBodySchema = Type.Union([
+  Type.Object({
+    clinicianOffered: Type.Optional(Type.Boolean({ description: 'crisis_debrief only: whether nmno offers the Ambassador a professional clinician for reframing or support' })),
+  }, { additionalProperties: false }),
+  Type.Null(),
+])

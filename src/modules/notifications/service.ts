@@ -31,5 +31,5 @@ export async function listOwnInbox(db: Db, actor: Actor, q: { unread?: boolean; 
 export const readOwnNotification = (db: Db, actor: Actor, id: string) =>
   inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id }), id))
 
-export const resolveNotification = (db: Db, actor: Actor, id: string) =>
-  inTransaction(db, async (trx) => markResolved(await authorize(trx, actor, 'notification.resolve', { id }), id))
+export const resolveNotification = (db: Db, actor: Actor, id: string, body: { clinicianOffered?: boolean } | null = null) =>
+  inTransaction(db, async (trx) => markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered }), id))

@@ -7,6 +7,7 @@ import { findResourceBySlug, lockResource } from './repository.ts'
 export const resourcePolicies = {
   'resource.create': definePolicy({
     summary: 'nmno adds a resource to the catalogue (ENG-7).',
+    auditAs: 'staff',
     async check(trx, actor, target: { slug: string }) {
       if (!actor.roles.has('nmno')) throw forbidden()
       if (await findResourceBySlug(trx, target.slug)) throw slugTaken()
@@ -15,6 +16,7 @@ export const resourcePolicies = {
   }),
   'resource.update': definePolicy({
     summary: 'nmno edits or retires a resource (ENG-7); the slug never changes.',
+    auditAs: 'staff',
     async check(trx, actor, target: { id: string }) {
       if (!actor.roles.has('nmno')) throw forbidden()
       const row = await lockResource(trx, target.id)

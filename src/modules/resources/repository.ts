@@ -2,7 +2,7 @@
 import type { Db } from '../../db/database.ts'
 import type { ResourceKind } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
-import type { Authorized } from '../../policy/authorize.ts'
+import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 
 export const RESOURCE_COLUMNS = ['id', 'slug', 'kind', 'nameEn', 'nameFr', 'descriptionEn', 'descriptionFr', 'url', 'active', 'version', 'updatedAt'] as const
 
@@ -27,7 +27,7 @@ export const lockResource = (trx: Trx, id: string) =>
 export const insertResource = (
   auth: Authorized<'resource.create'>,
   row: { slug: string; kind: ResourceKind; nameEn: string; nameFr: string; descriptionEn: string; descriptionFr: string; url: string | null },
-) => auth.trx.insertInto('resources').values(row).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()
+) => auth.trx.insertInto('resources').values(row).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow().then((r) => recordCreated(auth, r))
 
 export const updateResource = (auth: Authorized<'resource.update'>, id: string, set: Record<string, unknown>) =>
   auth.trx.updateTable('resources').set(set as any).where('id', '=', id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()

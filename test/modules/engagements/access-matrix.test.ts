@@ -36,6 +36,8 @@ t.test('engagement access matrix', async (t) => {
     ['GET', `/v1/engagements/${e}/referrals`, undefined],
     ['POST', `/v1/engagements/${e}/referrals`, { resourceId: resource, forWhom: 'employee_situation' }],
     ['PATCH', `/v1/engagements/${e}/referrals/${referral}`, { helpful: true }],
+    ['GET', `/v1/engagements/${e}/access-log`, undefined],
+    ['DELETE', `/v1/engagements/${e}`, undefined],
   ]
   const outsiders: [string, any, number][] = [
     ['another Ambassador', other.me, 404],

@@ -1,0 +1,84 @@
+// Routes for /v1/consents (the manager's decisions and the statement text) and, through
+// engagementConsentRoutes, /v1/engagements/{id}/consents and /disclosures: HTTP only.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParamsSchema, problems } from '../../shared/schemas.ts'
+import {
+  ConsentSchema, DisclosureSchema, DraftConsentBodySchema, EmptyBodySchema, GrantConsentBodySchema, ListSchema,
+  RecordDisclosureBodySchema, StatementQuerySchema, StatementSchema,
+} from './schemas.ts'
+import { consentStatement, consentsOf, disclosuresOf, draftConsent, grantConsent, recordDisclosure, withdrawConsent } from './service.ts'
+
+const consents: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
+
+  app.get('/statement', {
+    config: { roles: ['manager'] },
+    schema: {
+      operationId: 'getConsentStatement', tags: ['consents'],
+      summary: 'The consent statement a manager agrees to when granting (current version unless asked; CNS-4)',
+      querystring: StatementQuerySchema, response: { 200: StatementSchema, ...problems('not-found') },
+    },
+  }, async (req) => consentStatement(app.db, req.query.language, req.query.version))
+
+  app.post('/:id/grant', {
+    config: { roles: ['manager'], action: 'consent.grant' },
+    schema: {
+      operationId: 'grantConsent', tags: ['consents'],
+      summary: 'The manager grants a pending consent: typed full name and explicit agreement to the statement version (CNS-1)',
+      params: IdParamsSchema, body: GrantConsentBodySchema,
+      response: { 200: ConsentSchema, ...problems('not-found', 'invalid-transition', 'rule-violated') },
+    },
+  }, async (req) => grantConsent(app.db, req.actor, req.params.id, req.body))
+
+  app.post('/:id/withdraw', {
+    config: { roles: ['manager'], action: 'consent.withdraw' },
+    schema: {
+      operationId: 'withdrawConsent', tags: ['consents'],
+      summary: 'The manager withdraws a consent (or refuses a pending one): it authorizes nothing from that instant (CNS-1)',
+      params: IdParamsSchema, body: EmptyBodySchema,
+      response: { 200: ConsentSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => withdrawConsent(app.db, req.actor, req.params.id))
+}
+export default consents
+
+/** /v1/engagements/{id}/consents and /v1/engagements/{id}/disclosures (registered by the engagements plugin). */
+export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/:id/consents', {
+    config: { roles: ['manager'], action: 'consent.create' },
+    schema: {
+      operationId: 'draftConsent', tags: ['consents'],
+      summary: 'The assigned Ambassador or the manager drafts a consent; it awaits the manager’s grant (CNS-1)',
+      params: IdParamsSchema, body: DraftConsentBodySchema,
+      response: { 201: ConsentSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => reply.code(201).send(await draftConsent(app.db, req.actor, req.params.id, req.body)))
+
+  app.get('/:id/consents', {
+    config: { roles: ['manager'], audit: { action: 'consent.list', resourceType: 'consent' } },
+    schema: {
+      operationId: 'listConsents', tags: ['consents'], summary: 'The engagement’s consents (manager and assigned Ambassador only)',
+      params: IdParamsSchema, response: { 200: ListSchema(ConsentSchema), ...problems('not-found') },
+    },
+  }, async (req) => consentsOf(app.db, req.actor, req.params.id))
+
+  app.post('/:id/disclosures', {
+    config: { roles: ['manager'], action: 'disclosure.create' },
+    schema: {
+      operationId: 'recordDisclosure', tags: ['consents'],
+      summary: 'The assigned Ambassador records a release or receipt of information: under an active covering consent, or one of the three confidentiality exceptions with a justification (CNS-2, CNS-3)',
+      params: IdParamsSchema, body: RecordDisclosureBodySchema,
+      response: { 201: DisclosureSchema, ...problems('not-found', 'invalid-transition', 'consent-required', 'justification-required', 'rule-violated') },
+    },
+  }, async (req, reply) => reply.code(201).send(await recordDisclosure(app.db, req.actor, req.params.id, req.body)))
+
+  app.get('/:id/disclosures', {
+    config: { roles: ['manager'], audit: { action: 'disclosure.list', resourceType: 'disclosure' } },
+    schema: {
+      operationId: 'listDisclosures', tags: ['consents'], summary: 'The engagement’s disclosures (manager and assigned Ambassador only)',
+      params: IdParamsSchema, response: { 200: ListSchema(DisclosureSchema), ...problems('not-found') },
+    },
+  }, async (req) => disclosuresOf(app.db, req.actor, req.params.id))
+}

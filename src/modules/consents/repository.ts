@@ -1,0 +1,148 @@
+// All SQL for consents and disclosures. Reads are scoped by the caller's participation (checked by
+// the service before listing); writes take an Authorized token. Consent rows are locked in the
+// write's transaction: FOR UPDATE by a grant or withdrawal, FOR SHARE by a disclosure relying on it,
+// so a withdrawal and a disclosure racing each other are serialised (CNS-1, CNS-2).
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.ts'
+import type { Trx } from '../../db/tx.ts'
+import type { Authorized } from '../../policy/authorize.ts'
+import { recordCreated } from '../../policy/authorize.ts'
+import type { DraftConsentBody, RecordDisclosureBody } from './schemas.ts'
+
+/** pending and granted consents stop at their expiry, at query time (no job needed). */
+const EFFECTIVE_STATUS = sql<string>`CASE WHEN c.status IN ('pending','granted') AND c.expires_at <= clock_timestamp() THEN 'expired' ELSE c.status END`
+
+const CONSENT_COLUMNS = sql`c.id, c.engagement_id, c.recipient_kind, c.recipient_name, c.direction, c.info_categories, c.purpose,
+  ${EFFECTIVE_STATUS} AS status, c.drafted_by, c.statement_version, c.statement_language, c.statement_hash, c.granted_name,
+  c.granted_at, c.withdrawn_at, c.expires_at, c.created_at, c.version`
+
+export interface ConsentRow {
+  id: string
+  engagementId: string
+  recipientKind: string
+  recipientName: string
+  direction: 'release' | 'obtain' | 'both'
+  infoCategories: string[]
+  purpose: string
+  status: 'pending' | 'granted' | 'withdrawn' | 'expired'
+  draftedBy: 'manager' | 'ambassador'
+  statementVersion: number
+  statementLanguage: 'en' | 'fr' | null
+  statementHash: string | null
+  grantedName: string | null
+  grantedAt: Date | null
+  withdrawnAt: Date | null
+  expiresAt: Date
+  createdAt: Date
+  version: number
+}
+
+export const toConsentView = (r: ConsentRow) => ({
+  id: r.id, engagementId: r.engagementId, recipient: { kind: r.recipientKind as any, name: r.recipientName }, direction: r.direction,
+  infoCategories: r.infoCategories as any[], purpose: r.purpose, status: r.status, draftedBy: r.draftedBy,
+  statementVersion: r.statementVersion, statementLanguage: r.statementLanguage, statementHash: r.statementHash,
+  grantedName: r.grantedName, grantedAt: r.grantedAt, withdrawnAt: r.withdrawnAt, expiresAt: r.expiresAt, createdAt: r.createdAt, version: r.version,
+})
+
+/** A consent with what its grant or withdrawal needs to know, the consent row locked FOR UPDATE. */
+export interface ConsentForDecision extends ConsentRow {
+  managerRef: string
+  ambassadorId: string
+  ambassadorEmployeeRef: string
+  engagementStatus: string
+}
+
+export async function lockConsentForDecision(trx: Trx, id: string): Promise<ConsentForDecision | undefined> {
+  // The engagement is read, not locked: its manager and Ambassador never change, and a decision on
+  // a consent must not queue behind the engagement's other writes.
+  const r = await sql<ConsentForDecision>`
+    SELECT ${CONSENT_COLUMNS}, e.manager_ref, e.ambassador_id, a.employee_ref AS ambassador_employee_ref,
+      CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END AS engagement_status
+    FROM consents c JOIN engagements e ON e.id = c.engagement_id JOIN ambassadors a ON a.id = e.ambassador_id
+    WHERE c.id = ${id} FOR UPDATE OF c`.execute(trx)
+  return r.rows[0]
+}
+
+/**
+ * The consent a disclosure relies on, locked FOR SHARE for the rest of the transaction: a grant
+ * or withdrawal (FOR UPDATE) waits until the disclosure commits, and a disclosure that comes after
+ * a withdrawal reads the withdrawn row. Only a consent of the same engagement is found.
+ */
+export async function lockConsentForDisclosure(trx: Trx, id: string, engagementId: string): Promise<ConsentRow | undefined> {
+  const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c
+    WHERE c.id = ${id} AND c.engagement_id = ${engagementId} FOR SHARE OF c`.execute(trx)
+  return r.rows[0]
+}
+
+export async function findStatement(db: Db | Trx, language: 'en' | 'fr', version?: number) {
+  let q = db.selectFrom('consentStatements').select(['version', 'language', 'text', 'textHash', 'publishedAt']).where('language', '=', language)
+  q = version === undefined ? q.orderBy('version', 'desc').limit(1) : q.where('version', '=', version)
+  return q.executeTakeFirst()
+}
+
+export async function listConsents(db: Db, engagementId: string) {
+  const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c WHERE c.engagement_id = ${engagementId}
+    ORDER BY c.created_at, c.id`.execute(db)
+  return r.rows
+}
+
+// ---- Consent writes ----
+
+export async function insertConsent(auth: Authorized<'consent.create'>, body: DraftConsentBody, expiresAt: string | undefined) {
+  const { engagement, side } = auth.facts
+  const r = await sql<ConsentRow>`
+    INSERT INTO consents AS c (engagement_id, recipient_kind, recipient_name, direction, info_categories, purpose, drafted_by, statement_version, expires_at)
+    VALUES (${engagement.id}, ${body.recipient.kind}, ${body.recipient.name.trim()}, ${body.direction}, ${body.infoCategories}, ${body.purpose.trim()},
+      ${side}, (SELECT max(version) FROM consent_statements),
+      ${expiresAt ? sql`${expiresAt}::timestamptz` : sql`clock_timestamp() + interval '90 days'`})
+    RETURNING ${CONSENT_COLUMNS}`.execute(auth.trx)
+  return recordCreated(auth, r.rows[0])
+}
+
+export async function markGranted(auth: Authorized<'consent.grant'>, typedName: string) {
+  const { consent, statement } = auth.facts
+  const r = await sql<ConsentRow>`
+    UPDATE consents AS c SET status = 'granted', granted_at = clock_timestamp(), granted_name = ${typedName},
+      statement_language = ${statement.language}, statement_hash = ${statement.textHash}, version = c.version + 1
+    WHERE c.id = ${consent.id} RETURNING ${CONSENT_COLUMNS}`.execute(auth.trx)
+  return r.rows[0]
+}
+
+export async function markWithdrawn(auth: Authorized<'consent.withdraw'>) {
+  const r = await sql<ConsentRow>`
+    UPDATE consents AS c SET status = 'withdrawn', withdrawn_at = clock_timestamp(), version = c.version + 1
+    WHERE c.id = ${auth.facts.consent.id} RETURNING ${CONSENT_COLUMNS}`.execute(auth.trx)
+  return r.rows[0]
+}
+
+// ---- Disclosures ----
+
+const DISCLOSURE_COLUMNS = ['id', 'engagementId', 'direction', 'recipientKind', 'recipientName', 'infoCategories', 'basis', 'consentId', 'justification', 'createdAt'] as const
+
+type DisclosureRow = { id: string; engagementId: string; direction: string; recipientKind: string; recipientName: string; infoCategories: string[]; basis: string; consentId: string | null; justification: string | null; createdAt: Date }
+
+export const toDisclosureView = (r: DisclosureRow) => ({
+  id: r.id, engagementId: r.engagementId, direction: r.direction as any, recipient: { kind: r.recipientKind as any, name: r.recipientName },
+  infoCategories: r.infoCategories as any[], basis: r.basis as any, consentId: r.consentId, justification: r.justification,
+  flaggedForReview: r.basis !== 'consent', createdAt: r.createdAt,
+})
+
+export async function insertDisclosure(auth: Authorized<'disclosure.create'>, body: RecordDisclosureBody) {
+  const { engagement, consent } = auth.facts
+  const row = await auth.trx.insertInto('disclosures').values({
+    engagementId: engagement.id, ambassadorId: engagement.ambassadorId, direction: body.direction,
+    recipientKind: body.recipient.kind, recipientName: body.recipient.name.trim(), infoCategories: body.infoCategories,
+    basis: body.basis, consentId: consent?.id ?? null, justification: body.basis === 'consent' ? null : body.justification!.trim(),
+  }).returning(DISCLOSURE_COLUMNS).executeTakeFirstOrThrow()
+  return recordCreated(auth, row as DisclosureRow)
+}
+
+export const listDisclosures = (db: Db, engagementId: string) =>
+  db.selectFrom('disclosures').select(DISCLOSURE_COLUMNS).where('engagementId', '=', engagementId)
+    .orderBy('createdAt').orderBy('id').execute() as Promise<DisclosureRow[]>
+
+/** The Ambassador's designated nmno contact (CNS-3: the exception is reported to them). */
+export async function designatedContactOf(trx: Trx, ambassadorId: string) {
+  const r = await trx.selectFrom('ambassadors').select('designatedContactRef').where('id', '=', ambassadorId).executeTakeFirst()
+  return r?.designatedContactRef ?? null
+}

@@ -1,0 +1,120 @@
+// Consents and disclosures: one transaction per write (authorize, then write, then notify).
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import { AppError, NotFound } from '../../errors/app-error.ts'
+import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { authorize } from '../../policy/authorize.ts'
+import { requireParticipant } from '../engagements/repository.ts'
+import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
+import {
+  findStatement, insertConsent, insertDisclosure, listConsents, listDisclosures, markGranted, markWithdrawn, toConsentView, toDisclosureView,
+} from './repository.ts'
+import { CONSENT_MAX_DAYS, type DraftConsentBody, type GrantConsentBody, type RecordDisclosureBody } from './schemas.ts'
+
+const DAY = 86400_000
+
+function invalid(path: string, message: string, en: string, fr: string): never {
+  throw new AppError('validation-failed', { en, fr }, { errors: [{ path, message }] })
+}
+
+/** expiresAt: in the future and at most 365 days away (CNS-1); the default (90 days) is set in SQL. */
+function checkExpiry(iso: string | undefined) {
+  if (iso === undefined) return undefined
+  const t = Date.parse(iso)
+  const now = Date.now()
+  if (!Number.isFinite(t) || t <= now + 60_000 || t > now + CONSENT_MAX_DAYS * DAY) {
+    invalid('/body/expiresAt', `must be in the future and at most ${CONSENT_MAX_DAYS} days away`,
+      `A consent expires in the future, at most ${CONSENT_MAX_DAYS} days from now.`, `Un consentement expire dans l’avenir, au plus ${CONSENT_MAX_DAYS} jours à compter d’aujourd’hui.`)
+  }
+  return new Date(t).toISOString()
+}
+
+/**
+ * The typed name is the manager's signature. The token carries only `sub`, so the service cannot
+ * compare it to a legal name; it checks what can be checked — a plausible personal name: 2–200
+ * characters once trimmed, at least two letters, no control characters, not the employee id — and
+ * stores it as typed (trimmed, inner whitespace collapsed), with the time, the statement version,
+ * its language and its hash.
+ */
+export function normalizeTypedName(raw: string, sub: string) {
+  const name = raw.normalize('NFC').trim().replace(/\s+/g, ' ')
+  const letters = name.match(/\p{L}/gu)?.length ?? 0
+  // eslint-disable-next-line no-control-regex
+  if (name.length < 2 || name.length > 200 || letters < 2 || /[\p{Cc}\p{Cf}]/u.test(name) || name === sub) {
+    invalid('/body/typedName', 'must be your full name', 'Type your full name to sign the consent.', 'Tapez votre nom complet pour signer le consentement.')
+  }
+  return name
+}
+
+export function draftConsent(db: Db, actor: Actor, engagementId: string, body: DraftConsentBody) {
+  const expiresAt = checkExpiry(body.expiresAt)
+  if (!body.recipient.name.trim() || !body.purpose.trim()) {
+    invalid(!body.purpose.trim() ? '/body/purpose' : '/body/recipient/name', 'must not be blank', 'Name the recipient and the purpose.', 'Indiquez le destinataire et le but.')
+  }
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'consent.create', { engagementId })
+    const row = await insertConsent(auth, body, expiresAt)
+    // The consent awaits the manager: it appears in their own inbox (CNS-1).
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'consent_awaiting_manager', subjectType: 'consent', subjectId: row.id, data: { engagementId } })
+    return toConsentView(row)
+  })
+}
+
+export function grantConsent(db: Db, actor: Actor, id: string, body: GrantConsentBody) {
+  const typedName = normalizeTypedName(body.typedName, actor.sub)
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'consent.grant', { id, body })
+    const row = await markGranted(auth, typedName)
+    await notifyPrincipals(auth, [auth.facts.consent.ambassadorEmployeeRef], { kind: 'consent_granted', subjectType: 'consent', subjectId: row.id, data: { engagementId: row.engagementId } })
+    return toConsentView(row)
+  })
+}
+
+export function withdrawConsent(db: Db, actor: Actor, id: string) {
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'consent.withdraw', { id })
+    const row = await markWithdrawn(auth)
+    // The Ambassador must stop relying on it at once.
+    await notifyPrincipals(auth, [auth.facts.consent.ambassadorEmployeeRef], { kind: 'consent_withdrawn', subjectType: 'consent', subjectId: row.id, data: { engagementId: row.engagementId } })
+    return toConsentView(row)
+  })
+}
+
+export async function consentsOf(db: Db, actor: Actor, engagementId: string) {
+  await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
+  return { items: (await listConsents(db, engagementId)).map(toConsentView), nextCursor: null }
+}
+
+export async function consentStatement(db: Db, language: 'en' | 'fr' = 'en', version?: number) {
+  const s = await findStatement(db, language, version)
+  if (!s) throw new NotFound()
+  return { version: s.version, language: s.language, text: s.text, hash: s.textHash, publishedAt: s.publishedAt }
+}
+
+/** The date only: nmno's views carry no exact timestamps (CONF-2). */
+const dateOnly = (d: Date | string) => new Date(d).toISOString().slice(0, 10)
+
+export function recordDisclosure(db: Db, actor: Actor, engagementId: string, body: RecordDisclosureBody) {
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'disclosure.create', { engagementId, body })
+    const row = await insertDisclosure(auth, body)
+    if (row.basis !== 'consent') {
+      // CNS-3: the designated contact is told at once, de-identified — no manager, no recipient
+      // name, no justification — and the notification is the review item (resolved when reviewed).
+      await notifyNmno(auth, {
+        kind: 'exception_disclosure', subjectType: 'disclosure', subjectId: row.id,
+        designatedContactRef: auth.facts.designatedContactRef,
+        data: {
+          engagementId, ambassadorId: auth.facts.engagement.ambassadorId, exception: row.basis, direction: row.direction,
+          recipientKind: row.recipientKind, infoCategories: row.infoCategories, disclosedOn: dateOnly(row.createdAt), flaggedForReview: true,
+        },
+      })
+    }
+    return toDisclosureView(row)
+  })
+}
+
+export async function disclosuresOf(db: Db, actor: Actor, engagementId: string) {
+  await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
+  return { items: (await listDisclosures(db, engagementId)).map(toDisclosureView), nextCursor: null }
+}

@@ -1,0 +1,92 @@
+// Routes for /v1/revocation-cases (REV-1…REV-7) and POST /v1/ambassadors/{id}/reinstatement
+// (REV-5): HTTP only; the service decides. Case data is never cached.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
+import { AmbassadorRecordSchema, type AmbassadorRecord } from '../ambassadors/schemas.ts'
+import { getAmbassador, recordEtag } from '../ambassadors/service.ts'
+import {
+  CreateRevocationCaseBodySchema, DecisionBodySchema, FindingsBodySchema, ListRevocationCasesQuerySchema, ReinstatementBodySchema,
+  RevocationCaseSchema, RevocationCaseViewSchema,
+} from './schemas.ts'
+import { decideRevocationCase, getRevocationCase, listRevocationCases, openRevocationCase, presentFindings, reinstateAmbassador } from './service.ts'
+
+const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
+
+  app.post('', {
+    config: { roles: ['nmno'], action: 'revocation-case.open' },
+    schema: {
+      operationId: 'openRevocationCase', tags: ['revocation-cases'],
+      summary: 'nmno opens a revocation case with grounds from the closed list and a summary naming no manager; interimSuspension suspends at once (REV-1, REV-2, REV-4)',
+      body: CreateRevocationCaseBodySchema,
+      response: { 201: RevocationCaseSchema, ...problems('not-found', 'already-exists', 'invalid-transition', 'identifying-text', 'payload-too-large', 'unsupported-media-type', 'idempotency-key-reused', 'idempotency-in-progress') },
+    },
+  }, async (req, reply) => {
+    const view = await openRevocationCase(app.db, req.actor, req.body)
+    return reply.code(201).header('location', `/v1/revocation-cases/${view.id}`).send(view)
+  })
+
+  app.get('', {
+    config: { roles: ['manager', 'nmno', 'governance'] },
+    schema: {
+      operationId: 'listRevocationCases', tags: ['revocation-cases'],
+      summary: 'Revocation cases, newest first: every case for nmno and governance; the Ambassador their own (status, grounds, decision) (REV-7)',
+      querystring: ListRevocationCasesQuerySchema,
+      response: { 200: Page(RevocationCaseViewSchema), ...problems('invalid-cursor') },
+    },
+  }, async (req) => listRevocationCases(app.db, req.actor, req.query))
+
+  app.get('/:id', {
+    config: { roles: ['manager', 'nmno', 'governance'] },
+    schema: {
+      operationId: 'getRevocationCase', tags: ['revocation-cases'],
+      summary: 'One case: the whole case for nmno and governance; status, grounds and decision for the Ambassador it is about; 404 for everyone else (REV-7)',
+      params: IdParamsSchema,
+      response: { 200: RevocationCaseViewSchema, ...problems('not-found') },
+    },
+  }, async (req) => getRevocationCase(app.db, req.actor, req.params.id))
+
+  app.post('/:id/findings', {
+    config: { roles: ['nmno'], action: 'revocation-case.present-findings' },
+    schema: {
+      operationId: 'presentRevocationFindings', tags: ['revocation-cases'],
+      summary: 'nmno presents the investigation’s findings to governance: investigating → findings_presented (REV-2)',
+      params: IdParamsSchema, body: FindingsBodySchema,
+      response: { 200: RevocationCaseSchema, ...problems('not-found', 'invalid-transition', 'identifying-text', 'payload-too-large', 'unsupported-media-type') },
+    },
+  }, async (req) => presentFindings(app.db, req.actor, req.params.id, req.body.findings))
+
+  app.post('/:id/decision', {
+    config: { roles: ['governance'], action: 'revocation-case.decide' },
+    schema: {
+      operationId: 'decideRevocationCase', tags: ['revocation-cases'],
+      summary: 'Governance decides after the findings (REV-2, REV-3): `revoke` (final; refused with 422 when personal_health is the only ground), '
+        + '`suspend` (no end date: the suspension lasts until nmno reinstates the Ambassador, REV-5, because return depends on an assessment '
+        + 'that wellness is re-established, not on a date), or `no_action` (lifts an interim suspension). Suspension and revocation take effect '
+        + 'at once (REV-4): out of the directory, no new requests, no access to engagements, every open engagement transfer_required. '
+        + '`effectiveAt` records when the decision took effect (past or now, never future).',
+      params: IdParamsSchema, body: DecisionBodySchema,
+      response: { 200: RevocationCaseSchema, ...problems('not-found', 'invalid-transition', 'revocation-not-permitted', 'rule-violated') },
+    },
+  }, async (req) => decideRevocationCase(app.db, req.actor, req.params.id, req.body))
+}
+export default revocationCases
+
+/** POST /v1/ambassadors/{id}/reinstatement, registered under the /v1/ambassadors prefix. */
+export const reinstatementRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/:id/reinstatement', {
+    config: { roles: ['nmno'], action: 'ambassador.reinstate' },
+    schema: {
+      operationId: 'reinstateAmbassador', tags: ['ambassadors'],
+      summary: 'nmno reinstates a suspended Ambassador once wellness is re-established: active again, same term (REV-5). Never from revoked.',
+      params: IdParamsSchema, body: ReinstatementBodySchema,
+      response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => {
+    await reinstateAmbassador(app.db, req.actor, req.params.id)
+    const { view, version } = await getAmbassador(app.db, req.actor, req.params.id, req.lang)
+    return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view as AmbassadorRecord)
+  })
+}

@@ -1,0 +1,85 @@
+// RPT-4: query and answer shapes of the statistics. Counts only, suppressed below the threshold.
+import { Type, type Static, type TOptional, type TString } from 'typebox'
+import { StringEnum } from '../../shared/schemas.ts'
+
+export const DIMENSIONS = ['month', 'mode', 'language', 'topic', 'referralCategory', 'stage', 'urgency', 'outcome'] as const
+export type Dimension = (typeof DIMENSIONS)[number]
+
+const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
+const Month = Type.String({ pattern: MONTH, description: 'Month, YYYY-MM' })
+const GroupBy = Type.String({
+  pattern: `^(${DIMENSIONS.join('|')})(,(${DIMENSIONS.join('|')}))*$`,
+  description: `Comma-separated dimensions among ${DIMENSIONS.join(', ')} (any other value is a 400)`,
+})
+
+const Range = {
+  from: Type.Optional(Type.String({ pattern: MONTH, description: 'First month included (YYYY-MM); default: 11 months before `to`' })),
+  to: Type.Optional(Type.String({ pattern: MONTH, description: 'Last month included (YYYY-MM); default: the current month' })),
+}
+
+export const EngagementStatsQuerySchema = Type.Object({
+  ...Range,
+  groupBy: Type.Optional(GroupBy),
+  measure: Type.Optional(StringEnum(['interactions', 'closures'] as const, {
+    description: 'interactions (default): the Ambassadors’ reports (RPT-1), with mean duration; closures: engagements closed, by outcome',
+  })),
+}, { additionalProperties: false })
+export type EngagementStatsQuery = Static<typeof EngagementStatsQuerySchema>
+
+export const SurveyStatsQuerySchema = Type.Object({
+  ...Range,
+  groupBy: Type.Optional(GroupBy),
+  survey: Type.Optional(StringEnum(['manager', 'ambassador'] as const, { description: 'manager (default, RPT-2) or ambassador (RPT-3)' })),
+}, { additionalProperties: false })
+export type SurveyStatsQuery = Static<typeof SurveyStatsQuerySchema>
+
+export const ProgramStatsQuerySchema = Type.Object({ ...Range, groupBy: Type.Optional(GroupBy) }, { additionalProperties: false })
+export type ProgramStatsQuery = Static<typeof ProgramStatsQuerySchema>
+
+const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null when suppressed' })
+const Mean = Type.Union([Type.Number(), Type.Null()], { description: 'null unless over a published count of at least the threshold' })
+const Suppressed = Type.Boolean({ description: 'true: the count is withheld (below the threshold, or to protect another withheld count)' })
+const dims = Object.fromEntries(DIMENSIONS.map((d) => [d, Type.Optional(Type.String())])) as unknown as Record<Dimension, TOptional<TString>>
+
+const Meta = {
+  from: Month,
+  to: Month,
+  groupBy: Type.Array(StringEnum(DIMENSIONS)),
+  threshold: Type.Integer({ description: 'STATS_MIN_CELL: counts from 1 to threshold−1 are never published' }),
+}
+
+export const EngagementStatsSchema = Type.Object({
+  measure: StringEnum(['interactions', 'closures'] as const),
+  ...Meta,
+  cells: Type.Array(Type.Object({ ...dims, count: Count, suppressed: Suppressed, meanDurationMinutes: Type.Optional(Mean) }, { additionalProperties: false })),
+  total: Type.Object({ count: Count, suppressed: Suppressed, meanDurationMinutes: Type.Optional(Mean) }, { additionalProperties: false }),
+}, { additionalProperties: false })
+
+const SurveyRow = Type.Object({
+  month: Type.Optional(Month),
+  question: Type.String({ description: '`responses` for the number of responses, else the question' }),
+  answer: Type.Union([Type.String(), Type.Null()], { description: 'The answer counted (null for `responses` and for means)' }),
+  count: Count,
+  suppressed: Suppressed,
+  mean: Type.Optional(Mean),
+}, { additionalProperties: false })
+
+export const SurveyStatsSchema = Type.Object({
+  survey: StringEnum(['manager', 'ambassador'] as const),
+  ...Meta,
+  cells: Type.Array(SurveyRow),
+  total: Type.Array(SurveyRow, { description: 'Responses and means over the whole range (answer counts are given per cell only)' }),
+}, { additionalProperties: false })
+
+const ProgramTable = Type.Object({
+  name: Type.String(),
+  cells: Type.Array(Type.Object({ key: Type.String(), count: Count, suppressed: Suppressed }, { additionalProperties: false })),
+  total: Type.Object({ count: Count, suppressed: Suppressed }, { additionalProperties: false }),
+}, { additionalProperties: false })
+
+export const ProgramStatsSchema = Type.Object({
+  ...Meta,
+  tables: Type.Array(ProgramTable, {
+    description: 'ambassadorsByStatus (now: a program-level count, the only place revocations appear, REV-6), engagementsRequested, engagementsClosed, engagementsDeclined, engagementsWithdrawn, engagementsExpired (by month)',
+  }),
+}, { additionalProperties: false })

@@ -1,0 +1,175 @@
+// RPT-4: statistics for hr_analyst, nmno and governance. Counts only, computed in SQL; every line
+// (cells and their total) goes through suppressLine before anything is published. No figure is
+// ever given per Ambassador (the network sits outside performance management).
+import type { Db } from '../../db/database.ts'
+import { AppError } from '../../errors/app-error.ts'
+import {
+  INTERACTION_DIMENSIONS, countAmbassadorsByStatus, countClosures, countEngagementEvents, countInteractions, countSurvey, type SurveySpec,
+} from './repository.ts'
+import { DIMENSIONS, type Dimension, type EngagementStatsQuery, type ProgramStatsQuery, type SurveyStatsQuery } from './schemas.ts'
+import { figure, meanOf, suppressLine } from './suppression.ts'
+
+const MAX_MONTHS = 120
+
+const invalid = (path: string, en: string, fr: string) =>
+  new AppError('validation-failed', { en, fr }, { errors: [{ path, message: en }] })
+
+const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1
+const monthOf = (i: number) => `${String(Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}`
+
+export interface Range { from: string; to: string; fromDate: string; toDate: string }
+
+export function rangeOf(q: { from?: string; to?: string }, now = new Date()): Range {
+  const to = q.to ?? monthOf(now.getUTCFullYear() * 12 + now.getUTCMonth())
+  const from = q.from ?? monthOf(monthIndex(to) - 11)
+  if (monthIndex(from) > monthIndex(to)) throw invalid('/from', '`from` must not be after `to`.', '`from` ne doit pas être postérieur à `to`.')
+  if (monthIndex(to) - monthIndex(from) >= MAX_MONTHS) throw invalid('/from', `At most ${MAX_MONTHS} months per answer.`, `Au plus ${MAX_MONTHS} mois par réponse.`)
+  return { from, to, fromDate: `${from}-01`, toDate: `${to}-01` }
+}
+
+export function groupByOf(value: string | undefined, allowed: readonly Dimension[], why: { en: string; fr: string }): Dimension[] {
+  const dims = (value ?? 'month').split(',') as Dimension[]
+  if (new Set(dims).size !== dims.length) throw invalid('/groupBy', 'A dimension is repeated.', 'Une dimension est répétée.')
+  const bad = dims.filter((d) => !allowed.includes(d) || !DIMENSIONS.includes(d))
+  if (bad.length) throw invalid('/groupBy', `${bad.join(', ')}: ${why.en}`, `${bad.join(', ')} : ${why.fr}`)
+  return dims
+}
+
+// ---- /v1/stats/engagements ----
+
+export async function engagementStats(db: Db, threshold: number, q: EngagementStatsQuery) {
+  const measure = q.measure ?? 'interactions'
+  const range = rangeOf(q)
+  const dims = groupByOf(q.groupBy, measure === 'interactions' ? INTERACTION_DIMENSIONS : DIMENSIONS, {
+    en: 'not a dimension of interactions (the outcome is known per closure: measure=closures).',
+    fr: 'n’est pas une dimension des interactions (le résultat est connu par clôture : measure=closures).',
+  })
+  const counted = measure === 'interactions'
+    ? await countInteractions(db, dims, range.fromDate, range.toDate)
+    : await countClosures(db, dims, range.fromDate, range.toDate)
+  const cells = counted.cells.sort((a, b) => a.dims.join('\u0000').localeCompare(b.dims.join('\u0000')))
+  // Multi-valued dimensions: a closure's modes, topics and referral categories; a report's topics and categories.
+  const multi = dims.map((d, j) => (d === 'topic' || d === 'referralCategory' || (d === 'mode' && measure === 'closures') ? j : -1)).filter((j) => j >= 0)
+  const groups = multi.length ? cells.map((c) => multi.map((j) => c.dims[j]).join('\u0000')) : undefined
+  const s = suppressLine(cells.map((c) => c.n), counted.total.n, threshold, groups)
+  const withMean = (n: number, minutes: number, suppressed: boolean) =>
+    measure === 'interactions' ? { meanDurationMinutes: meanOf(minutes, n, !suppressed, threshold) } : {}
+  return {
+    measure, from: range.from, to: range.to, groupBy: dims, threshold,
+    cells: cells.map((c, i) => ({
+      ...Object.fromEntries(dims.map((d, j) => [d, c.dims[j]])),
+      ...figure(c.n, s.cells[i]),
+      ...withMean(c.n, c.minutes, s.cells[i]),
+    })),
+    total: { ...figure(counted.total.n, s.total), ...withMean(counted.total.n, counted.total.minutes, s.total) },
+  }
+}
+
+// ---- /v1/stats/surveys ----
+
+const yesNoNa = (col: string): [string, string][] => [['yes', `${col} = 'yes'`], ['no', `${col} = 'no'`], ['not_applicable', `${col} = 'not_applicable'`]]
+
+export const SURVEYS: Record<'manager' | 'ambassador', SurveySpec> = {
+  manager: {
+    table: 'manager_survey_responses',
+    means: [['trustBuilt', 'trust_built'], ['knowledgeExperience', 'knowledge_experience']],
+    answers: [
+      ['feltJudged', [['yes', 'felt_judged'], ['no', 'NOT felt_judged']]],
+      ['referralsEffective', yesNoNa('referrals_effective')],
+      ['followUpAfterReferral', yesNoNa('follow_up_after_referral')],
+      ['neededMoreThanTwoMeetings', [['yes', 'needed_more_than_two_meetings'], ['no', 'NOT needed_more_than_two_meetings']]],
+    ],
+  },
+  ambassador: {
+    table: 'ambassador_survey_responses',
+    means: [['trainingAdequate', 'training_adequate'], ['meetingsNeeded', 'meetings_needed']],
+    answers: [['ableToFulfilRole', [['yes', `able_to_fulfil_role = 'yes'`], ['partly', `able_to_fulfil_role = 'partly'`], ['no', `able_to_fulfil_role = 'no'`]]]],
+  },
+}
+
+export async function surveyStats(db: Db, threshold: number, q: SurveyStatsQuery) {
+  const survey = q.survey ?? 'manager'
+  const spec = SURVEYS[survey]
+  const range = rangeOf(q)
+  const dims = groupByOf(q.groupBy, ['month'], {
+    en: 'survey responses are kept with their month only, unlinked from any engagement.',
+    fr: 'les réponses aux sondages ne gardent que leur mois, sans lien avec un jumelage.',
+  })
+  const { cells, total } = await countSurvey(db, spec, dims.includes('month'), range.fromDate, range.toDate)
+  const line = suppressLine(cells.map((c) => c.n), total.n, threshold)
+  const rowsOf = (c: typeof total, hidden: boolean, withAnswers: boolean) => {
+    const month = c.month ? { month: c.month } : {}
+    const rows: Record<string, unknown>[] = [{ ...month, question: 'responses', answer: null, ...figure(c.n, hidden) }]
+    spec.means.forEach(([question], i) => rows.push({ ...month, question, answer: null, ...figure(c.n, hidden), mean: meanOf(c.sums[i], c.n, !hidden, threshold) }))
+    if (withAnswers) {
+      spec.answers.forEach(([question, values], qi) => {
+        // The cell's responses are the total of its answers' line; a withheld cell withholds them all.
+        const inner = hidden ? { cells: values.map(() => true), total: true } : suppressLine(c.answers[qi], c.n, threshold)
+        values.forEach(([answer], ai) => rows.push({ ...month, question, answer, ...figure(c.answers[qi][ai], inner.cells[ai]) }))
+      })
+    }
+    return rows
+  }
+  return {
+    survey, from: range.from, to: range.to, groupBy: dims, threshold,
+    cells: dims.length ? cells.flatMap((c, i) => rowsOf(c, line.cells[i], true)) : rowsOf(total, line.total, true),
+    // Answer counts over the whole range are not repeated here: with the per-cell ones they would
+    // form a second set of margins.
+    total: rowsOf(total, line.total, false),
+  }
+}
+
+// ---- /v1/stats/program ----
+
+const EVENTS = [['requested', 'engagementsRequested'], ['closed', 'engagementsClosed'], ['declined', 'engagementsDeclined'], ['withdrawn', 'engagementsWithdrawn'], ['expired', 'engagementsExpired']] as const
+
+function table(name: string, cells: { key: string; n: number }[], total: number, threshold: number) {
+  const s = suppressLine(cells.map((c) => c.n), total, threshold)
+  return { name, cells: cells.map((c, i) => ({ key: c.key, ...figure(c.n, s.cells[i]) })), total: figure(total, s.total) }
+}
+
+export async function programStats(db: Db, threshold: number, q: ProgramStatsQuery) {
+  const range = rangeOf(q)
+  const dims = groupByOf(q.groupBy, ['month'], {
+    en: 'program statistics are by month only (see /v1/stats/engagements).',
+    fr: 'les statistiques du programme sont par mois seulement (voir /v1/stats/engagements).',
+  })
+  const [statuses, events] = await Promise.all([countAmbassadorsByStatus(db), countEngagementEvents(db, range.fromDate, range.toDate)])
+  const sum = (xs: { n: number }[]) => xs.reduce((s, x) => s + x.n, 0)
+  return {
+    from: range.from, to: range.to, groupBy: dims, threshold,
+    tables: [
+      table('ambassadorsByStatus', statuses, sum(statuses), threshold),
+      ...EVENTS.map(([event, name]) => {
+        const cells = events.filter((e) => e.event === event).map((e) => ({ key: e.month, n: e.n }))
+        return table(name, dims.length ? cells : [], sum(cells), threshold)
+      }),
+    ],
+  }
+}
+
+// ---- CSV (Accept: text/csv) ----
+
+const csvValue = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v)
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+export const toCsv = (columns: string[], rows: Record<string, unknown>[]) =>
+  [columns.join(','), ...rows.map((r) => columns.map((c) => csvValue(r[c])).join(','))].join('\r\n') + '\r\n'
+
+export function engagementCsv(a: Awaited<ReturnType<typeof engagementStats>>) {
+  const cols = ['level', ...a.groupBy, 'count', 'suppressed', ...(a.measure === 'interactions' ? ['meanDurationMinutes'] : [])]
+  return toCsv(cols, [...a.cells.map((c) => ({ level: 'cell', ...c })), { level: 'total', ...a.total }])
+}
+
+export function surveyCsv(a: Awaited<ReturnType<typeof surveyStats>>) {
+  const cols = ['level', ...a.groupBy, 'question', 'answer', 'count', 'suppressed', 'mean']
+  return toCsv(cols, [...a.cells.map((c) => ({ level: 'cell', ...c })), ...a.total.map((c) => ({ level: 'total', ...c }))])
+}
+
+export function programCsv(a: Awaited<ReturnType<typeof programStats>>) {
+  return toCsv(['table', 'level', 'key', 'count', 'suppressed'], a.tables.flatMap((t) => [
+    ...t.cells.map((c) => ({ table: t.name, level: 'cell', ...c })),
+    { table: t.name, level: 'total', key: '', ...t.total },
+  ]))
+}

@@ -1,0 +1,141 @@
+// The audit trail's writer (AUD-1, AUD-2). Every authorized write appends one event in the write's
+// own transaction (queued by authorize(), appended just before commit, so a rolled-back write
+// leaves no event and a created row's id can be named); a denied attempt and a read of identified
+// engagement data are appended in a transaction of their own (plugins/audit.ts).
+//
+// Events hold ids only. Who acted is stored as: a keyed pseudonym for a manager acting as a manager
+// (nmno must never learn who used the network from the log), the Ambassador's record id, or the
+// staff member's sub. Chaining: see the migration 20261123T150000-create-audit-events.
+import { sql } from 'kysely'
+import type { Db } from '../db/database.ts'
+import { beforeCommit, inTransaction, type Trx } from '../db/tx.ts'
+import { actingAmbassadorId, type Actor, type Role } from './actor.ts'
+import type { AuditAs } from './define.ts'
+
+export type AuditRole = 'manager' | 'ambassador' | 'nmno' | 'governance' | 'hr_analyst' | 'iservice' | 'anonymous' | 'system'
+
+export interface AuditEvent {
+  actorRef: string | null
+  role: AuditRole
+  action: string
+  resourceType: string
+  resourceId: string | null
+  engagementId: string | null
+  outcome: 'success' | 'denied'
+  requestId: string | null
+}
+
+const STAFF: readonly Role[] = ['nmno', 'governance', 'hr_analyst', 'iservice']
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const asManager = (actor: Actor) => ({ role: 'manager' as const, actorRef: actor.pseudonym ?? null })
+const staffRole = (actor: Actor) => STAFF.find((r) => actor.roles.has(r))
+
+interface Who { role: AuditRole; actorRef: string | null }
+
+/**
+ * Whom an event names. Whatever cannot be established (a denied attempt, no facts) falls back to
+ * the pseudonym: the trail never names a manager by their sub.
+ */
+export async function auditActor(trx: Trx | Db, actor: Actor, as: AuditAs, facts: any, engagementId: string | null): Promise<Who> {
+  switch (as) {
+    case 'anonymous':
+      return { role: 'anonymous', actorRef: null }
+    case 'system':
+      return { role: 'system', actorRef: actor.sub }
+    case 'manager':
+      return asManager(actor)
+    case 'staff': {
+      const role = staffRole(actor)
+      return role ? { role, actorRef: actor.sub } : asManager(actor)
+    }
+    case 'ambassador': {
+      const id = facts?.engagement?.ambassadorId ?? (await actingAmbassadorId(trx, actor))
+      return id ? { role: 'ambassador', actorRef: id } : asManager(actor)
+    }
+    case 'self-or-staff': {
+      const role = staffRole(actor)
+      if (role) return { role, actorRef: actor.sub }
+      const id = await actingAmbassadorId(trx, actor)
+      return id ? { role: 'ambassador', actorRef: id } : asManager(actor)
+    }
+    case 'participant':
+      if (facts?.side === 'manager') return asManager(actor)
+      if (facts?.side === 'ambassador' && facts?.engagement?.ambassadorId) return { role: 'ambassador', actorRef: facts.engagement.ambassadorId }
+      return sideOf(trx, actor, engagementId)
+  }
+}
+
+/** The caller's side of an engagement, read from the database (reads and denied attempts). */
+async function sideOf(trx: Trx | Db, actor: Actor, engagementId: string | null): Promise<Who> {
+  if (engagementId && UUID.test(engagementId)) {
+    const e = await trx.selectFrom('engagements').select(['managerRef', 'ambassadorId']).where('id', '=', engagementId).executeTakeFirst()
+    if (e && e.managerRef === actor.sub && actor.roles.has('manager')) return asManager(actor)
+    const acting = await actingAmbassadorId(trx, actor)
+    if (e && acting && e.ambassadorId === acting) return { role: 'ambassador', actorRef: acting }
+  }
+  const role = staffRole(actor)
+  return role ? { role, actorRef: actor.sub } : asManager(actor)
+}
+
+/** The resource an action's target names: `<type>Id`, else `id`; and the engagement it belongs to. */
+export function auditTarget(action: string, target: any, facts: any) {
+  const resourceType = action.slice(0, action.indexOf('.'))
+  const key = `${resourceType.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}Id`
+  const pick = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null)
+  const resourceId = pick(target?.[key]) ?? pick(target?.id) ?? null
+  const engagementId = pick(target?.engagementId) ?? (resourceType === 'engagement' ? resourceId : null) ?? pick(facts?.engagement?.id)
+  return { resourceType, resourceId, engagementId: engagementId && UUID.test(engagementId) ? engagementId : null }
+}
+
+const queues = new WeakMap<Trx, AuditEvent[]>()
+
+/**
+ * Queues an event to be appended just before the transaction commits (at once in a transaction
+ * inTransaction did not open). The event stays mutable until then: see recordCreated.
+ */
+export async function queueAuditEvent(trx: Trx, event: AuditEvent): Promise<void> {
+  let queue = queues.get(trx)
+  if (!queue) {
+    const q: AuditEvent[] = []
+    if (!beforeCommit(trx, () => appendEvents(trx, q.splice(0)))) return appendEvents(trx, [event])
+    queues.set(trx, q)
+    queue = q
+  }
+  queue.push(event)
+}
+
+/** Appends events in a transaction of their own (denied attempts, reads). */
+export function appendAuditEvents(db: Db, events: AuditEvent[]): Promise<void> {
+  return inTransaction(db, (trx) => appendEvents(trx, events))
+}
+
+async function appendEvents(trx: Trx, events: AuditEvent[]) {
+  for (const e of events) {
+    // Any chain head no other transaction holds: no write of the service waits on another's
+    // audit event. Only when every head is taken does it wait for one (its own, by backend pid).
+    const appended = await appendOn(trx, e, sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`)
+    if (!appended) await appendOn(trx, e, sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`)
+  }
+}
+
+async function appendOn(trx: Trx, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
+  const r = await sql<{ id: number }>`
+    WITH head AS (SELECT id, seq, head_hash FROM audit_chains ${pickHead}),
+    ev AS (
+      SELECT id AS chain_id, seq + 1 AS seq, now() AS at, head_hash AS prev_hash,
+        ${e.actorRef}::text AS actor_ref, ${e.role}::text AS role, ${e.action}::text AS action,
+        ${e.resourceType}::text AS resource_type, ${e.resourceId}::text AS resource_id, ${e.engagementId}::uuid AS engagement_id,
+        ${e.outcome}::text AS outcome, ${e.requestId}::text AS request_id
+      FROM head
+    ),
+    ins AS (
+      INSERT INTO audit_events (chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id, prev_hash, hash)
+      SELECT chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id, prev_hash,
+        audit_hash(prev_hash, audit_canonical(chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id))
+      FROM ev
+      RETURNING chain_id, seq, hash
+    )
+    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`.execute(trx)
+  return r.rows.length > 0
+}
