@@ -1,18 +1,9 @@
 // `npm run audit:verify`: recomputes every chain of the audit trail on the configured database
 // (DATABASE_URL, else the embedded PGLITE_DIR) and exits 1 naming the first edited or missing event.
-import { loadConfig } from '../src/config.ts'
-import { createDatabase } from '../src/db/database.ts'
+import { withConfiguredDatabase } from '../src/db/script.ts'
 import { verifyChains } from '../src/modules/audit/repository.ts'
 
-let config
-try {
-  config = loadConfig()
-} catch (err) {
-  console.error((err as Error).message)
-  process.exit(1)
-}
-const { db, kind } = createDatabase(config)
-try {
+await withConfiguredDatabase(async (db, kind) => {
   const started = Date.now()
   const v = await verifyChains(db)
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s`
@@ -24,9 +15,4 @@ try {
     console.error(`${kind}: audit trail BROKEN: ${b.problem} at chain ${b.chainId}, position ${b.seq}${b.eventId ? `, event ${b.eventId}` : ''}${at}`)
     process.exitCode = 1
   }
-} catch (err) {
-  console.error((err as Error).message)
-  process.exitCode = 1
-} finally {
-  await db.destroy()
-}
+})

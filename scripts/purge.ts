@@ -1,9 +1,8 @@
 // `npm run purge [-- --dry-run]` (RET-1): removes what identifies an engagement RETENTION_DAYS after
 // it ended, plus expired survey tokens, expired idempotent responses and settled notifications, on
 // the configured database. --dry-run prints what would go, by count, and changes nothing.
-import { loadConfig } from '../src/config.ts'
-import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
+import { withConfiguredDatabase } from '../src/db/script.ts'
 import { runPurge } from '../src/modules/retention/service.ts'
 
 const args = process.argv.slice(2)
@@ -12,15 +11,7 @@ if (unknown.length) {
   console.error(`Unknown argument: ${unknown.join(' ')} (usage: npm run purge [-- --dry-run])`)
   process.exit(2)
 }
-let config
-try {
-  config = loadConfig()
-} catch (err) {
-  console.error((err as Error).message)
-  process.exit(1)
-}
-const { db, kind } = createDatabase(config)
-try {
+await withConfiguredDatabase(async (db, kind, config) => {
   await migrateToLatest(db)
   const r = await runPurge(db, { retentionDays: config.retentionDays, dryRun: args.includes('--dry-run') })
   if (r.skipped) {
@@ -30,9 +21,4 @@ try {
     console.log(`${kind}: ${dryRun ? 'would purge (dry run, nothing changed)' : 'purged'}, retention ${config.retentionDays} days:`)
     for (const [what, n] of Object.entries(counts)) console.log(`  ${what.padEnd(24)} ${n}`)
   }
-} catch (err) {
-  console.error((err as Error).message)
-  process.exitCode = 1
-} finally {
-  await db.destroy()
-}
+})

@@ -4,9 +4,8 @@
 // Ambassadors, 4,000 engagements and about 10,000 reports; `--scale 100` about a million reports.
 // Refuses a database that already holds engagements, reports, facts or surveys, so demo data never
 // mixes with real data.
-import { loadConfig } from '../src/config.ts'
-import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
+import { withConfiguredDatabase } from '../src/db/script.ts'
 import { assertEmpty, demoSize, seedDemo } from './demo-data.ts'
 
 const USAGE = 'usage: npm run seed:demo [-- --scale N]   (N from 1 to 1000, default 1)'
@@ -22,29 +21,12 @@ function parseScale(args: string[]): number {
   return n
 }
 
-async function main() {
-  const scale = parseScale(process.argv.slice(2))
-  let config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exit(1)
-  }
-  const { db, kind } = createDatabase(config)
-  try {
-    await migrateToLatest(db)
-    await assertEmpty(db)
-    const t0 = performance.now()
-    const counts = await seedDemo(db, demoSize(scale))
-    console.log(`${kind}: seeded a synthetic year (scale ${scale}) in ${((performance.now() - t0) / 1000).toFixed(1)} s:`)
-    for (const [what, n] of Object.entries(counts)) console.log(`  ${what.padEnd(22)} ${n.toLocaleString('en')}`)
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exitCode = 1
-  } finally {
-    await db.destroy()
-  }
-}
-
-await main()
+const scale = parseScale(process.argv.slice(2))
+await withConfiguredDatabase(async (db, kind) => {
+  await migrateToLatest(db)
+  await assertEmpty(db)
+  const t0 = performance.now()
+  const counts = await seedDemo(db, demoSize(scale))
+  console.log(`${kind}: seeded a synthetic year (scale ${scale}) in ${((performance.now() - t0) / 1000).toFixed(1)} s:`)
+  for (const [what, n] of Object.entries(counts)) console.log(`  ${what.padEnd(22)} ${n.toLocaleString('en')}`)
+})

@@ -27,23 +27,9 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 
 // `npm run migrate`
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const { loadConfig } = await import('../config.ts')
-  const { createDatabase } = await import('./database.ts')
-  let config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exit(1)
-  }
-  const { db, kind } = createDatabase(config)
-  try {
+  const { withConfiguredDatabase } = await import('./script.ts')
+  await withConfiguredDatabase(async (db, kind) => {
     const applied = await migrateToLatest(db)
     console.log(`${kind}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}`)
-  } catch (err) {
-    console.error((err as Error).message)
-    process.exitCode = 1
-  } finally {
-    await db.destroy()
-  }
+  })
 }

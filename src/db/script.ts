@@ -1,0 +1,27 @@
+// The frame of every command-line script (npm run migrate, audit:verify, purge, seed:demo): the
+// configuration from the environment (a bad one is one line on stderr and exit 1), the configured
+// database (DATABASE_URL, else the embedded one in PGLITE_DIR), an error as one line and exit 1,
+// and the database closed in every case.
+import { loadConfig, type Config } from '../config.ts'
+import { createDatabase, type DatabaseHandle, type Db } from './database.ts'
+
+export async function withConfiguredDatabase(
+  fn: (db: Db, kind: DatabaseHandle['kind'], config: Readonly<Config>) => Promise<void>,
+): Promise<void> {
+  let config: Readonly<Config>
+  try {
+    config = loadConfig()
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(1)
+  }
+  const { db, kind } = createDatabase(config)
+  try {
+    await fn(db, kind, config)
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exitCode = 1
+  } finally {
+    await db.destroy()
+  }
+}
