@@ -4,6 +4,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, withDevSecret } from './config.ts'
 import { createDatabase } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { sweepEndedTerms } from './modules/ambassadors/service.ts'
 import { sweepExpiredRequests } from './modules/engagements/service.ts'
 import { runPurge } from './modules/retention/service.ts'
 
@@ -20,12 +21,16 @@ await migrateToLatest(db)
 const app = await buildApp({ config, db })
 app.addHook('onClose', async () => db.destroy())
 
-// ENG-11: requests unanswered for 5 days expire (queries already treat them as expired; the sweep
-// frees the slots and tells the managers). Safe with several replicas (row locks, SKIP LOCKED).
+// ENG-11: requests unanswered for 5 days expire; AMB-5: the open engagements of an Ambassador past
+// their term become transfer_required. Queries already treat both so; the sweeps free the slots
+// and tell the managers. Safe with several replicas (row locks, SKIP LOCKED).
 const sweep = setInterval(() => {
   sweepExpiredRequests(db)
     .then((n) => n && app.log.info({ expired: n }, 'expired unanswered requests'))
     .catch((err) => app.log.warn({ err }, 'expiry sweep failed'))
+    .then(() => sweepEndedTerms(db))
+    .then((n) => n && app.log.info({ moved: n }, 'engagements of ended terms await transfer'))
+    .catch((err) => app.log.warn({ err }, 'term sweep failed'))
 }, 60_000)
 sweep.unref()
 app.addHook('onClose', async () => clearInterval(sweep))

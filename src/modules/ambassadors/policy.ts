@@ -1,8 +1,9 @@
 // Policy actions for Ambassadors (AMB-1…AMB-9). Each check runs inside the write's transaction,
 // locks the Ambassador row it reads, and throws the refusal the SPEC names.
+import { sql } from 'kysely'
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
-import { hasRole, type Actor } from '../../policy/actor.ts'
+import { hasRole, type Actor, type Role } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import type { Trx } from '../../db/tx.ts'
 import { currentGuidelinesVersion, findLiveRecordOf, lockAmbassador, orientationPartsAttended, type AmbassadorWithStatus } from './repository.ts'
@@ -72,6 +73,9 @@ const invalidTransition = (from: string, to: string) =>
 
 const notWhileClosed = (status: string) =>
   new PolicyDenied('invalid-transition', { en: `The record is ${status}: it can no longer change.`, fr: `Le dossier est à l’état ${status} : il ne peut plus changer.` }, { extensions: { from: status } })
+
+/** The term-expiry sweep's principal: never a token's, so no request can act as it. */
+export const TERM_JOB: Actor = Object.freeze({ sub: 'system:term-expiry', roles: new Set<Role>() })
 
 export const ambassadorPolicies = {
   'ambassador.apply': definePolicy({
@@ -195,6 +199,17 @@ export const ambassadorPolicies = {
       const row = await lockVisible(trx, actor, target.id, { self: false })
       if (CLOSED_STATUSES.has(row.status)) throw notWhileClosed(row.status)
       return { row }
+    },
+  }),
+
+  'ambassador.end-term': definePolicy({
+    summary: 'The term-expiry sweep: an Ambassador past termEnd serves no engagement any more; each open one becomes transfer_required (AMB-5, REV-4). One sweeper per Ambassador at a time.',
+    auditAs: 'system',
+    async check(trx, actor, target: { id: string }) {
+      if (actor !== TERM_JOB) throw forbidden()
+      const row = await trx.selectFrom('ambassadors').select('id').where('id', '=', target.id)
+        .where('status', '=', 'active').where('termEnd', '<=', sql<Date>`now()`).forUpdate().skipLocked().executeTakeFirst()
+      return { ended: Boolean(row) }
     },
   }),
 

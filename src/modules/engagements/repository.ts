@@ -12,12 +12,20 @@ import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { insertNotifications } from '../notifications/repository.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
-export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END`
+/** AMB-5: the engagement's Ambassador is past their term (inactive at query time, before any sweep). */
+const TERM_ENDED = sql<boolean>`(e.status IN ('requested','accepted','active')
+  AND EXISTS (SELECT 1 FROM ambassadors t WHERE t.id = e.ambassador_id AND t.status = 'active' AND t.term_end <= now()))`
+
+/** The status as of now: an unanswered request expires after 5 days (ENG-11); an Ambassador's ended term leaves their open engagements awaiting transfer (AMB-5). */
+export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired'
+  WHEN ${TERM_ENDED} THEN 'transfer_required' ELSE e.status END`
 
 const FOLLOW_UP_OVERDUE = sql<boolean>`EXISTS (SELECT 1 FROM referrals r WHERE r.engagement_id = e.id AND r.followed_up_at IS NULL AND r.follow_up_due_at < now())`
 
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
-  e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions,
+  e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome,
+  CASE WHEN ${TERM_ENDED} AND NOT (e.status = 'requested' AND e.expires_at <= now()) THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
+  e.transferred_from, e.extensions,
   e.extension_proposed_at, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
   CASE WHEN e.survey_token_expires_at > now() THEN e.survey_token END AS survey_token,
   (SELECT count(*)::int FROM meetings m WHERE m.engagement_id = e.id AND m.held) AS meetings_held,
@@ -103,7 +111,7 @@ export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFil
 
 export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean; followUpOverdue?: boolean }) {
   const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
-    WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (e.status = 'transfer_required') = ${f.transferRequired}`}
+    WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (${EFFECTIVE_ENGAGEMENT_STATUS} = 'transfer_required') = ${f.transferRequired}`}
     ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
     ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
@@ -237,6 +245,8 @@ export async function transferEngagement(auth: Authorized<'engagement.transfer'>
   }).returning('id').executeTakeFirstOrThrow()
   await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` } as any).where('id', '=', ambassadorId).execute()
   await trx.updateTable('engagements').set({ status: 'transferred' }).where('id', '=', old.id).execute()
+  // An ended term (AMB-5) the sweep has not recorded yet: the old Ambassador's slot is still taken.
+  if (old.rawStatus !== 'transfer_required') await freeSlot(trx, old.ambassadorId, 1)
   if (carryOver) {
     await sql`INSERT INTO goals (engagement_id, title, benefits_to_you, benefits_to_organisation, barriers, external_resources, progress_measures, status)
       SELECT ${created.id}, title, benefits_to_you, benefits_to_organisation, barriers, external_resources, progress_measures, status

@@ -188,6 +188,53 @@ t.test('renewal extends the term by 24 months, also after it ran out (AMB-5)', a
   t.ok(new Date(back.body.termEnd).getTime() > Date.now(), 'in term again')
 })
 
+t.test('term expiry: open engagements await transfer at once, the sweep records it and tells the managers (AMB-5, REV-4)', async (t) => {
+  const { app, db } = await build(t)
+  const h = helpers(app)
+  const amb = await activeAmbassador(app, 'S045')
+  const [m1, m2] = [as('SM45', 'manager'), as('SM46', 'manager')]
+  const running = await h.request(m1, amb.id)
+  await call(app, { method: 'POST', url: `/v1/engagements/${running.body.id}/accept`, as: amb.me, body: {} })
+  const pending = await h.request(m2, amb.id)
+  await sql`UPDATE ambassadors SET term_end = now() - interval '1 minute' WHERE id = ${amb.id}`.execute(db)
+
+  // Before any sweep: the query already says so.
+  for (const [m, e] of [[m1, running], [m2, pending]] as const) {
+    const seen = await call(app, { url: `/v1/engagements/${e.body.id}`, as: m })
+    t.same([seen.body.status, seen.body.transferReason], ['transfer_required', 'ambassador_unavailable'], `${m.sub} sees transfer_required`)
+  }
+  t.equal((await call(app, { url: `/v1/engagements/${running.body.id}`, as: amb.me })).status, 404, 'the Ambassador no longer reaches it')
+  const office = await call(app, { url: '/v1/engagements?transferRequired=true', as: NMNO })
+  t.same(office.body.items.map((i: any) => i.id).sort(), [running.body.id, pending.body.id].sort(), 'nmno sees both awaiting transfer')
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${running.body.id}/meetings`, as: m1,
+    body: { scheduledAt: new Date(Date.now() + 86400_000).toISOString(), durationMinutes: 45, mode: 'phone' } })).status, 409, 'nothing more happens in it')
+
+  // The manager moves on before the sweep ran: the old slot is freed with it.
+  const next = await activeAmbassador(app, 'S046')
+  const moved = await call(app, { method: 'POST', url: `/v1/engagements/${running.body.id}/transfer`, as: m1, body: { ambassadorId: next.id } })
+  t.equal(moved.status, 201, 'transfer to another Ambassador')
+  t.equal((await h.record(amb.id)).openEngagements, 1, 'only the pending request still holds a slot')
+
+  // The sweep records the rest, once, even when two run at once.
+  const { sweepEndedTerms } = await import('../../../src/modules/ambassadors/service.ts')
+  const runs = await Promise.all([sweepEndedTerms(db), sweepEndedTerms(db)])
+  t.equal(runs[0] + runs[1], 1, 'the pending request moved once')
+  const sweeps = () => db.selectFrom('auditEvents').select(['action', 'role', 'outcome']).where('action', '=', 'ambassador.end-term').execute()
+  const events = await sweeps()
+  t.ok(events.length >= 1 && events.length <= 2, 'each sweep that took the Ambassador left an audit event')
+  t.ok(events.every((e) => e.role === 'system' && e.outcome === 'success'), 'as the system')
+  t.equal(await sweepEndedTerms(db), 0, 'nothing left to move')
+  t.equal((await sweeps()).length, events.length, 'a sweep with nothing due writes nothing')
+  t.equal((await h.record(amb.id)).openEngagements, 0, 'every slot freed')
+  const inbox = (await call(app, { url: '/v1/me/notifications', as: m2 })).body.items
+  t.equal(inbox.filter((n: any) => n.kind === 'transfer_required' && n.subjectId === pending.body.id).length, 1, 'the manager is told once')
+  t.equal((await call(app, { url: '/v1/audit/verify', as: GOVERNANCE })).body.ok, true)
+
+  // A renewal afterwards does not undo what was recorded: the managers already chose again.
+  t.equal((await h.renew(amb.id)).status, 200)
+  t.equal((await call(app, { url: `/v1/engagements/${pending.body.id}`, as: m2 })).body.status, 'transfer_required')
+})
+
 t.test('withdrawal by the Ambassador, also while suspended, moves every open engagement (AMB-6, REV-4)', async (t) => {
   const { app } = await build(t)
   const h = helpers(app)
