@@ -144,8 +144,10 @@ export async function rollUpBatch(db: Db, batch: number): Promise<number> {
     if (!lock.rows[0]?.ok) return -1
     const r = await sql<{ moved: string }>`
       WITH batch AS (
-        DELETE FROM report_rollup_queue WHERE report_id IN (
-          SELECT report_id FROM report_rollup_queue LIMIT ${batch} FOR UPDATE SKIP LOCKED)
+        -- By row address (an init plan, then a TID scan): with statistics taken while the queue was
+        -- empty, "report_id IN (subquery)" is planned as a nested loop over the whole queue per row.
+        DELETE FROM report_rollup_queue WHERE ctid = ANY (ARRAY(
+          SELECT ctid FROM report_rollup_queue LIMIT ${batch} FOR UPDATE SKIP LOCKED))
         RETURNING report_id
       ), r AS (
         SELECT r.* FROM batch b JOIN reports r ON r.id = b.report_id
