@@ -7,29 +7,16 @@
 //   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_DURATION (s, default 5)
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import pg from 'pg'
 import { createDatabase, type Db } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { inTransaction } from '../src/db/tx.ts'
 import { verifyChains } from '../src/modules/audit/repository.ts'
 import { queueAuditEvent } from '../src/policy/audit.ts'
+import { admin, urlFor } from './server.ts'
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const DURATION = Number(process.env.BENCH_DURATION || 5)
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS || 1_000_000)
 const WORKERS = 10
-
-function urlFor(database: string) {
-  const u = new URL(SERVER_URL)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
-async function admin(query: string) {
-  const c = new pg.Client({ connectionString: SERVER_URL })
-  await c.connect()
-  try { await c.query(query) } finally { await c.end() }
-}
 
 /** Transactions per second of `work`, run by WORKERS concurrent loops for DURATION seconds. */
 async function throughput(db: Db, work: (trx: any, i: number) => Promise<void>): Promise<number> {

@@ -15,8 +15,8 @@ import { loadConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { seedAmbassadors } from './seed.ts'
+import { admin, urlFor } from './server.ts'
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const DURATION = Number(process.env.BENCH_DURATION || 5)
 const CONNECTIONS = 10
 const AMBASSADORS = 300
@@ -34,18 +34,6 @@ const DIRECTORY_SQL = `SELECT id, display_name, bio_en, bio_fr, languages, modes
   AND ($5::text IS NULL OR employee_ref <> $5)
   AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))
   ORDER BY display_name, id LIMIT $8`
-
-function urlFor(database: string) {
-  const u = new URL(SERVER_URL)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: SERVER_URL })
-  await c.connect()
-  try { return await fn(c) } finally { await c.end() }
-}
 
 interface Measured { rps: number; p99: number; statuses: string; errors: number }
 
@@ -92,7 +80,7 @@ async function loadNodeHttp(url: string, headers: Record<string, string>): Promi
 
 async function main() {
   const dbName = `m2m_bench_${randomBytes(6).toString('hex')}`
-  await admin((c) => c.query(`CREATE DATABASE ${dbName}`))
+  await admin(`CREATE DATABASE ${dbName}`)
   const dbUrl = urlFor(dbName)
   let app: Awaited<ReturnType<typeof buildApp>> | undefined
   let baseline: FastifyInstance | undefined
@@ -183,7 +171,7 @@ async function main() {
     await baseline?.close().catch(() => {})
     await pool?.end().catch(() => {})
     await app?.close().catch(() => {})
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((err) => console.error(`could not drop ${dbName}:`, err))
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err) => console.error(`could not drop ${dbName}:`, err))
   }
 }
 

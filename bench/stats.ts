@@ -12,8 +12,8 @@ import { createDatabase, type Db } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { refreshRollups } from '../src/modules/stats/job.ts'
 import { engagementStats } from '../src/modules/stats/service.ts'
+import { admin, urlFor } from './server.ts'
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 const SIZES = (process.env.BENCH_STATS_SIZES || '100000,1000000').split(',').map(Number)
 const GROUPINGS = ['month', 'mode,language', 'month,topic', 'topic,referralCategory']
 const PLAIN: Record<string, string> = {
@@ -21,18 +21,6 @@ const PLAIN: Record<string, string> = {
   'mode,language': `SELECT mode, language, count(*), sum(duration_minutes) FROM reports WHERE period BETWEEN $1 AND $2 GROUP BY 1, 2`,
   'month,topic': `SELECT to_char(period, 'YYYY-MM'), t, count(*), sum(duration_minutes) FROM reports, unnest(topics) t WHERE period BETWEEN $1 AND $2 GROUP BY 1, 2`,
   'topic,referralCategory': `SELECT t, c, count(*), sum(duration_minutes) FROM reports, unnest(topics) t, unnest(referral_categories) c WHERE period BETWEEN $1 AND $2 GROUP BY 1, 2`,
-}
-
-function urlFor(database: string) {
-  const u = new URL(SERVER_URL)
-  u.pathname = `/${database}`
-  return u.toString()
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: SERVER_URL })
-  await c.connect()
-  try { return await fn(c) } finally { await c.end() }
 }
 
 async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
@@ -67,7 +55,7 @@ async function addReports(db: Db, n: number) {
 
 async function main() {
   const dbName = `m2m_bench_stats_${randomBytes(6).toString('hex')}`
-  await admin((c) => c.query(`CREATE DATABASE ${dbName}`))
+  await admin(`CREATE DATABASE ${dbName}`)
   const dbUrl = urlFor(dbName)
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent', DATABASE_URL: dbUrl, DB_STATEMENT_TIMEOUT_MS: '600000' })
   const { db } = createDatabase(config)
@@ -115,7 +103,7 @@ async function main() {
   } finally {
     await pool.end().catch(() => {})
     await db.destroy().catch(() => {})
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((err) => console.error(`could not drop ${dbName}:`, err))
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err) => console.error(`could not drop ${dbName}:`, err))
   }
 }
 
