@@ -4,11 +4,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Page, problems } from '../../shared/schemas.ts'
 import { AuditEventSchema, ListAuditEventsQuerySchema, VerificationSchema } from './schemas.ts'
 import { listAuditEvents, verifyAudit } from './service.ts'
+import { noStore } from '../../shared/http.ts'
 
 const audit: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.get('/events', {
     config: { roles: ['nmno', 'governance'] },

@@ -7,11 +7,10 @@ import {
   RecordDisclosureBodySchema, StatementQuerySchema, StatementSchema,
 } from './schemas.ts'
 import { consentStatement, consentsOf, disclosuresOf, draftConsent, grantConsent, recordDisclosure, withdrawConsent } from './service.ts'
+import { noStore } from '../../shared/http.ts'
 
 const consents: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.get('/statement', {
     config: { roles: ['manager'] },

@@ -11,11 +11,10 @@ import { referralRoutes } from './referrals.ts'
 import { CloseBodySchema, DeclineBodySchema, TransferBodySchema, EmptyBodySchema, EngagementViewSchema, ListEngagementsQuerySchema, RequestEngagementBodySchema, StageBodySchema } from './schemas.ts'
 import { acceptEngagement, changeStage, closeEngagementAs, extendEngagement, requireTransfer, transferTo, declineEngagement, getEngagement, listEngagements, requestEngagement, withdrawEngagement } from './service.ts'
 import { personalSupportReferral } from './triage.ts'
+import { noStore } from '../../shared/http.ts'
 
 const engagements: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.post('', {
     config: { roles: ['manager'], action: 'engagement.create' },

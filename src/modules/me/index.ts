@@ -8,6 +8,7 @@ import { acceptGuidelines } from '../conduct-guidelines/service.ts'
 import { ListOwnNotificationsQuerySchema, NotificationSchema } from '../notifications/schemas.ts'
 import { listOwnInbox, readOwnNotification } from '../notifications/service.ts'
 import { ownApplication, tasksFor } from './service.ts'
+import { noStore } from '../../shared/http.ts'
 
 const MeSchema = Type.Object({
   sub: Type.String(),
@@ -26,9 +27,7 @@ const TaskSchema = Type.Object({
 }, { additionalProperties: false })
 
 const me: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.get('', {
     schema: { operationId: 'getMe', tags: ['me'], summary: 'Who the caller is: sub, roles, and the Ambassador record they act as', response: { 200: MeSchema, ...problems() } },

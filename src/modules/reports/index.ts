@@ -4,11 +4,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Page, problems } from '../../shared/schemas.ts'
 import { CreateReportBodySchema, ListReportsQuerySchema, ReportSchema } from './schemas.ts'
 import { listReportsFor, submitReport } from './service.ts'
+import { noStore } from '../../shared/http.ts'
 
 const reports: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.post('', {
     config: { roles: ['manager'], action: 'report.create' },

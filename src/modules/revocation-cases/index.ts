@@ -9,11 +9,10 @@ import {
   RevocationCaseSchema, RevocationCaseViewSchema,
 } from './schemas.ts'
 import { decideRevocationCase, getRevocationCase, listRevocationCases, openRevocationCase, presentFindings, reinstateAmbassador } from './service.ts'
+import { noStore } from '../../shared/http.ts'
 
 const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.post('', {
     config: { roles: ['nmno'], action: 'revocation-case.open' },

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { problems } from '../../shared/schemas.ts'
 import { AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
 import { submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
+import { noStore } from '../../shared/http.ts'
 
 /**
  * The idempotency store keeps, per principal, the response it answered: for an anonymous survey
@@ -15,9 +16,7 @@ async function withoutIdempotency(req: FastifyRequest) {
 }
 
 const surveys: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store')
-  })
+  app.addHook('onSend', noStore)
 
   app.post('/manager-responses', {
     config: { roles: ['manager'], action: 'survey.submit-manager' },
