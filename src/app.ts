@@ -6,6 +6,7 @@ import addFormatsModule from 'ajv-formats'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
+import { useKeys } from './shared/crypto.ts'
 import ambassadors from './modules/ambassadors/index.ts'
 import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
@@ -52,6 +53,8 @@ function makeAjv(coerce: boolean) {
 
 export async function buildApp(opts: BuildOptions): Promise<App> {
   const { config } = opts
+  // The keys of pseudonyms, keyed hashes and sealed fields (src/shared/crypto.ts).
+  useKeys(config)
   const logger: FastifyServerOptions['logger'] = loggerOptions(config, opts.logStream)
   const app = Fastify({
     logger,

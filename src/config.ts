@@ -23,6 +23,7 @@ const EnvSchema = Type.Object({
   JWT_ALGORITHMS: Type.String({ pattern: '^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$', default: 'RS256' }),
   CORS_ORIGINS: Type.String({ default: '' }),
   AUDIT_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  DATA_KEY: Type.Optional(Type.String({ minLength: 32 })),
   STATS_MIN_CELL: Type.Integer({ minimum: 5, maximum: 1000, default: 10 }),
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 730 }),
   PURGE_DAILY: Type.Boolean({ default: false }),
@@ -55,6 +56,11 @@ export interface Config {
    * production; elsewhere derived from the JWT secret (see auditKeyOf).
    */
   auditKey?: string
+  /**
+   * Root of the data keys (engagement fields sealed with AES-256-GCM, keyed hashes of tokens and
+   * receipts; src/shared/crypto.ts). Required in production; elsewhere derived from the JWT secret.
+   */
+  dataKey?: string
   statsMinCell: number
   retentionDays: number
   /** Run the retention purge in-process once a day (RET-1); one replica purges at a time. */
@@ -79,10 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (!e.JWT_ISSUER || !e.JWT_AUDIENCE) throw new ConfigError('Invalid configuration: JWT_ISSUER and JWT_AUDIENCE are required when NODE_ENV=production')
     if (e.JWT_SECRET) throw new ConfigError('Invalid configuration: JWT_SECRET (HS256) must not be set when NODE_ENV=production')
     if (!e.AUDIT_KEY) throw new ConfigError('Invalid configuration: AUDIT_KEY (at least 32 characters) is required when NODE_ENV=production')
+    if (!e.DATA_KEY) throw new ConfigError('Invalid configuration: DATA_KEY (at least 32 characters) is required when NODE_ENV=production')
+    if (e.DATA_KEY === e.AUDIT_KEY) throw new ConfigError('Invalid configuration: DATA_KEY and AUDIT_KEY must differ')
   }
   const jwksMode = Boolean(e.JWT_JWKS_URL) && !e.JWT_SECRET
   if (jwksMode && !e.AUDIT_KEY) {
     throw new ConfigError('Invalid configuration: AUDIT_KEY (at least 32 characters) is required with JWT_JWKS_URL (there is no JWT secret to derive it from)')
+  }
+  if (jwksMode && !e.DATA_KEY) {
+    throw new ConfigError('Invalid configuration: DATA_KEY (at least 32 characters) is required with JWT_JWKS_URL (there is no JWT secret to derive it from)')
   }
   return Object.freeze({
     env: e.NODE_ENV,
@@ -101,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auditKey: e.AUDIT_KEY,
+    dataKey: e.DATA_KEY,
     statsMinCell: e.STATS_MIN_CELL,
     retentionDays: e.RETENTION_DAYS,
     purgeDaily: e.PURGE_DAILY,
@@ -131,6 +143,13 @@ export function auditKeyOf(config: Readonly<Config>): string {
   if (config.auditKey) return config.auditKey
   if (!config.jwt.secret) throw new ConfigError('Invalid configuration: AUDIT_KEY is required without JWT_SECRET')
   return createHmac('sha256', config.jwt.secret).update('m2m-audit-pseudonym-key').digest('base64url')
+}
+
+/** The data-key root: DATA_KEY, or (outside production) one derived from the JWT secret. */
+export function dataKeyOf(config: Readonly<Config>): string {
+  if (config.dataKey) return config.dataKey
+  if (!config.jwt.secret) throw new ConfigError('Invalid configuration: DATA_KEY is required without JWT_SECRET')
+  return createHmac('sha256', config.jwt.secret).update('m2m-data-key').digest('base64url')
 }
 
 export function devSecretPath(config: Readonly<Config>): string {

@@ -2,7 +2,7 @@
 import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../src/config.ts'
 
-const PROD = { NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'm2m-api', AUDIT_KEY: 'k'.repeat(40) }
+const PROD = { NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json', JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'm2m-api', AUDIT_KEY: 'k'.repeat(40), DATA_KEY: 'd'.repeat(40) }
 
 function refuses(t: Test, env: Record<string, string>, naming: RegExp, why: string) {
   let caught: unknown
@@ -23,6 +23,11 @@ t.test('AUTH-2 production refuses to start without real key configuration', asyn
   refuses(t, noAuditKey, /AUDIT_KEY/, 'no pseudonym key for the audit trail (AUD-1)')
   refuses(t, { ...PROD, AUDIT_KEY: 'short' }, /AUDIT_KEY/, 'a short pseudonym key')
   refuses(t, { ...noAuditKey, NODE_ENV: 'test' }, /AUDIT_KEY/, 'JWKS outside production: no secret to derive the pseudonym key from')
+  const { DATA_KEY: _dk, ...noDataKey } = PROD
+  refuses(t, noDataKey, /DATA_KEY/, 'no data key for sealed fields (CONF-5, RET-1)')
+  refuses(t, { ...PROD, DATA_KEY: 'short' }, /DATA_KEY/, 'a short data key')
+  refuses(t, { ...PROD, DATA_KEY: PROD.AUDIT_KEY }, /DATA_KEY/, 'one key for two purposes')
+  refuses(t, { ...noDataKey, NODE_ENV: 'test' }, /DATA_KEY/, 'JWKS outside production: no secret to derive the data key from')
   const c = loadConfig(PROD)
   t.equal(c.env, 'production')
   t.same(c.jwt.algorithms, ['RS256'], 'asymmetric algorithms only')

@@ -218,6 +218,12 @@ export interface ResourcesTable {
   updatedAt: GeneratedTimestamp
 }
 
+/** Per-engagement data keys, stored wrapped (src/shared/engagement-keys.ts); deleted with the engagement. */
+export interface EngagementKeysTable {
+  engagementId: string
+  wrappedKey: string
+}
+
 /** Append-only (AUD-2): rows are written by policy/audit.ts in SQL and never updated. */
 export interface AuditEventsTable {
   id: Generated<string>
@@ -415,6 +421,7 @@ export interface DB {
   conflictVersions: ConflictVersionsTable
   resources: ResourcesTable
   engagements: EngagementsTable
+  engagementKeys: EngagementKeysTable
   meetings: MeetingsTable
   goals: GoalsTable
   referrals: ReferralsTable

@@ -2,7 +2,8 @@
 // configuration from the environment (a bad one is one line on stderr and exit 1), the configured
 // database (DATABASE_URL, else the embedded one in PGLITE_DIR), an error as one line and exit 1,
 // and the database closed in every case.
-import { loadConfig, type Config } from '../config.ts'
+import { loadConfig, withDevSecret, type Config } from '../config.ts'
+import { useKeys } from '../shared/crypto.ts'
 import { createDatabase, type DatabaseHandle, type Db } from './database.ts'
 
 export async function withConfiguredDatabase(
@@ -10,7 +11,9 @@ export async function withConfiguredDatabase(
 ): Promise<void> {
   let config: Readonly<Config>
   try {
-    config = loadConfig()
+    // The generated development secret too: the keys derived from it must be the server's.
+    config = withDevSecret(loadConfig())
+    useKeys(config)
   } catch (err) {
     console.error((err as Error).message)
     process.exit(1)

@@ -127,6 +127,7 @@ t.test('AUTH-2 JWKS (production mode): asymmetric keys from the identity provide
     JWT_ISSUER: 'https://idp.example',
     JWT_AUDIENCE: 'm2m-api',
     AUDIT_KEY: 'a'.repeat(40),
+    DATA_KEY: 'd'.repeat(40),
     LOG_LEVEL: 'silent',
   })
   t.same(config.jwt.algorithms, ['RS256'])
