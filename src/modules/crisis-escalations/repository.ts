@@ -76,13 +76,14 @@ export async function listCrisisEscalations(db: Db, engagementId: string) {
 /**
  * The Ambassador's crisis tasks (GET /v1/me/tasks): follow up with the manager until done (urgent:
  * the crisis protocol's last step), and the self-care debrief until nmno closes it. Only for
- * engagements still assigned to them.
+ * engagements still theirs (CONF-5: not one transferred away from them).
  */
 export async function crisisTasksOf(db: Db, ambassadorId: string) {
   const r = await sql<{ kind: 'crisis_follow_up' | 'self_care_debrief'; id: string; engagementId: string; dueAt: Date | null }>`
     SELECT 'crisis_follow_up' AS kind, x.id, x.engagement_id, x.follow_up_due_at AS due_at
     FROM crisis_escalations x JOIN engagements e ON e.id = x.engagement_id
     WHERE x.ambassador_id = ${ambassadorId} AND e.ambassador_id = ${ambassadorId} AND x.followed_up_at IS NULL
+      AND e.status IN ('accepted','active','closed')
     UNION ALL
     SELECT 'self_care_debrief', x.id, x.engagement_id, NULL
     FROM crisis_escalations x JOIN notifications n ON n.audience = 'nmno' AND n.kind = 'crisis_debrief' AND n.subject_id = x.id

@@ -7,7 +7,7 @@ import { forbidden } from '../../plugins/auth.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
-import { expireOverdueRequests, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
+import { HELD_BY_AMBASSADOR, expireOverdueRequests, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
 import { STAGES, type RequestEngagementBody } from './schemas.ts'
 
 const unavailable = () => new PolicyDenied('ambassador-unavailable', {
@@ -15,11 +15,15 @@ const unavailable = () => new PolicyDenied('ambassador-unavailable', {
   fr: 'Cet ambassadeur ne peut accepter de nouvelle demande pour le moment. Veuillez choisir un autre ambassadeur dans le répertoire.',
 })
 
+/** The caller is the engagement's Ambassador and it is still theirs (CONF-5, see HELD_BY_AMBASSADOR). */
+const heldBy = (e: { ambassadorId: string; status: string }, me: string | undefined) =>
+  Boolean(me) && e.ambassadorId === me && HELD_BY_AMBASSADOR.includes(e.status as any)
+
 /** The engagement, locked, if the caller is its assigned (active, in-term) Ambassador; 404 otherwise. */
 async function lockAsAssignedAmbassador(trx: Trx, actor: Actor, id: string) {
   const me = await actingAmbassadorId(trx, actor)
   const e = await lockEngagement(trx, id)
-  if (!e || !me || e.ambassadorId !== me) throw new NotFound()
+  if (!e || !heldBy(e, me)) throw new NotFound()
   return e
 }
 
@@ -41,7 +45,7 @@ export async function lockAsParticipant(trx: Trx, actor: Actor, id: string, side
   if (sides.includes('manager') && actor.roles.has('manager') && e.managerRef === actor.sub) return { engagement: e, side: 'manager' as Side }
   if (sides.includes('ambassador')) {
     const me = await actingAmbassadorId(trx, actor)
-    if (me && e.ambassadorId === me) return { engagement: e, side: 'ambassador' as Side }
+    if (heldBy(e, me)) return { engagement: e, side: 'ambassador' as Side }
   }
   throw new NotFound()
 }

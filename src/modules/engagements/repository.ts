@@ -20,6 +20,17 @@ const TERM_ENDED = sql<boolean>`(e.status IN ('requested','accepted','active')
 export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired'
   WHEN ${TERM_ENDED} THEN 'transfer_required' ELSE e.status END`
 
+/**
+ * CONF-5: the engagement's Ambassador sees it only while it is theirs: requested (and expired, so
+ * answering late is refused as such, ENG-11), accepted, active, and closed (the evaluation and the
+ * reports of held meetings, RPT-1, RPT-3). Once they declined, the manager withdrew, or it awaits
+ * or went to another Ambassador (their own transfer request, a suspension, a withdrawal, a term
+ * end, a conflict), it is gone for them, and stays gone: these states never come back, so a
+ * reinstated Ambassador finds nothing of their old caseload.
+ */
+export const HELD_BY_AMBASSADOR: readonly EngagementStatus[] = ['requested', 'expired', 'accepted', 'active', 'closed']
+const AMBASSADOR_HOLDS = sql<boolean>`(${EFFECTIVE_ENGAGEMENT_STATUS} IN ('requested','expired','accepted','active','closed'))`
+
 const FOLLOW_UP_OVERDUE = sql<boolean>`EXISTS (SELECT 1 FROM referrals r WHERE r.engagement_id = e.id AND r.followed_up_at IS NULL AND r.follow_up_due_at < now())`
 
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
@@ -69,7 +80,7 @@ export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<
   const r = await sql<EngagementRow>`
     SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id}
-      AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR e.ambassador_id = ${v.ambassadorId ?? null}::uuid OR ${v.nmno})`.execute(db)
+      AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR (e.ambassador_id = ${v.ambassadorId ?? null}::uuid AND ${AMBASSADOR_HOLDS}) OR ${v.nmno})`.execute(db)
   return r.rows[0]
 }
 
@@ -105,7 +116,7 @@ export async function listForManager(db: Db, managerRef: string, f: ListFilter) 
 
 export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFilter) {
   const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
-    WHERE e.ambassador_id = ${ambassadorId} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
+    WHERE e.ambassador_id = ${ambassadorId} AND ${AMBASSADOR_HOLDS} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
@@ -115,6 +126,12 @@ export async function listForOffice(db: Db, f: ListFilter & { transferRequired?:
     ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
     ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
+}
+
+/** The de-identified row of one engagement, whoever asks (the answer to an Ambassador letting it go). */
+export async function findById(db: Db | Trx, id: string): Promise<EngagementRow | undefined> {
+  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id WHERE e.id = ${id}`.execute(db)
+  return r.rows[0]
 }
 
 /** Locks an engagement for a write. */

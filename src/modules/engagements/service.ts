@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { insertNotifications, notifyPrincipals } from '../notifications/repository.ts'
 import {
-  ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findVisible, insertEngagement, listForAmbassador, listForManager,
+  ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, setStatus, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
@@ -71,6 +71,16 @@ async function readBack(db: Db, actor: Actor, id: string) {
   return getEngagement(db, actor, id)
 }
 
+/**
+ * The answer to an Ambassador who just let the engagement go (declined it, asked for a transfer):
+ * from that moment it is no longer theirs (CONF-5), so the answer is its de-identified view.
+ */
+async function released(db: Db, id: string) {
+  const e = await findById(db, id)
+  if (!e) throw new NotFound()
+  return toDeidentifiedEngagement(e)
+}
+
 export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQuery) {
   const limit = q.limit ?? LIMIT_DEFAULT
   const after = q.cursor ? (decodeCursor(q.cursor, ['number', 'string', 'uuid']) as [number, string, string]) : undefined
@@ -129,7 +139,7 @@ export async function declineEngagement(db: Db, actor: Actor, id: string, reason
     // The manager learns only that it was declined, and may pick again (ENG-3).
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: id })
   })
-  return readBack(db, actor, id)
+  return released(db, id)
 }
 
 export async function withdrawEngagement(db: Db, actor: Actor, id: string) {
@@ -193,7 +203,7 @@ export async function requireTransfer(db: Db, actor: Actor, id: string) {
     await markTransferRequired(auth, 'outside_competence')
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'transfer_required', subjectType: 'engagement', subjectId: id })
   })
-  return readBack(db, actor, id)
+  return released(db, id)
 }
 
 export async function transferTo(db: Db, actor: Actor, id: string, ambassadorId: string, carryOver: boolean) {

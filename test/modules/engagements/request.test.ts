@@ -99,13 +99,16 @@ t.test('engagements', async (t) => {
     const m = as('M004', 'manager')
     const second = await request(m)
     const declined = await act(second.body.id, 'decline', amb.me, { reason: 'outside_competence' })
-    t.same([declined.status, declined.body.status, declined.body.declineReason], [200, 'declined', 'outside_competence'])
+    // CONF-5 (#11): once declined the request is no longer the Ambassador's; the answer is de-identified.
+    t.same([declined.status, declined.body.view, declined.body.status, declined.body.managerRef], [200, 'deidentified', 'declined', undefined])
+    t.equal((await db.selectFrom('engagements').select('declineReason').where('id', '=', second.body.id).executeTakeFirstOrThrow()).declineReason, 'outside_competence', 'the reason code is kept')
     const managerView = await call(app, { url: `/v1/engagements/${second.body.id}`, as: m })
     t.equal(managerView.body.status, 'declined')
     t.notOk('declineReason' in managerView.body, 'the reason stays with the Ambassador')
     t.notOk(JSON.stringify((await call(app, { url: '/v1/me/notifications', as: m })).body).includes('outside_competence'))
     t.same((await call(app, { url: '/v1/me/notifications', as: m })).body.items.map((n: any) => n.kind), ['engagement_declined'])
-    t.equal((await act(second.body.id, 'accept', amb.me)).body.code, 'invalid-transition')
+    // CONF-5 (#11): a declined request is no longer the Ambassador's, so a late accept finds nothing.
+    t.equal((await act(second.body.id, 'accept', amb.me)).body.code, 'not-found')
     t.equal((await act(eid, 'decline', amb.me, { reason: 'because' })).status, 400)
     const accepted = await act(eid, 'accept', amb.me)
     t.same([accepted.status, accepted.body.status], [200, 'accepted'])
