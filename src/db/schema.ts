@@ -38,6 +38,8 @@ export interface AmbassadorsTable {
   guidelinesAcceptedAt: Timestamp | null
   version: Generated<number>
   stamp: Generated<string>
+  /** Moves only when the directory's view of an active Ambassador changes (the directory ETag). */
+  publicStamp: Generated<string>
   createdAt: GeneratedTimestamp
   updatedAt: GeneratedTimestamp
 }

@@ -8,7 +8,7 @@ import {
   UpdateAmbassadorBodySchema,
 } from './schemas.ts'
 import {
-  applyAsAmbassador, assessCompetencies, directoryEtag, getAmbassador, listAmbassadors, recordEtag, recordTraining,
+  applyAsAmbassador, assessCompetencies, directoryEtag, publicEtag, getAmbassador, listAmbassadors, recordEtag, recordTraining,
   renewAmbassador, transitionAmbassador, updateAmbassador,
 } from './service.ts'
 
@@ -64,7 +64,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     const { view, version } = await getAmbassador(app.db, req.actor, req.params.id, req.lang)
-    reply.header('etag', view.view === 'record' ? recordEtag(version) : `W/"a${version}-${req.lang}"`)
+    reply.header('etag', view.view === 'record' ? recordEtag(version) : publicEtag(view))
     reply.header('cache-control', view.view === 'record' ? 'no-store' : 'private, no-cache').header('vary', 'Accept-Language, Authorization')
     return view
   })

@@ -72,10 +72,11 @@ const FILTERS = `
   AND ($5::text IS NULL OR (employee_ref <> $5 AND ${noConflictWithSql({ id: 'id', employeeRef: 'employee_ref' }, '$5')}))
   AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))`
 
-// Changes whenever any Ambassador changes (stamp), a term runs out (the in-term count), or a
-// conflict declaration or the reporting lines change (eligibleForMe: a 304 never hides a conflict).
-// Uncorrelated scalar subqueries: evaluated once per statement.
-const STAMP_COLUMNS = `(SELECT coalesce(max(stamp), 0) FROM ambassadors)::text AS stamp,
+// Changes only when what the directory shows changes (CONF-5, #11): an active Ambassador's public
+// fields, listing or availability (public_stamp, never the open-engagement counter itself), a term
+// running out (the in-term count), or, for eligibleForMe only, a conflict declaration or the
+// reporting lines (a 304 never hides a conflict). Uncorrelated scalar subqueries: evaluated once.
+const STAMP_COLUMNS = `(SELECT coalesce(max(public_stamp), 0) FROM ambassadors)::text AS stamp,
     (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term,
     ${CONFLICT_VERSION_SQL}::text AS conflicts`
 
@@ -120,7 +121,8 @@ export interface DirectoryRow {
 }
 
 type StampColumns = { stamp: string; inTerm: number; conflicts: string }
-const stampOf = (row: StampColumns) => `${row.stamp}.${row.inTerm}.${row.conflicts}`
+/** The conflict version counts only where the answer depends on it (eligibleForMe). */
+const stampOf = (row: StampColumns, eligibleForMe: boolean) => `${row.stamp}.${row.inTerm}${eligibleForMe ? `.${row.conflicts}` : ''}`
 
 /** One page of the directory and the stamp of the snapshot it was read from (undefined if empty). */
 export async function listDirectory(db: Db, f: DirectoryFilter): Promise<{ rows: DirectoryRow[]; stamp?: string }> {
@@ -128,12 +130,12 @@ export async function listDirectory(db: Db, f: DirectoryFilter): Promise<{ rows:
     f.excludeEmployeeRef ?? null, f.after?.[0] ?? null, f.after?.[1] ?? null, f.limit]
   const query = f.status ? CompiledQuery.raw(ADMIN_SQL, [...params, f.status]) : CompiledQuery.raw(DIRECTORY_SQL, params)
   const r = await db.executeQuery<DirectoryRow & StampColumns>(query)
-  return { rows: r.rows, stamp: r.rows[0] ? stampOf(r.rows[0]) : undefined }
+  return { rows: r.rows, stamp: r.rows[0] ? stampOf(r.rows[0], f.excludeEmployeeRef !== undefined) : undefined }
 }
 
-export async function directoryStamp(db: Db): Promise<string> {
+export async function directoryStamp(db: Db, eligibleForMe: boolean): Promise<string> {
   const r = await db.executeQuery<StampColumns>(DIRECTORY_STAMP_SQL)
-  return stampOf(r.rows[0])
+  return stampOf(r.rows[0], eligibleForMe)
 }
 
 // ---- Writes ----

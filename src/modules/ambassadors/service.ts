@@ -78,13 +78,19 @@ async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<Ambassad
 
 export const recordEtag = (version: number) => `"a${version}"`
 
+/**
+ * The public view's ETag hashes what is sent (CONF-5, #11): it moves when the public view does,
+ * never with the Ambassador's caseload (the row version moves on every request, decline, close).
+ */
+export const publicEtag = (view: AmbassadorPublic) => `W/"p${createHash('sha1').update(JSON.stringify(view)).digest('base64url')}"`
+
 // ---- Directory (AMB-7) ----
 
 export interface DirectoryRequest { actor: Actor; lang: Lang; query: ListAmbassadorsQuery }
 
 /** The directory's ETag, from the cheap stamp query alone: no listing runs for a 304. */
 export async function directoryEtag(db: Db, request: DirectoryRequest): Promise<string> {
-  return etagFor(await directoryStamp(db), request)
+  return etagFor(await directoryStamp(db, Boolean(request.query.eligibleForMe)), request)
 }
 
 function etagFor(stamp: string, { actor, lang, query }: DirectoryRequest): string {
