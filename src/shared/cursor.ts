@@ -1,14 +1,21 @@
-// Opaque keyset cursors: base64url(JSON of the last row's sort key).
+// Opaque keyset cursors: the last row's sort key, sealed with a server key (AES-256-GCM, see
+// crypto.ts). A cursor carries sort keys such as an engagement's request time or a notification's
+// creation time, which nmno's lists show only as dates (CONF-2, #11): sealed, a cursor tells its
+// holder nothing, and one this API did not issue is refused.
 import { AppError } from '../errors/app-error.ts'
+import { openServer, sealServer } from './crypto.ts'
+
+const PURPOSE = 'cursor'
+const SEALED_PREFIX = 'v1:'
 
 export function encodeCursor(key: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url')
+  return sealServer(PURPOSE, JSON.stringify(key)).slice(SEALED_PREFIX.length)
 }
 
 export function decodeCursor(cursor: string, shape: readonly ('string' | 'number' | 'uuid')[]): (string | number)[] {
   let key: unknown
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    key = cursor.length <= 2048 && /^[A-Za-z0-9_-]+$/.test(cursor) ? JSON.parse(openServer(PURPOSE, SEALED_PREFIX + cursor)) : undefined
   } catch {
     key = undefined
   }

@@ -1,7 +1,7 @@
 // The National M2M Network Office inbox (shared by the office: every nmno principal sees it all).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
-import { ListNmnoNotificationsQuerySchema, NotificationSchema, ResolveNotificationBodySchema } from './schemas.ts'
+import { ListNmnoNotificationsQuerySchema, OfficeNotificationSchema, ResolveNotificationBodySchema } from './schemas.ts'
 import { listOfficeInbox, resolveNotification } from './service.ts'
 
 const notifications: FastifyPluginAsyncTypebox = async (app) => {
@@ -9,9 +9,9 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['nmno'] },
     schema: {
-      operationId: 'listOfficeNotifications', tags: ['notifications'], summary: 'The office inbox (nmno), newest first',
+      operationId: 'listOfficeNotifications', tags: ['notifications'], summary: 'The office inbox (nmno), newest first; dates only, never times (CONF-2)',
       querystring: ListNmnoNotificationsQuerySchema,
-      response: { 200: Page(NotificationSchema), ...problems('invalid-cursor') },
+      response: { 200: Page(OfficeNotificationSchema), ...problems('invalid-cursor') },
     },
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store')
@@ -24,7 +24,7 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'resolveNotification', tags: ['notifications'],
       summary: 'Mark an office notification resolved (nmno); a crisis_debrief is closed with {clinicianOffered} (CRS-2)',
       params: IdParamsSchema, body: ResolveNotificationBodySchema,
-      response: { 200: NotificationSchema, ...problems('not-found', 'rule-violated') },
+      response: { 200: OfficeNotificationSchema, ...problems('not-found', 'rule-violated') },
     },
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store')

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Id, PaginationQuery, Timestamp } from '../../shared/schemas.ts'
+import { DateOnly, Id, PaginationQuery, Timestamp } from '../../shared/schemas.ts'
 
 export const NotificationSchema = Type.Object({
   id: Id,
@@ -12,6 +12,22 @@ export const NotificationSchema = Type.Object({
   readAt: Type.Union([Timestamp, Type.Null()]),
   resolvedAt: Type.Union([Timestamp, Type.Null()]),
 }, { additionalProperties: false })
+
+/**
+ * The office's view of a notification (CONF-2, #11): dates, never times, so nothing in the
+ * office inbox can be lined up with the moment a manager acted.
+ */
+export const OfficeNotificationSchema = Type.Object({
+  id: Id,
+  kind: Type.String({ description: 'e.g. crisis_escalation, exception_disclosure, absenteeism' }),
+  subjectType: Type.Union([Type.String(), Type.Null()]),
+  subjectId: Type.Union([Id, Type.Null()]),
+  designatedContactRef: Type.Union([Type.String(), Type.Null()], { description: 'The designated nmno contact concerned, if any' }),
+  data: Type.Record(Type.String(), Type.Unknown(), { description: 'De-identified facts' }),
+  createdOn: DateOnly,
+  resolvedOn: Type.Union([DateOnly, Type.Null()]),
+}, { additionalProperties: false })
+export type OfficeNotification = Static<typeof OfficeNotificationSchema>
 
 export const ListNmnoNotificationsQuerySchema = Type.Object({
   kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z_]+$' })),

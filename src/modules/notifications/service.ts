@@ -4,6 +4,7 @@ import type { Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import type { OfficeNotification } from './schemas.ts'
 import { listNmno, listOwn, markRead, markResolved } from './repository.ts'
 
 type Row = Awaited<ReturnType<typeof listNmno>>[number]
@@ -16,11 +17,22 @@ function page(rows: Row[], limit: number) {
   }
 }
 
+const dateOnly = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString().slice(0, 10))
+
+/** What the office reads of a notification: dates only (CONF-2). */
+export function toOfficeView(n: Row): OfficeNotification {
+  return {
+    id: n.id, kind: n.kind, subjectType: n.subjectType, subjectId: n.subjectId, designatedContactRef: n.designatedContactRef,
+    data: n.data as Record<string, unknown>, createdOn: dateOnly(n.createdAt)!, resolvedOn: dateOnly(n.resolvedAt),
+  }
+}
+
 const after = (cursor?: string) => (cursor ? (decodeCursor(cursor, ['string', 'uuid']) as [string, string]) : undefined)
 
 export async function listOfficeInbox(db: Db, q: { kind?: string; unresolved?: boolean; limit?: number; cursor?: string }) {
   const limit = q.limit ?? LIMIT_DEFAULT
-  return page(await listNmno(db, { kind: q.kind, unresolved: q.unresolved, after: after(q.cursor), limit: limit + 1 }), limit)
+  const { items, nextCursor } = page(await listNmno(db, { kind: q.kind, unresolved: q.unresolved, after: after(q.cursor), limit: limit + 1 }), limit)
+  return { items: items.map(toOfficeView), nextCursor }
 }
 
 export async function listOwnInbox(db: Db, actor: Actor, q: { unread?: boolean; limit?: number; cursor?: string }) {
@@ -32,4 +44,4 @@ export const readOwnNotification = (db: Db, actor: Actor, id: string) =>
   inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id }), id))
 
 export const resolveNotification = (db: Db, actor: Actor, id: string, body: { clinicianOffered?: boolean } | null = null) =>
-  inTransaction(db, async (trx) => markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered }), id))
+  inTransaction(db, async (trx) => toOfficeView(await markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered }), id)))

@@ -75,25 +75,35 @@ export async function lockOpenEngagementsOf(trx: Trx, ambassadorId: string) {
     ORDER BY id FOR UPDATE`.execute(trx)
 }
 
+/** Folds text as references are compared: compatibility forms, no accents, lower case, [a-z0-9] only. */
+const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
+
 /**
- * The first token of `text` that is a known employee reference (reporting-lines snapshot, any
- * Ambassador record), other than the Ambassador the case is about. The set is one nmno already
- * knows, so a refusal reveals nothing; engagement participants are deliberately not consulted
- * (a refusal would then tell nmno who used the network).
+ * Whether `text` names a known employee reference (reporting-lines snapshot, any Ambassador
+ * record) other than the Ambassador the case is about, whatever the case, spacing, punctuation or
+ * look-alike characters (REV-1, #11 finding 9: "r s 0 1", "Rs-01", "ＲＳ０１" all name RS01). The
+ * set is one nmno already knows, so a refusal reveals nothing; engagement participants are
+ * deliberately not consulted (a refusal would then tell nmno who used the network).
+ *
+ * Text and references are folded alike and compared two ways: a reference that has a digit and at
+ * least 4 characters, or at least 8, is looked for anywhere in the text with every separator taken
+ * out; a shorter, letters-only one must be a whole word (so "anne" does not refuse "planned").
  */
 export async function identifyingToken(trx: Trx, text: string, subjectRef: string): Promise<boolean> {
-  const tokens = new Set<string>()
-  for (const raw of text.match(/[A-Za-z0-9._:@-]+/g) ?? []) {
-    for (const t of [raw, raw.replace(/[.:@-]+$/, ''), raw.replace(/^[.:@-]+/, '')]) {
-      if (t.length === 0 || t.length > 128) continue
-      for (const v of [t, t.toUpperCase(), t.toLowerCase()]) if (v !== subjectRef) tokens.add(v)
-    }
-  }
-  if (tokens.size === 0) return false
-  const list = [...tokens]
-  const r = await sql<{ found: boolean }>`SELECT (
-      EXISTS (SELECT 1 FROM reporting_lines WHERE employee_ref = ANY(${list}::text[]) OR supervisor_ref = ANY(${list}::text[]))
-      OR EXISTS (SELECT 1 FROM ambassadors WHERE employee_ref = ANY(${list}::text[]))
+  const folded = fold(text)
+  const subject = fold(subjectRef).replace(/[^a-z0-9]/g, '')
+  const words = [...new Set(folded.split(/[^a-z0-9]+/).filter((w) => w.length > 0 && w.length <= 128))]
+  // The subject's own reference is taken out first, so a reference it contains is not found in it.
+  const compact = folded.replace(/[^a-z0-9]/g, '').split(subject || '\u0000').join('|')
+  if (compact.length === 0) return false
+  const r = await sql<{ found: boolean }>`
+    WITH refs AS (
+      SELECT employee_ref AS ref FROM reporting_lines UNION SELECT supervisor_ref FROM reporting_lines
+      UNION SELECT employee_ref FROM ambassadors
+    ), folded AS (SELECT DISTINCT lower(regexp_replace(ref, '[^[:alnum:]]', '', 'g')) AS n FROM refs)
+    SELECT EXISTS (
+      SELECT 1 FROM folded WHERE n <> '' AND n <> ${subject}
+        AND (n = ANY(${words}::text[]) OR ((length(n) >= 8 OR (length(n) >= 4 AND n ~ '[0-9]')) AND strpos(${compact}, n) > 0))
     ) AS found`.execute(trx)
   return Boolean(r.rows[0]?.found)
 }

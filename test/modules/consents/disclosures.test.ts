@@ -119,7 +119,7 @@ t.test('disclosures', async (t) => {
     const bad = await call(app, { method: 'POST', url: `/v1/notifications/${inbox[0].id}/resolve`, as: NMNO, body: { clinicianOffered: true } })
     t.same([bad.status, bad.body.code], [422, 'rule-violated'])
     const reviewed = await call(app, { method: 'POST', url: `/v1/notifications/${inbox[0].id}/resolve`, as: NMNO })
-    t.same([reviewed.status, Boolean(reviewed.body.resolvedAt)], [200, true])
+    t.same([reviewed.status, Boolean(reviewed.body.resolvedOn)], [200, true])
     t.equal((await call(app, { url: '/v1/notifications?kind=exception_disclosure&unresolved=true', as: NMNO })).body.items.length, 2)
   })
 

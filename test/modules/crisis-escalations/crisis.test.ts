@@ -121,7 +121,7 @@ t.test('crisis escalations', async (t) => {
     t.equal((await resolve(NMNO, { clinicianOffered: true, more: 1 })).status, 400)
     for (const who of [amb.me, m, GOVERNANCE]) t.equal((await resolve(who, { clinicianOffered: true })).status, 403)
     const closed = await resolve(NMNO, { clinicianOffered: true })
-    t.same([closed.status, closed.body.data.clinicianOffered, Boolean(closed.body.resolvedAt)], [200, true, true])
+    t.same([closed.status, closed.body.data.clinicianOffered, Boolean(closed.body.resolvedOn)], [200, true, true])
     const later = await resolve(NMNO, { clinicianOffered: false })
     t.same([later.status, later.body.data.clinicianOffered], [200, true], 'the first decision stands')
     const view = (await list(amb.me)).body.items.find((x: any) => x.id === cid)
@@ -138,6 +138,7 @@ t.test('crisis escalations', async (t) => {
     t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${e4}/crisis-escalations`, as: other.me, body: CRISIS() })).status, 201, 'a request not yet answered may already be a crisis')
     t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${e4}/withdraw`, as: m4, body: {} })).status, 200)
     const late = await call(app, { method: 'POST', url: `/v1/engagements/${e4}/crisis-escalations`, as: other.me, body: CRISIS() })
-    t.same([late.status, late.body.code], [409, 'invalid-transition'])
+    // CONF-5 (#11): a withdrawn request is no longer the Ambassador's at all, so it is not found.
+    t.same([late.status, late.body.code], [404, 'not-found'])
   })
 })
