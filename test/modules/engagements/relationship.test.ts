@@ -151,7 +151,9 @@ t.test('the relationship', async (t) => {
     t.equal((await tr(m2, { ambassadorId: other.id })).body.code, 'invalid-transition', 'only once a transfer is required')
     t.equal((await tr(other.me, {})).status, 404)
     const asked = await tr(amb.me, {})
-    t.same([asked.status, asked.body.status, asked.body.transferReason], [200, 'transfer_required', 'outside_competence'])
+    // CONF-5 (#11): once the Ambassador asks for a transfer the engagement is no longer theirs; the
+    // answer is the de-identified view, and the reason stays in the row for the manager's view.
+    t.same([asked.status, asked.body.view, asked.body.status, asked.body.managerRef], [200, 'deidentified', 'transfer_required', undefined])
     t.ok((await call(app, { url: '/v1/me/notifications', as: m2 })).body.items.some((n: any) => n.kind === 'transfer_required'))
     t.equal((await tr(m2, { ambassadorId: amb.id })).body.code, 'duplicate-engagement', 'not back to the same Ambassador')
     t.equal((await tr(m2, { ambassadorId: '00000000-0000-4000-8000-000000000000' })).body.code, 'ambassador-unavailable')
@@ -159,7 +161,7 @@ t.test('the relationship', async (t) => {
     t.same([moved.status, moved.body.status, moved.body.transferredFrom, moved.body.ambassador.id], [201, 'requested', e2, other.id])
     t.equal((await call(app, { url: `/v1/engagements/${e2}`, as: m2 })).body.status, 'transferred')
     t.equal((await call(app, { url: `/v1/engagements/${moved.body.id}/goals`, as: m2 })).body.items.length, 0, 'without consent the new engagement starts empty')
-    t.equal((await call(app, { url: `/v1/engagements/${e2}`, as: amb.me })).body.status, 'transferred')
+    t.equal((await call(app, { url: `/v1/engagements/${e2}`, as: amb.me })).status, 404, 'CONF-5 (#11): the former Ambassador no longer sees it')
   })
 
   t.test('with the manager’s consent goals and referrals carry over', async (t) => {
