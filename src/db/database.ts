@@ -25,6 +25,24 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'pgliteDir' | 'db'> &
   applicationName?: string
 }
 
+/**
+ * A query the client gave up on (query_timeout: the server did not answer) leaves the connection
+ * busy with it: the next query, a ROLLBACK included, would queue behind it and wait as long again.
+ * Such a connection is closed at once, so what follows fails fast and pg-pool drops the client.
+ */
+function discardOnReadTimeout(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  ;(client as { query: unknown }).query = (...args: unknown[]) => {
+    const result = query(...args)
+    if (result && typeof (result as Promise<unknown>).catch === 'function') {
+      ;(result as Promise<unknown>).catch((err: { message?: string }) => {
+        if (String(err?.message).includes('Query read timeout')) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+      })
+    }
+    return result
+  }
+}
+
 export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
   const plugins = [new CamelCasePlugin()]
   if (opts.databaseUrl) {
@@ -34,13 +52,22 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
       // Fail fast instead of waiting forever for a connection (answered 503 by plugins/problem).
       connectionTimeoutMillis: opts.db.acquireTimeoutMs,
       statement_timeout: opts.db.statementTimeoutMs,
-      query_timeout: opts.db.statementTimeoutMs + 1000,
+      // The client gives up when the server would have: a hung server (no answer at all) costs a
+      // request at most the acquire timeout plus the statement timeout.
+      query_timeout: opts.db.statementTimeoutMs,
       idle_in_transaction_session_timeout: opts.db.statementTimeoutMs * 2,
       application_name: opts.applicationName ?? 'm2m-network-api',
     })
     // A server that goes away must not crash the process: readiness reports it and the pool
     // reconnects on its own when the server is back.
     pool.on('error', () => {})
+    // A checked-out client has no listener of the pool's: a connection killed under a running
+    // query (57P01, a crash, a failover) would otherwise be an uncaught 'error' event and end the
+    // process. The query itself fails (503 problem) and pg-pool drops the broken client on release.
+    pool.on('connect', (client) => {
+      client.on('error', () => {})
+      discardOnReadTimeout(client)
+    })
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins }), kind: 'postgres' }
   }
   let dataDir: string | undefined

@@ -32,7 +32,8 @@ function isDatabaseUnavailable(err: any): boolean {
   if (typeof err.code === 'string' && PG_UNAVAILABLE.test(err.code)) return true
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err.code)) return true
   const m = String(err.message ?? '')
-  return m.includes('timeout exceeded when trying to connect') || m.includes('Connection terminated') || m.includes('Query read timeout')
+  return m.includes('timeout exceeded when trying to connect') || m.includes('Connection terminated') || m.includes('Query read timeout') ||
+    m.includes('not queryable') || m.includes('connection has been discarded')
 }
 
 const GENERIC_DETAIL: Partial<Record<ProblemCode, { en: string; fr: string }>> = {
