@@ -42,6 +42,8 @@ export interface AmbassadorsTable {
   publicStamp: Generated<string>
   createdAt: GeneratedTimestamp
   updatedAt: GeneratedTimestamp
+  /** Random record key for cell-key perturbation of the statistics (RPT-4), drawn by the database at insert. */
+  cellKey: Generated<number>
 }
 
 export interface AmbassadorStatusHistoryTable {
@@ -348,6 +350,8 @@ export interface ReportsTable {
   urgency: string
   language: string
   createdAt: GeneratedTimestamp
+  /** Random record key for cell-key perturbation of the statistics (RPT-4), drawn by the database at insert. */
+  cellKey: Generated<number>
 }
 
 export interface ReportRollupQueueTable { reportId: string }
@@ -363,6 +367,8 @@ export interface ReportRollupsTable {
   referralCategory: string
   n: ColumnType<string, number | string, number | string>
   minutes: ColumnType<string, number | string, number | string>
+  /** Sum of the reports' cell keys (RPT-4 perturbation). */
+  cellKeys: ColumnType<string, number | string | undefined, number | string>
 }
 
 /** De-identified engagement events (triggers on engagements): no id, month only. */
@@ -376,6 +382,8 @@ export interface EngagementFactsTable {
   modes: string[]
   topics: string[]
   referralCategories: string[]
+  /** Random record key for cell-key perturbation of the statistics (RPT-4), drawn by the database at insert. */
+  cellKey: Generated<number>
 }
 
 /** RPT-2: no link to the manager, the engagement, the token or an exact time. */
@@ -388,6 +396,8 @@ export interface ManagerSurveyResponsesTable {
   referralsEffective: 'yes' | 'no' | 'not_applicable'
   followUpAfterReferral: 'yes' | 'no' | 'not_applicable'
   neededMoreThanTwoMeetings: boolean
+  /** Random record key for cell-key perturbation of the statistics (RPT-4), drawn by the database at insert. */
+  cellKey: Generated<number>
 }
 
 export interface SurveySpentTokensTable { tokenHash: string; period: ColumnType<string, never, never> }
@@ -399,6 +409,8 @@ export interface AmbassadorSurveyResponsesTable {
   trainingAdequate: number
   ableToFulfilRole: 'yes' | 'partly' | 'no'
   meetingsNeeded: number
+  /** Random record key for cell-key perturbation of the statistics (RPT-4), drawn by the database at insert. */
+  cellKey: Generated<number>
 }
 
 export interface AmbassadorSurveyReceiptsTable { engagementHash: string }

@@ -1,7 +1,8 @@
 // All SQL for the statistics (RPT-4). Every figure comes from de-identified tables (reports,
 // report_rollups, engagement_facts, survey responses, the ambassadors' status), never from
 // engagements, so purging identifying data (RET-1) changes no answer. Each answer is one
-// statement: one snapshot, even while the rollup job moves rows.
+// statement: one snapshot, even while the rollup job moves rows. Every count comes with the sum
+// of its records' cell keys (perturbation.ts), summed in the same GROUP BY and kept in the rollups.
 //
 // Interactions are read from report_rollups (maintained off the request path by refreshRollups)
 // plus the reports still waiting in report_rollup_queue: an answer is current the moment a report
@@ -10,8 +11,9 @@ import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { Dimension } from './schemas.ts'
 
-export interface CellRow { dims: string[]; n: number; minutes: number }
-export interface Counted { cells: CellRow[]; total: { n: number; minutes: number } }
+/** A cell: its count, its sum of minutes and the sum of its records' cell keys (perturbation.ts). */
+export interface CellRow { dims: string[]; n: number; minutes: number; keys: string }
+export interface Counted { cells: CellRow[]; total: { n: number; minutes: number; keys: string } }
 
 const raw = (s: string) => sql.raw(s)
 const list = (xs: string[]) => raw(xs.join(', '))
@@ -25,11 +27,11 @@ const ROLLUP_EXPR: Partial<Record<Dimension, string>> = {
 }
 export const INTERACTION_DIMENSIONS = Object.keys(ROLLUP_EXPR) as Dimension[]
 
-function toCounted(rows: { isTotal: boolean; n: string | number; minutes: string | number | null; [k: string]: unknown }[], k: number): Counted {
+function toCounted(rows: { isTotal: boolean; n: string | number; minutes: string | number | null; keys: string | number | null; [k: string]: unknown }[], k: number): Counted {
   const cells: CellRow[] = []
-  let total = { n: 0, minutes: 0 }
+  let total = { n: 0, minutes: 0, keys: '0' }
   for (const r of rows) {
-    const c = { n: Number(r.n ?? 0), minutes: Number(r.minutes ?? 0) }
+    const c = { n: Number(r.n ?? 0), minutes: Number(r.minutes ?? 0), keys: String(r.keys ?? 0) }
     if (r.isTotal) total = c
     else cells.push({ dims: Array.from({ length: k }, (_, i) => String(r[`d${i}`])), ...c })
   }
@@ -47,17 +49,17 @@ export async function countInteractions(db: Db, dims: Dimension[], from: string,
       SELECT r.* FROM report_rollup_queue q JOIN reports r ON r.id = q.report_id
       WHERE r.period BETWEEN ${from}::date AND ${to}::date
     ), src AS (
-      SELECT period, mode, language, stage, urgency, topic, referral_category, n, minutes FROM report_rollups
+      SELECT period, mode, language, stage, urgency, topic, referral_category, n, minutes, cell_keys FROM report_rollups
       WHERE grain = ${g} AND period BETWEEN ${from}::date AND ${to}::date
       UNION ALL
-      SELECT r.period, r.mode, r.language, r.stage, r.urgency, ${raw(g & 1 ? 't.v' : `''`)}, ${raw(g & 2 ? 'c.v' : `''`)}, 1, r.duration_minutes
+      SELECT r.period, r.mode, r.language, r.stage, r.urgency, ${raw(g & 1 ? 't.v' : `''`)}, ${raw(g & 2 ? 'c.v' : `''`)}, 1, r.duration_minutes, r.cell_key
       FROM pending r ${laterals}
     ), base AS (
-      SELECT n, minutes FROM report_rollups WHERE grain = 0 AND period BETWEEN ${from}::date AND ${to}::date
-      UNION ALL SELECT 1, duration_minutes FROM pending
+      SELECT n, minutes, cell_keys FROM report_rollups WHERE grain = 0 AND period BETWEEN ${from}::date AND ${to}::date
+      UNION ALL SELECT 1, duration_minutes, cell_key FROM pending
     )
-    ${dims.length ? sql`SELECT false AS is_total, ${list(sel)}, sum(n) AS n, sum(minutes) AS minutes FROM src GROUP BY ${list(keys)} UNION ALL` : sql``}
-    SELECT true AS is_total, ${dims.length ? list(keys.map((k) => `NULL AS ${k}`)) : raw('NULL AS d')}, sum(n) AS n, sum(minutes) AS minutes FROM base`.execute(db)
+    ${dims.length ? sql`SELECT false AS is_total, ${list(sel)}, sum(n) AS n, sum(minutes) AS minutes, sum(cell_keys) AS keys FROM src GROUP BY ${list(keys)} UNION ALL` : sql``}
+    SELECT true AS is_total, ${dims.length ? list(keys.map((k) => `NULL AS ${k}`)) : raw('NULL AS d')}, sum(n) AS n, sum(minutes) AS minutes, sum(cell_keys) AS keys FROM base`.execute(db)
   return toCounted(r.rows, dims.length)
 }
 
@@ -77,55 +79,60 @@ export async function countClosures(db: Db, dims: Dimension[], from: string, to:
   const keys = dims.map((_, i) => `d${i}`)
   const where = sql`f.event = 'closed' AND f.period BETWEEN ${from}::date AND ${to}::date`
   const r = await sql<any>`
-    ${dims.length ? sql`SELECT false AS is_total, ${list(sel)}, count(*) AS n, 0 AS minutes FROM engagement_facts f ${laterals} WHERE ${where} GROUP BY ${list(keys)} UNION ALL` : sql``}
-    SELECT true AS is_total, ${dims.length ? list(keys.map((k) => `NULL AS ${k}`)) : raw('NULL AS d')}, count(*) AS n, 0 AS minutes FROM engagement_facts f WHERE ${where}`.execute(db)
+    ${dims.length ? sql`SELECT false AS is_total, ${list(sel)}, count(*) AS n, 0 AS minutes, sum(f.cell_key) AS keys FROM engagement_facts f ${laterals} WHERE ${where} GROUP BY ${list(keys)} UNION ALL` : sql``}
+    SELECT true AS is_total, ${dims.length ? list(keys.map((k) => `NULL AS ${k}`)) : raw('NULL AS d')}, count(*) AS n, 0 AS minutes, sum(f.cell_key) AS keys FROM engagement_facts f WHERE ${where}`.execute(db)
   return toCounted(r.rows, dims.length)
 }
 
 export interface SurveySpec {
   table: 'manager_survey_responses' | 'ambassador_survey_responses'
-  means: [question: string, column: string][]
+  /** question, column, the bounds of its answers, and the unit of its sum's perturbation (perturbation.ts). */
+  means: [question: string, column: string, bounds: [min: number, max: number], unit: number][]
   answers: [question: string, values: [answer: string, condition: string][]][]
 }
 
-export interface SurveyRow { month?: string; n: number; sums: number[]; answers: number[][] }
+/** Counts with the sums of their records' cell keys (keys, answerKeys) for the perturbation. */
+export interface SurveyRow { month?: string; n: number; keys: string; sums: number[]; answers: number[][]; answerKeys: string[][] }
 
 /** Survey responses by month (or over the whole range): counts, sums for means, answer counts. */
 export async function countSurvey(db: Db, spec: SurveySpec, byMonth: boolean, from: string, to: string): Promise<{ cells: SurveyRow[]; total: SurveyRow }> {
   const aggregates: RawBuilder<unknown>[] = [
     ...spec.means.map(([, col], i) => raw(`sum(${col}) AS s${i}`)),
     ...spec.answers.flatMap(([, values], q) => values.map(([, cond], a) => raw(`count(*) FILTER (WHERE ${cond}) AS a${q}x${a}`))),
+    ...spec.answers.flatMap(([, values], q) => values.map(([, cond], a) => raw(`sum(cell_key) FILTER (WHERE ${cond}) AS k${q}x${a}`))),
   ]
   const aggs = sql.join(aggregates)
   const where = sql`period BETWEEN ${from}::date AND ${to}::date`
   const r = await sql<any>`
-    ${byMonth ? sql`SELECT false AS is_total, to_char(period, 'YYYY-MM') AS month, count(*) AS n, ${aggs} FROM ${raw(spec.table)} WHERE ${where} GROUP BY period UNION ALL` : sql``}
-    SELECT true AS is_total, NULL AS month, count(*) AS n, ${aggs} FROM ${raw(spec.table)} WHERE ${where}
+    ${byMonth ? sql`SELECT false AS is_total, to_char(period, 'YYYY-MM') AS month, count(*) AS n, sum(cell_key) AS keys, ${aggs} FROM ${raw(spec.table)} WHERE ${where} GROUP BY period UNION ALL` : sql``}
+    SELECT true AS is_total, NULL AS month, count(*) AS n, sum(cell_key) AS keys, ${aggs} FROM ${raw(spec.table)} WHERE ${where}
     ORDER BY is_total, month`.execute(db)
   const toRow = (x: any): SurveyRow => ({
     ...(x.month ? { month: x.month } : {}),
     n: Number(x.n),
+    keys: String(x.keys ?? 0),
     sums: spec.means.map((_, i) => Number(x[`s${i}`] ?? 0)),
     answers: spec.answers.map(([, values], q) => values.map((_, a) => Number(x[`a${q}x${a}`] ?? 0))),
+    answerKeys: spec.answers.map(([, values], q) => values.map((_, a) => String(x[`k${q}x${a}`] ?? 0))),
   })
   const rows = r.rows.map((x: any) => ({ isTotal: x.isTotal, row: toRow(x) }))
   return { cells: rows.filter((x: any) => !x.isTotal).map((x: any) => x.row), total: rows.find((x: any) => x.isTotal)!.row }
 }
 
 /** Ambassadors by status now (a term past its end counts as `term_ended`, AMB-5). */
-export async function countAmbassadorsByStatus(db: Db): Promise<{ key: string; n: number }[]> {
-  const r = await sql<{ key: string; n: string }>`
-    SELECT CASE WHEN status = 'active' AND term_end <= now() THEN 'term_ended' ELSE status END AS key, count(*) AS n
+export async function countAmbassadorsByStatus(db: Db): Promise<{ key: string; n: number; keys: string }[]> {
+  const r = await sql<{ key: string; n: string; keys: string }>`
+    SELECT CASE WHEN status = 'active' AND term_end <= now() THEN 'term_ended' ELSE status END AS key, count(*) AS n, sum(cell_key) AS keys
     FROM ambassadors GROUP BY 1 ORDER BY 1`.execute(db)
-  return r.rows.map((x) => ({ key: x.key, n: Number(x.n) }))
+  return r.rows.map((x) => ({ key: x.key, n: Number(x.n), keys: String(x.keys) }))
 }
 
 /** Engagement events (requested, closed, …) by month. */
-export async function countEngagementEvents(db: Db, from: string, to: string): Promise<{ event: string; month: string; n: number }[]> {
-  const r = await sql<{ event: string; month: string; n: string }>`
-    SELECT event, to_char(period, 'YYYY-MM') AS month, count(*) AS n FROM engagement_facts
+export async function countEngagementEvents(db: Db, from: string, to: string): Promise<{ event: string; month: string; n: number; keys: string }[]> {
+  const r = await sql<{ event: string; month: string; n: string; keys: string }>`
+    SELECT event, to_char(period, 'YYYY-MM') AS month, count(*) AS n, sum(cell_key) AS keys FROM engagement_facts
     WHERE period BETWEEN ${from}::date AND ${to}::date GROUP BY event, period ORDER BY event, period`.execute(db)
-  return r.rows.map((x) => ({ event: x.event, month: x.month, n: Number(x.n) }))
+  return r.rows.map((x) => ({ event: x.event, month: x.month, n: Number(x.n), keys: String(x.keys) }))
 }
 
 // ---- The rollup job ----
@@ -152,17 +159,17 @@ export async function rollUpBatch(db: Db, batch: number): Promise<number> {
       ), r AS (
         SELECT r.* FROM batch b JOIN reports r ON r.id = b.report_id
       ), x AS (
-        SELECT 0 AS grain, period, mode, language, stage, urgency, '' AS topic, '' AS referral_category, duration_minutes FROM r
-        UNION ALL SELECT 1, period, mode, language, stage, urgency, t.v, '', duration_minutes FROM r CROSS JOIN LATERAL unnest(r.topics) t(v)
-        UNION ALL SELECT 2, period, mode, language, stage, urgency, '', c.v, duration_minutes FROM r CROSS JOIN LATERAL unnest(r.referral_categories) c(v)
-        UNION ALL SELECT 3, period, mode, language, stage, urgency, t.v, c.v, duration_minutes
+        SELECT 0 AS grain, period, mode, language, stage, urgency, '' AS topic, '' AS referral_category, duration_minutes, cell_key FROM r
+        UNION ALL SELECT 1, period, mode, language, stage, urgency, t.v, '', duration_minutes, cell_key FROM r CROSS JOIN LATERAL unnest(r.topics) t(v)
+        UNION ALL SELECT 2, period, mode, language, stage, urgency, '', c.v, duration_minutes, cell_key FROM r CROSS JOIN LATERAL unnest(r.referral_categories) c(v)
+        UNION ALL SELECT 3, period, mode, language, stage, urgency, t.v, c.v, duration_minutes, cell_key
           FROM r CROSS JOIN LATERAL unnest(r.topics) t(v) CROSS JOIN LATERAL unnest(r.referral_categories) c(v)
       ), up AS (
-        INSERT INTO report_rollups (grain, period, mode, language, stage, urgency, topic, referral_category, n, minutes)
-        SELECT grain, period, mode, language, stage, urgency, topic, referral_category, count(*), sum(duration_minutes)
+        INSERT INTO report_rollups (grain, period, mode, language, stage, urgency, topic, referral_category, n, minutes, cell_keys)
+        SELECT grain, period, mode, language, stage, urgency, topic, referral_category, count(*), sum(duration_minutes), sum(cell_key)
         FROM x GROUP BY grain, period, mode, language, stage, urgency, topic, referral_category
         ON CONFLICT (grain, period, mode, language, stage, urgency, topic, referral_category)
-        DO UPDATE SET n = report_rollups.n + EXCLUDED.n, minutes = report_rollups.minutes + EXCLUDED.minutes
+        DO UPDATE SET n = report_rollups.n + EXCLUDED.n, minutes = report_rollups.minutes + EXCLUDED.minutes, cell_keys = report_rollups.cell_keys + EXCLUDED.cell_keys
       )
       SELECT count(*) AS moved FROM batch`.execute(trx)
     return Number(r.rows[0]?.moved ?? 0)

@@ -36,8 +36,8 @@ export type SurveyStatsQuery = Static<typeof SurveyStatsQuerySchema>
 export const ProgramStatsQuerySchema = Type.Object({ ...Range, groupBy: Type.Optional(GroupBy) }, { additionalProperties: false })
 export type ProgramStatsQuery = Static<typeof ProgramStatsQuerySchema>
 
-const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null when suppressed' })
-const Mean = Type.Union([Type.Number(), Type.Null()], { description: 'null unless over a published count of at least the threshold' })
+const Count = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Within ±2 of the true count (cell-key perturbation: the same records always give the same figure; a total is perturbed on its own); null when suppressed' })
+const Mean = Type.Union([Type.Number(), Type.Null()], { description: 'A perturbed sum over the perturbed count; null unless over a published count of at least the threshold' })
 const Suppressed = Type.Boolean({ description: 'true: the count is withheld (below the threshold, or to protect another withheld count)' })
 const dims = Object.fromEntries(DIMENSIONS.map((d) => [d, Type.Optional(Type.String())])) as unknown as Record<Dimension, TOptional<TString>>
 

@@ -1,13 +1,23 @@
-// RPT-4: statistics for hr_analyst, nmno and governance. Counts only, computed in SQL; every line
-// (cells and their total) goes through suppressLine before anything is published. No figure is
-// ever given per Ambassador (the network sits outside performance management).
+// RPT-4: statistics for hr_analyst, nmno and governance. Counts only, computed in SQL; every count
+// (each cell, and each total as a cell of its own) is perturbed by its cell key (perturbation.ts),
+// then every line goes through suppressLine, on the perturbed counts, before anything is published.
+// Means are perturbed sums over perturbed counts. No figure is ever given per Ambassador (the
+// network sits outside performance management).
 import type { Db } from '../../db/database.ts'
 import { AppError } from '../../errors/app-error.ts'
 import {
   INTERACTION_DIMENSIONS, countAmbassadorsByStatus, countClosures, countEngagementEvents, countInteractions, countSurvey, type SurveySpec,
 } from './repository.ts'
 import { DIMENSIONS, type Dimension, type EngagementStatsQuery, type ProgramStatsQuery, type SurveyStatsQuery } from './schemas.ts'
+import { cellKeyOf, perturbCount, perturbSum, perturbed, type Keyed } from './perturbation.ts'
 import { figure, meanOf, suppressLine } from './suppression.ts'
+
+/**
+ * Perturbation unit of a sum of meeting minutes (a meeting lasts 1–480 minutes, 30 typically):
+ * the noise on a sum is −60…+60 minutes, so one meeting's length cannot be read from two sums.
+ */
+export const MINUTES_UNIT = 30
+const MINUTES_BOUNDS = [1, 480] as const
 
 const MAX_MONTHS = 120
 
@@ -48,20 +58,23 @@ export async function engagementStats(db: Db, threshold: number, q: EngagementSt
     ? await countInteractions(db, dims, range.fromDate, range.toDate)
     : await countClosures(db, dims, range.fromDate, range.toDate)
   const cells = counted.cells.sort((a, b) => a.dims.join('\u0000').localeCompare(b.dims.join('\u0000')))
+    .map((c) => ({ ...c, p: perturbed(c), pm: perturbSum(c.minutes, c.n, cellKeyOf(c.keys), MINUTES_UNIT) }))
+  const t = counted.total
+  const total = { p: perturbed(t), pm: perturbSum(t.minutes, t.n, cellKeyOf(t.keys), MINUTES_UNIT) }
   // Multi-valued dimensions: a closure's modes, topics and referral categories; a report's topics and categories.
   const multi = dims.map((d, j) => (d === 'topic' || d === 'referralCategory' || (d === 'mode' && measure === 'closures') ? j : -1)).filter((j) => j >= 0)
   const groups = multi.length ? cells.map((c) => multi.map((j) => c.dims[j]).join('\u0000')) : undefined
-  const s = suppressLine(cells.map((c) => c.n), counted.total.n, threshold, groups)
+  const s = suppressLine(cells.map((c) => c.p), total.p, threshold, groups)
   const withMean = (n: number, minutes: number, suppressed: boolean) =>
-    measure === 'interactions' ? { meanDurationMinutes: meanOf(minutes, n, !suppressed, threshold) } : {}
+    measure === 'interactions' ? { meanDurationMinutes: meanOf(minutes, n, !suppressed, threshold, MINUTES_BOUNDS) } : {}
   return {
     measure, from: range.from, to: range.to, groupBy: dims, threshold,
     cells: cells.map((c, i) => ({
       ...Object.fromEntries(dims.map((d, j) => [d, c.dims[j]])),
-      ...figure(c.n, s.cells[i]),
-      ...withMean(c.n, c.minutes, s.cells[i]),
+      ...figure(c.p, s.cells[i]),
+      ...withMean(c.p, c.pm, s.cells[i]),
     })),
-    total: { ...figure(counted.total.n, s.total), ...withMean(counted.total.n, counted.total.minutes, s.total) },
+    total: { ...figure(total.p, s.total), ...withMean(total.p, total.pm, s.total) },
   }
 }
 
@@ -72,7 +85,8 @@ const yesNoNa = (col: string): [string, string][] => [['yes', `${col} = 'yes'`],
 export const SURVEYS: Record<'manager' | 'ambassador', SurveySpec> = {
   manager: {
     table: 'manager_survey_responses',
-    means: [['trustBuilt', 'trust_built'], ['knowledgeExperience', 'knowledge_experience']],
+    // Perturbation unit of a sum: one answer's range (1–5) is within ±2 units of noise per sum.
+    means: [['trustBuilt', 'trust_built', [1, 5], 1], ['knowledgeExperience', 'knowledge_experience', [1, 5], 1]],
     answers: [
       ['feltJudged', [['yes', 'felt_judged'], ['no', 'NOT felt_judged']]],
       ['referralsEffective', yesNoNa('referrals_effective')],
@@ -82,7 +96,7 @@ export const SURVEYS: Record<'manager' | 'ambassador', SurveySpec> = {
   },
   ambassador: {
     table: 'ambassador_survey_responses',
-    means: [['trainingAdequate', 'training_adequate'], ['meetingsNeeded', 'meetings_needed']],
+    means: [['trainingAdequate', 'training_adequate', [1, 5], 1], ['meetingsNeeded', 'meetings_needed', [1, 50], 5]],
     answers: [['ableToFulfilRole', [['yes', `able_to_fulfil_role = 'yes'`], ['partly', `able_to_fulfil_role = 'partly'`], ['no', `able_to_fulfil_role = 'no'`]]]],
   },
 }
@@ -96,16 +110,21 @@ export async function surveyStats(db: Db, threshold: number, q: SurveyStatsQuery
     fr: 'les réponses aux sondages ne gardent que leur mois, sans lien avec un jumelage.',
   })
   const { cells, total } = await countSurvey(db, spec, dims.includes('month'), range.fromDate, range.toDate)
-  const line = suppressLine(cells.map((c) => c.n), total.n, threshold)
+  const line = suppressLine(cells.map(perturbed), perturbed(total), threshold)
   const rowsOf = (c: typeof total, hidden: boolean, withAnswers: boolean) => {
     const month = c.month ? { month: c.month } : {}
-    const rows: Record<string, unknown>[] = [{ ...month, question: 'responses', answer: null, ...figure(c.n, hidden) }]
-    spec.means.forEach(([question], i) => rows.push({ ...month, question, answer: null, ...figure(c.n, hidden), mean: meanOf(c.sums[i], c.n, !hidden, threshold) }))
+    const key = cellKeyOf(c.keys)
+    const n = perturbCount(c.n, key)
+    const rows: Record<string, unknown>[] = [{ ...month, question: 'responses', answer: null, ...figure(n, hidden) }]
+    spec.means.forEach(([question, , bounds, unit], i) => rows.push({
+      ...month, question, answer: null, ...figure(n, hidden), mean: meanOf(perturbSum(c.sums[i], c.n, key, unit, i), n, !hidden, threshold, bounds),
+    }))
     if (withAnswers) {
       spec.answers.forEach(([question, values], qi) => {
+        const answers = c.answers[qi].map((a, ai) => perturbCount(a, cellKeyOf(c.answerKeys[qi][ai])))
         // The cell's responses are the total of its answers' line; a withheld cell withholds them all.
-        const inner = hidden ? { cells: values.map(() => true), total: true } : suppressLine(c.answers[qi], c.n, threshold)
-        values.forEach(([answer], ai) => rows.push({ ...month, question, answer, ...figure(c.answers[qi][ai], inner.cells[ai]) }))
+        const inner = hidden ? { cells: values.map(() => true), total: true } : suppressLine(answers, n, threshold)
+        values.forEach(([answer], ai) => rows.push({ ...month, question, answer, ...figure(answers[ai], inner.cells[ai]) }))
       })
     }
     return rows
@@ -123,9 +142,13 @@ export async function surveyStats(db: Db, threshold: number, q: SurveyStatsQuery
 
 const EVENTS = [['requested', 'engagementsRequested'], ['closed', 'engagementsClosed'], ['declined', 'engagementsDeclined'], ['withdrawn', 'engagementsWithdrawn'], ['expired', 'engagementsExpired']] as const
 
-function table(name: string, cells: { key: string; n: number }[], total: number, threshold: number) {
-  const s = suppressLine(cells.map((c) => c.n), total, threshold)
-  return { name, cells: cells.map((c, i) => ({ key: c.key, ...figure(c.n, s.cells[i]) })), total: figure(total, s.total) }
+/** A table of disjoint cells; its total is perturbed as a cell of its own (all its records' keys). */
+function table(name: string, all: (Keyed & { key: string })[], threshold: number, byCell = true) {
+  const total = perturbed({ n: all.reduce((s, c) => s + c.n, 0), keys: all.reduce((s, c) => s + BigInt(c.keys), 0n) })
+  const cells = byCell ? all : []
+  const counts = cells.map(perturbed)
+  const s = suppressLine(counts, total, threshold)
+  return { name, cells: cells.map((c, i) => ({ key: c.key, ...figure(counts[i], s.cells[i]) })), total: figure(total, s.total) }
 }
 
 export async function programStats(db: Db, threshold: number, q: ProgramStatsQuery) {
@@ -135,14 +158,13 @@ export async function programStats(db: Db, threshold: number, q: ProgramStatsQue
     fr: 'les statistiques du programme sont par mois seulement (voir /v1/stats/engagements).',
   })
   const [statuses, events] = await Promise.all([countAmbassadorsByStatus(db), countEngagementEvents(db, range.fromDate, range.toDate)])
-  const sum = (xs: { n: number }[]) => xs.reduce((s, x) => s + x.n, 0)
   return {
     from: range.from, to: range.to, groupBy: dims, threshold,
     tables: [
-      table('ambassadorsByStatus', statuses, sum(statuses), threshold),
+      table('ambassadorsByStatus', statuses, threshold),
       ...EVENTS.map(([event, name]) => {
-        const cells = events.filter((e) => e.event === event).map((e) => ({ key: e.month, n: e.n }))
-        return table(name, dims.length ? cells : [], sum(cells), threshold)
+        const cells = events.filter((e) => e.event === event).map((e) => ({ key: e.month, n: e.n, keys: e.keys }))
+        return table(name, cells, threshold, dims.length > 0)
       }),
     ],
   }

@@ -50,6 +50,13 @@ export function suppressLine(cells: readonly number[], total: number, threshold:
 /** A published count: null and suppressed: true when withheld. */
 export const figure = (n: number, suppressed: boolean) => ({ count: suppressed ? null : n, suppressed })
 
-/** A mean, published only over a published count of at least the threshold. */
-export const meanOf = (sum: number, n: number, published: boolean, threshold: number) =>
-  published && n >= threshold ? Math.round((sum / n) * 100) / 100 : null
+/**
+ * A mean, published only over a published count of at least the threshold. With perturbation
+ * (perturbation.ts) sum and n are the perturbed ones; `bounds` keeps the mean within the answers'
+ * range (the noise could push a mean of 1–5 answers to 5.2).
+ */
+export const meanOf = (sum: number, n: number, published: boolean, threshold: number, bounds?: readonly [number, number]) => {
+  if (!published || n < threshold) return null
+  const mean = bounds ? Math.min(bounds[1], Math.max(bounds[0], sum / n)) : sum / n
+  return Math.round(mean * 100) / 100
+}

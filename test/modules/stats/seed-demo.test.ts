@@ -38,10 +38,11 @@ t.test('a small synthetic year', async (t) => {
     const inRange = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM reports WHERE period >= ${`${from}-01`}::date`.execute(db)).rows[0].n)
     const stats = await call(app, { url: `/v1/stats/engagements?from=${from}&to=${to}&groupBy=month`, as: HR })
     t.equal(stats.status, 200)
-    t.equal(stats.body.total.count, inRange, 'every report of the year is counted')
+    // Counts are perturbed by their cell key (#11 finding 3): within ±2 of the truth.
+    t.ok(Math.abs(stats.body.total.count - inRange) <= 2, `every report of the year is counted (${stats.body.total.count} for ${inRange})`)
     t.ok(stats.body.cells.some((c: any) => !c.suppressed && c.count >= 10), 'months with published counts')
     const program = await call(app, { url: '/v1/stats/program', as: GOVERNANCE })
-    t.equal(program.body.tables[0].total.count, 40, 'Ambassadors by status add up to the seeded ones')
+    t.ok(Math.abs(program.body.tables[0].total.count - 40) <= 2, 'Ambassadors by status add up to the seeded ones (within the ±2 perturbation)')
     const surveys = await call(app, { url: `/v1/stats/surveys?from=${from}&to=${to}`, as: HR })
     t.ok(surveys.body.total[0].count > 0, 'survey responses counted')
 

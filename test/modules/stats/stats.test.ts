@@ -1,6 +1,9 @@
 // RPT-4: statistics through HTTP: access by role, query validation, suppression on crafted data,
-// CSV, the rollup job, answers unchanged by the engagement purge, and a property test over
-// random datasets and groupings.
+// CSV, the rollup job, answers unchanged by the engagement purge, and property tests over
+// random datasets and groupings. Since #11 finding 3 every count is perturbed by its cell key
+// (perturbation.ts); the tests that check exact figures give their records cell key 0 (`unperturbed`,
+// `cell_key = 0`), which the perturbation maps to no noise, so the suppression rule is checked as
+// before; the perturbation itself is checked with random keys (last test, and differencing.test.ts).
 import fc from 'fast-check'
 import { sql } from 'kysely'
 import t from 'tap'
@@ -8,7 +11,7 @@ import { refreshRollups } from '../../../src/modules/stats/job.ts'
 import { rollUpBatch } from '../../../src/modules/stats/repository.ts'
 import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, usingServer } from '../../helper.ts'
 import { engagement, report } from '../reports/fixtures.ts'
-import { insertReports, times } from './data.ts'
+import { insertReports, times, unperturbed } from './data.ts'
 
 const RANGE = 'from=2026-01&to=2026-12'
 
@@ -42,7 +45,7 @@ t.test('query validation: listed dimensions only, month ranges', async (t) => {
 
 t.test('small-cell and complementary suppression on crafted data (threshold 10)', async (t) => {
   const { app, db } = await build(t)
-  await insertReports(db, [...times(3, { mode: 'phone', durationMinutes: 20 }), ...times(20, { mode: 'video', durationMinutes: 40 }), ...times(15, { mode: 'in_person', durationMinutes: 60 })])
+  await insertReports(db, unperturbed([...times(3, { mode: 'phone', durationMinutes: 20 }), ...times(20, { mode: 'video', durationMinutes: 40 }), ...times(15, { mode: 'in_person', durationMinutes: 60 })]))
   const res = await call(app, { url: `/v1/stats/engagements?${RANGE}&groupBy=mode`, as: HR })
   t.equal(res.status, 200)
   t.equal(res.body.threshold, 10)
@@ -55,7 +58,7 @@ t.test('small-cell and complementary suppression on crafted data (threshold 10)'
   t.test('a total below the threshold is withheld with every cell', async (t) => {
     const only = await call(app, { url: '/v1/stats/engagements?from=2026-01&to=2026-01&groupBy=stage', as: HR })
     t.same(only.body.cells, [{ stage: 'building_trust', count: 38, suppressed: false, meanDurationMinutes: 46.32 }])
-    await insertReports(db, times(4, { month: '2026-02' }))
+    await insertReports(db, unperturbed(times(4, { month: '2026-02' })))
     const feb = await call(app, { url: '/v1/stats/engagements?from=2026-02&to=2026-02&groupBy=mode', as: HR })
     t.same(feb.body.total, { count: null, suppressed: true, meanDurationMinutes: null })
     t.ok(feb.body.cells.every((c: any) => c.suppressed && c.count === null))
@@ -71,7 +74,7 @@ t.test('small-cell and complementary suppression on crafted data (threshold 10)'
   })
 
   t.test('two dimensions, multi-valued topics: no small count published or computable', async (t) => {
-    await insertReports(db, [...times(12, { month: '2026-03', topics: ['crisis', 'grief_and_loss'] }), ...times(2, { month: '2026-03', topics: ['substance_use'] })])
+    await insertReports(db, unperturbed([...times(12, { month: '2026-03', topics: ['crisis', 'grief_and_loss'] }), ...times(2, { month: '2026-03', topics: ['substance_use'] })]))
     const res = await call(app, { url: '/v1/stats/engagements?from=2026-03&to=2026-03&groupBy=month,topic', as: HR })
     const byTopic = Object.fromEntries(res.body.cells.map((c: any) => [c.topic, c]))
     t.equal(byTopic.substance_use.suppressed, true)
@@ -105,10 +108,13 @@ t.test('the rollup: same answers before and after the job, new reports counted a
   const e = await engagement(app, amb, 'STM21')
   const now = new Date().toISOString().slice(0, 7)
   const count = async () => (await call(app, { url: `/v1/stats/engagements?from=${now}&to=${now}&groupBy=month`, as: NMNO })).body.total
-  await insertReports(db, times(11, { month: now }))
+  await insertReports(db, unperturbed(times(11, { month: now })))
   await refreshRollups(db)
   t.same(await count(), { count: 11, suppressed: false, meanDurationMinutes: 30 })
-  t.equal((await call(app, { method: 'POST', url: '/v1/reports', as: amb.me, body: report(e.id, { durationMinutes: 41 }) })).status, 201)
+  const posted = await call(app, { method: 'POST', url: '/v1/reports', as: amb.me, body: report(e.id, { durationMinutes: 41 }) })
+  t.equal(posted.status, 201)
+  // Exact figures: the new report's random cell key set to 0 (no noise), while it is still queued.
+  await sql`UPDATE reports SET cell_key = 0 WHERE id = ${posted.body.id}::uuid`.execute(db)
   t.same(await count(), { count: 12, suppressed: false, meanDurationMinutes: 30.92 }, 'a new report counts at once, before any job')
 
   t.test('one replica at a time: the job steps aside while another holds the lock', async (t) => {
@@ -156,7 +162,7 @@ t.test('program statistics: Ambassadors by status as a program-level count only 
     ...Array.from({ length: 12 }, (_, i) => ({ employeeRef: `A${i}`, displayName: `A${i}`, status: 'active' as const, termStart: new Date(), termEnd: new Date(Date.now() + 86400_000 * 300) })),
     ...Array.from({ length: 6 }, (_, i) => ({ employeeRef: `P${i}`, displayName: `P${i}` })),
     { employeeRef: 'R1', displayName: 'R1', status: 'revoked' as const },
-  ]).execute()
+  ].map((a) => ({ ...a, cellKey: 0 }))).execute() // cell key 0: exact figures (no perturbation)
   const res = await call(app, { url: '/v1/stats/program', as: HR })
   const statuses = res.body.tables.find((x: any) => x.name === 'ambassadorsByStatus')
   t.same(statuses.total, { count: 19, suppressed: false })
@@ -171,13 +177,14 @@ t.test('program statistics: Ambassadors by status as a program-level count only 
 
 t.test('survey statistics: means only over n ≥ threshold, answer counts suppressed within each month', async (t) => {
   const { app, db } = await build(t)
-  const row = (trust: number, judged: boolean, month: string) => sql`(${`${month}-01`}::date, ${trust}, ${judged}, 4, 'yes', 'no', false)`
+  // cell_key 0: exact figures (no perturbation), to check suppression and means as such.
+  const row = (trust: number, judged: boolean, month: string) => sql`(${`${month}-01`}::date, ${trust}, ${judged}, 4, 'yes', 'no', false, 0)`
   const rows = [
     ...Array.from({ length: 12 }, (_, i) => row(i < 6 ? 5 : 3, i < 2, '2026-04')),
     ...Array.from({ length: 3 }, () => row(1, true, '2026-05')),
     ...Array.from({ length: 10 }, () => row(4, false, '2026-06')),
   ]
-  await sql`INSERT INTO manager_survey_responses (period, trust_built, felt_judged, knowledge_experience, referrals_effective, follow_up_after_referral, needed_more_than_two_meetings)
+  await sql`INSERT INTO manager_survey_responses (period, trust_built, felt_judged, knowledge_experience, referrals_effective, follow_up_after_referral, needed_more_than_two_meetings, cell_key)
     VALUES ${sql.join(rows)}`.execute(db)
   const res = await call(app, { url: `/v1/stats/surveys?${RANGE}`, as: HR })
   t.equal(res.status, 200)
@@ -197,6 +204,8 @@ t.test('survey statistics: means only over n ≥ threshold, answer counts suppre
   t.match(csv.raw.body, /^level,month,question,answer,count,suppressed,mean\r\ncell,2026-04,responses,,12,false,\r\n/)
 })
 
+// The suppression rule on exact counts (cell keys 0: no noise). With perturbation it runs on the
+// perturbed counts, the same way (see the last test for what perturbation adds).
 t.test('property: for random datasets and groupings, no published number gives away a count from 1 to threshold − 1', async (t) => {
   const { app, db } = await build(t, { env: { STATS_MIN_CELL: '5' } })
   const threshold = 5
@@ -211,7 +220,7 @@ t.test('property: for random datasets and groupings, no published number gives a
     fc.array(arbReport, { maxLength: 60 }), fc.subarray([...DIMS], { minLength: 1, maxLength: 2 }), fc.boolean(),
     async (reports, groupBy, rolled) => {
       await sql`TRUNCATE reports, report_rollup_queue, report_rollups`.execute(db)
-      await insertReports(db, reports)
+      await insertReports(db, unperturbed(reports))
       if (rolled) await refreshRollups(db, 7)
       const res = await call(app, { url: `/v1/stats/engagements?from=2026-01&to=2026-02&groupBy=${groupBy.join(',')}`, as: HR })
       if (res.status !== 200) return false
@@ -250,5 +259,46 @@ t.test('property: for random datasets and groupings, no published number gives a
       return true
     },
   ), { numRuns: usingServer ? 60 : 40 })
+  t.pass('held for every generated case')
+})
+
+t.test('property (#11 finding 3): with random cell keys, counts are perturbed within ±2, deterministically, and no perturbed count below the threshold is published', async (t) => {
+  const { app, db } = await build(t, { env: { STATS_MIN_CELL: '5' } })
+  const threshold = 5
+  const single = ['month', 'mode', 'language', 'stage', 'urgency'] as const
+  const arbReport = fc.record({
+    month: fc.constantFrom('2026-01', '2026-02'), mode: fc.constantFrom('video', 'phone', 'email'), language: fc.constantFrom('en', 'fr'),
+    stage: fc.constantFrom('building_trust', 'ending'), urgency: fc.constantFrom('routine', 'urgent'),
+  })
+  await fc.assert(fc.asyncProperty(
+    fc.array(arbReport, { maxLength: 80 }), fc.subarray([...single], { minLength: 1, maxLength: 2 }),
+    async (reports, groupBy) => {
+      await sql`TRUNCATE reports, report_rollup_queue, report_rollups`.execute(db)
+      await insertReports(db, reports) // random keys, drawn by the database
+      const url = `/v1/stats/engagements?from=2026-01&to=2026-02&groupBy=${groupBy.join(',')}`
+      const answer = async () => (await call(app, { url, as: HR })).raw.body
+      const first = await answer()
+      if ((await answer()) !== first) return false // deterministic
+      await refreshRollups(db, 7)
+      if ((await answer()) !== first) return false // the same from the rollups
+      const { cells, total } = JSON.parse(first)
+      const truth = new Map<string, number>()
+      for (const r of reports) {
+        const k = groupBy.map((d) => (r as any)[d]).join('|')
+        truth.set(k, (truth.get(k) ?? 0) + 1)
+      }
+      if (cells.length !== truth.size) return false
+      for (const c of [...cells, total]) {
+        if (c.suppressed) { if (c.count !== null) return false; continue }
+        if (c.count !== 0 && c.count < threshold) return false // never a perturbed count below the threshold
+      }
+      for (const c of cells) {
+        const n = truth.get(groupBy.map((d) => c[d]).join('|'))!
+        if (!c.suppressed && Math.abs(c.count - n) > 2) return false // bounded
+      }
+      if (!total.suppressed && (Math.abs(total.count - reports.length) > 2 || (total.count === 0) !== (reports.length === 0))) return false
+      return true
+    },
+  ), { numRuns: usingServer ? 40 : 25 })
   t.pass('held for every generated case')
 })

@@ -73,10 +73,12 @@ t.test('manager survey (RPT-2)', async (t) => {
   t.test('the response tables have no column that could link back (RPT-2, RPT-3)', async (t) => {
     const columns = async (table: string) => (await sql<{ columnName: string; dataType: string }>`
       SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${table} ORDER BY ordinal_position`.execute(db)).rows
+    // cell_key (#11 finding 3): a random 0–255 record key for the statistics' perturbation, drawn at
+    // insert independently of everything else: it links to nothing.
     const manager = await columns('manager_survey_responses')
-    t.same(manager.map((c) => c.columnName), ['id', 'period', 'trust_built', 'felt_judged', 'knowledge_experience', 'referrals_effective', 'follow_up_after_referral', 'needed_more_than_two_meetings'])
+    t.same(manager.map((c) => c.columnName), ['id', 'period', 'trust_built', 'felt_judged', 'knowledge_experience', 'referrals_effective', 'follow_up_after_referral', 'needed_more_than_two_meetings', 'cell_key'])
     const ambassador = await columns('ambassador_survey_responses')
-    t.same(ambassador.map((c) => c.columnName), ['id', 'period', 'training_adequate', 'able_to_fulfil_role', 'meetings_needed'])
+    t.same(ambassador.map((c) => c.columnName), ['id', 'period', 'training_adequate', 'able_to_fulfil_role', 'meetings_needed', 'cell_key'])
     for (const c of [...manager, ...ambassador]) {
       t.notMatch(c.columnName, /engagement|manager_ref|ambassador_id|token|_at$|created|sub/, c.columnName)
       t.notMatch(c.dataType, /timestamp|serial/, `${c.columnName}: no exact time`)
