@@ -20,10 +20,16 @@ export async function declareConflict(db: Db, actor: Actor, body: CreateConflict
   const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'conflict-declaration.create', body)
     const row = await insertDeclaration(auth, { ambassadorId: body.ambassadorId, employeeRef: body.employeeRef, kind: body.kind })
-    // COI-4: an open engagement of this pair (either direction) now needs another Ambassador. The
-    // insert's foreign-key lock waited for any request holding the Ambassador row, so it is seen here.
-    await requireTransferOfConflicted(auth, { ambassadorId: body.ambassadorId, managerRef: body.employeeRef })
-    await requireTransferOfConflicted(auth, { managerRef: await ownerOf(trx, body.ambassadorId) })
+    // COI-4: a declaration by a party (the Ambassador, or the manager) moves an open engagement of
+    // this pair (either direction) at once. The insert's foreign-key lock waited for any request
+    // holding the Ambassador row, so it is seen here. An nmno declaration moves nothing and looks at
+    // no engagement: what nmno reads afterwards (this answer, its inbox, the audit trail, the
+    // de-identified views, their timing) must not depend on whether such an engagement exists. It
+    // blocks new pairings at once (COI-3); the Ambassador sees a conflict_review task (me/tasks).
+    if (auth.facts.declarerRole !== 'nmno') {
+      await requireTransferOfConflicted(auth, { ambassadorId: body.ambassadorId, managerRef: body.employeeRef })
+      await requireTransferOfConflicted(auth, { managerRef: await ownerOf(trx, body.ambassadorId) })
+    }
     return row
   }).catch((err: any) => {
     // A concurrent identical declaration by the same declarer (the unique index is per declarer).
