@@ -28,7 +28,11 @@ export async function declareConflict(db: Db, actor: Actor, body: CreateConflict
     // blocks new pairings at once (COI-3); the Ambassador sees a conflict_review task (me/tasks).
     if (auth.facts.declarerRole !== 'nmno') {
       await requireTransferOfConflicted(auth, { ambassadorId: body.ambassadorId, managerRef: body.employeeRef })
-      await requireTransferOfConflicted(auth, { managerRef: await ownerOf(trx, body.ambassadorId) })
+      // The other direction: the declared employee as an Ambassador, the declared Ambassador as a
+      // manager. Only that pair: an engagement of theirs in conflict with someone else is not the
+      // declarer's to move (an nmno-brought conflict waits for its Ambassador's review).
+      const managerRef = await ownerOf(trx, body.ambassadorId)
+      for (const ambassadorId of await recordsOf(trx, body.employeeRef)) await requireTransferOfConflicted(auth, { ambassadorId, managerRef })
     }
     return row
   }).catch((err: any) => {
@@ -62,4 +66,10 @@ export async function withdrawConflictDeclaration(db: Db, actor: Actor, id: stri
 async function ownerOf(trx: Trx, ambassadorId: string) {
   const r = await trx.selectFrom('ambassadors').select('employeeRef').where('id', '=', ambassadorId).executeTakeFirst()
   return r?.employeeRef ?? ''
+}
+
+/** The Ambassador records (any status) of an employee: as an Ambassador, they may have engagements. */
+async function recordsOf(trx: Trx, employeeRef: string) {
+  const rows = await trx.selectFrom('ambassadors').select('id').where('employeeRef', '=', employeeRef).execute()
+  return rows.map((r) => r.id)
 }

@@ -120,3 +120,17 @@ t.test('COI-4 a still-requested engagement in conflict: B is asked to decline it
   t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${e.body.id}/decline`, as: b.me, body: { reason: 'conflict_of_interest' } })).status, 200)
   t.notOk((await call(app, { url: '/v1/me/tasks', as: b.me })).body.items.some((k: any) => k.kind === 'conflict_review'), 'the task is done')
 })
+
+t.test('COI-4 a party declaration moves only its own pair, never an engagement an nmno-brought conflict left to its Ambassador', async (t) => {
+  const { app } = await build(t)
+  const b = await activeAmbassador(app, B)
+  const c = await activeAmbassador(app, 'QC01')
+  // B, as a manager, has an engagement with C; nmno's import then puts B under C.
+  const e = await call(app, { method: 'POST', url: '/v1/engagements', as: as(B, 'manager'), body: { ambassadorId: c.id, ...REQUEST } })
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${e.body.id}/accept`, as: c.me, body: {} })).status, 200)
+  t.equal((await call(app, { method: 'PUT', url: '/v1/org/reporting-lines', as: NMNO, body: { items: [{ employeeRef: B, supervisorRef: 'QC01', orgUnit: 'Ops' }] } })).status, 200)
+  // An unrelated manager declares a conflict about Ambassador B.
+  t.equal((await call(app, { method: 'POST', url: '/v1/conflict-declarations', as: as('QM09', 'manager'), body: { ambassadorId: b.id, employeeRef: 'QM09', kind: 'other' } })).status, 201)
+  t.equal((await call(app, { url: `/v1/engagements/${e.body.id}`, as: as(B, 'manager') })).body.status, 'accepted', 'B’s engagement with C is not that declarer’s to move')
+  t.ok((await call(app, { url: '/v1/me/tasks', as: c.me })).body.items.some((k: any) => k.kind === 'conflict_review' && k.subjectId === e.body.id), 'C still has it to review')
+})
