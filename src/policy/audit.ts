@@ -8,7 +8,8 @@
 // staff member's sub. A manager's pseudonym is scoped to one engagement (HMAC over AUDIT_KEY, the
 // sub and the engagement id), so two engagements of one manager cannot be linked through it; an
 // event outside any engagement (a declaration, an application) gets a fresh random one, so a
-// pseudonym that nmno could resolve through the resource it names matches nothing else. Chaining: see the migration 20261123T150000-create-audit-events.
+// pseudonym that nmno could resolve through the resource it names matches nothing else.
+// Chaining: see the migration 20261123T150000-create-audit-events.
 import { createHmac, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
