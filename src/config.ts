@@ -52,7 +52,7 @@ export interface Config {
   }
   corsOrigins: string[]
   /**
-   * Key of the audit trail's manager pseudonyms (AUD-1: HMAC-SHA256 of the sub). Required in
+   * Key of the audit trail's manager pseudonyms (AUD-1: HMAC-SHA256 of the sub and the engagement id). Required in
    * production; elsewhere derived from the JWT secret (see auditKeyOf).
    */
   auditKey?: string

@@ -1,11 +1,10 @@
 // Bearer JWT authentication (AUTH-2) and request.actor. Routes are authenticated unless their
 // config says `public: true`; `config.roles` lists the roles that may call the route (403 otherwise).
-import { createHmac } from 'node:crypto'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import buildGetJwks from 'get-jwks'
-import { auditKeyOf, type Config } from '../config.ts'
+import type { Config } from '../config.ts'
 import { AppError } from '../errors/app-error.ts'
 import { ROLES, type Actor, type Role } from '../policy/actor.ts'
 
@@ -62,9 +61,8 @@ export default fp<{ config: Readonly<Config> }>(
 
     app.decorateRequest('actor', null as unknown as Actor)
 
-    // AUD-1: a manager appears in the audit trail only as a keyed pseudonym of their sub.
-    const auditKey = auditKeyOf(config)
-    const pseudonymOf = (sub: string) => `p-${createHmac('sha256', auditKey).update(sub).digest('hex').slice(0, 32)}`
+    // AUD-1: a manager's audit pseudonym is made per event by policy/audit.ts (managerPseudonym),
+    // scoped to one engagement; there is no pseudonym of the person as a whole to carry here.
 
     // The interactive documentation (swagger-ui's own routes) is public, like /openapi.json.
     app.addHook('onRoute', (route) => {
@@ -90,7 +88,7 @@ export default fp<{ config: Readonly<Config> }>(
       if (typeof payload?.sub !== 'string' || !SUB.test(payload.sub)) throw unauthorized()
       const claimed: unknown = payload.roles
       const roles = new Set<Role>(Array.isArray(claimed) ? (claimed.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[]) : [])
-      request.actor = Object.freeze({ sub: payload.sub, roles, requestId: request.id, pseudonym: pseudonymOf(payload.sub) })
+      request.actor = Object.freeze({ sub: payload.sub, roles, requestId: request.id })
       if (cfg.roles && !cfg.roles.some((r) => roles.has(r))) throw forbidden()
     })
   },

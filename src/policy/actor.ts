@@ -13,8 +13,6 @@ export interface Actor {
   readonly roles: ReadonlySet<Role>
   /** The request this actor made (audit events carry it, AUD-1). */
   readonly requestId?: string
-  /** The keyed pseudonym the audit trail stores when this principal acts as a manager (AUD-1). */
-  readonly pseudonym?: string
 }
 
 export const hasRole = (actor: Actor, ...roles: Role[]) => roles.some((r) => actor.roles.has(r))

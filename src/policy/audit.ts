@@ -5,12 +5,18 @@
 //
 // Events hold ids only. Who acted is stored as: a keyed pseudonym for a manager acting as a manager
 // (nmno must never learn who used the network from the log), the Ambassador's record id, or the
-// staff member's sub. Chaining: see the migration 20261123T150000-create-audit-events.
+// staff member's sub. A manager's pseudonym is scoped to one engagement (HMAC over AUDIT_KEY, the
+// sub and the engagement id), so two engagements of one manager cannot be linked through it; an
+// event outside any engagement (a declaration, an application) gets a fresh random one, so a
+// pseudonym that nmno could resolve through the resource it names matches nothing else.
+// Chaining: see the migration 20261123T150000-create-audit-events.
+import { createHmac, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import { beforeCommit, inTransaction, type Trx } from '../db/tx.ts'
 import { actingAmbassadorId, type Actor, type Role } from './actor.ts'
 import type { AuditAs } from './define.ts'
+import { auditKey } from '../shared/crypto.ts'
 
 export type AuditRole = 'manager' | 'ambassador' | 'nmno' | 'governance' | 'hr_analyst' | 'iservice' | 'anonymous' | 'system'
 
@@ -28,7 +34,19 @@ export interface AuditEvent {
 const STAFF: readonly Role[] = ['nmno', 'governance', 'hr_analyst', 'iservice']
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-const asManager = (actor: Actor) => ({ role: 'manager' as const, actorRef: actor.pseudonym ?? null })
+/**
+ * A manager's pseudonym (AUD-1): within an engagement, HMAC-SHA256 under AUDIT_KEY of the sub and
+ * the engagement id (stable there, so the access log can say "You", AUD-3); outside one, 128 random
+ * bits of the same shape, used once.
+ */
+export function managerPseudonym(sub: string, engagementId: string | null | undefined): string {
+  if (!engagementId || !UUID.test(engagementId)) return `p-${randomBytes(16).toString('hex')}`
+  const h = createHmac('sha256', auditKey()).update('m2m-audit-pseudonym:')
+  for (const part of [sub, engagementId.toLowerCase()]) h.update(`${Buffer.byteLength(part)}:`).update(part)
+  return `p-${h.digest('hex').slice(0, 32)}`
+}
+
+const asManager = (actor: Actor, engagementId: string | null) => ({ role: 'manager' as const, actorRef: managerPseudonym(actor.sub, engagementId) })
 const staffRole = (actor: Actor) => STAFF.find((r) => actor.roles.has(r))
 
 interface Who { role: AuditRole; actorRef: string | null }
@@ -44,23 +62,23 @@ export async function auditActor(trx: Trx | Db, actor: Actor, as: AuditAs, facts
     case 'system':
       return { role: 'system', actorRef: actor.sub }
     case 'manager':
-      return asManager(actor)
+      return asManager(actor, engagementId)
     case 'staff': {
       const role = staffRole(actor)
-      return role ? { role, actorRef: actor.sub } : asManager(actor)
+      return role ? { role, actorRef: actor.sub } : asManager(actor, engagementId)
     }
     case 'ambassador': {
       const id = facts?.engagement?.ambassadorId ?? (await actingAmbassadorId(trx, actor))
-      return id ? { role: 'ambassador', actorRef: id } : asManager(actor)
+      return id ? { role: 'ambassador', actorRef: id } : asManager(actor, engagementId)
     }
     case 'self-or-staff': {
       const role = staffRole(actor)
       if (role) return { role, actorRef: actor.sub }
       const id = await actingAmbassadorId(trx, actor)
-      return id ? { role: 'ambassador', actorRef: id } : asManager(actor)
+      return id ? { role: 'ambassador', actorRef: id } : asManager(actor, engagementId)
     }
     case 'participant':
-      if (facts?.side === 'manager') return asManager(actor)
+      if (facts?.side === 'manager') return asManager(actor, engagementId)
       if (facts?.side === 'ambassador' && facts?.engagement?.ambassadorId) return { role: 'ambassador', actorRef: facts.engagement.ambassadorId }
       return sideOf(trx, actor, engagementId)
   }
@@ -70,12 +88,12 @@ export async function auditActor(trx: Trx | Db, actor: Actor, as: AuditAs, facts
 async function sideOf(trx: Trx | Db, actor: Actor, engagementId: string | null): Promise<Who> {
   if (engagementId && UUID.test(engagementId)) {
     const e = await trx.selectFrom('engagements').select(['managerRef', 'ambassadorId']).where('id', '=', engagementId).executeTakeFirst()
-    if (e && e.managerRef === actor.sub && actor.roles.has('manager')) return asManager(actor)
+    if (e && e.managerRef === actor.sub && actor.roles.has('manager')) return asManager(actor, engagementId)
     const acting = await actingAmbassadorId(trx, actor)
     if (e && acting && e.ambassadorId === acting) return { role: 'ambassador', actorRef: acting }
   }
   const role = staffRole(actor)
-  return role ? { role, actorRef: actor.sub } : asManager(actor)
+  return role ? { role, actorRef: actor.sub } : asManager(actor, engagementId)
 }
 
 /** The resource an action's target names: `<type>Id`, else `id`; and the engagement it belongs to. */

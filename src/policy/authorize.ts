@@ -6,7 +6,7 @@ import type { Trx } from '../db/tx.ts'
 import { AppError } from '../errors/app-error.ts'
 import { actions, type Action } from './actions.ts'
 import type { Actor } from './actor.ts'
-import { auditActor, auditTarget, queueAuditEvent, type AuditEvent } from './audit.ts'
+import { auditActor, auditTarget, managerPseudonym, queueAuditEvent, type AuditEvent } from './audit.ts'
 import type { AuditAs } from './define.ts'
 
 type Policies = typeof actions
@@ -60,7 +60,7 @@ async function auditEvent(trx: Trx, actor: Actor, action: string, as: AuditAs, t
     who = await auditActor(trx, actor, as, facts, engagementId)
   } catch {
     // A transaction the refusal left unusable: the pseudonym, never an identity.
-    who = { role: 'manager', actorRef: actor.pseudonym ?? null }
+    who = { role: 'manager', actorRef: managerPseudonym(actor.sub, engagementId) }
   }
   return { ...who, action, resourceType, resourceId, engagementId, outcome, requestId: actor.requestId ?? null }
 }
@@ -70,6 +70,10 @@ export function recordCreated<T extends { id: string } | undefined>(auth: Author
   if (!row) return row
   const e = auth.auditEvent as { -readonly [K in keyof AuditEvent]: AuditEvent[K] }
   e.resourceId = row.id
-  if (e.resourceType === 'engagement') e.engagementId = row.id
+  if (e.resourceType === 'engagement') {
+    e.engagementId = row.id
+    // The manager's pseudonym is scoped to the engagement just made (AUD-1).
+    if (e.role === 'manager') e.actorRef = managerPseudonym(auth.actor.sub, row.id)
+  }
   return row
 }

@@ -8,7 +8,7 @@ export const OUTCOMES = ['success', 'denied'] as const
 export const AuditEventSchema = Type.Object({
   id: Id,
   at: Timestamp,
-  actorRef: Type.Union([Type.String({ description: 'The staff member’s id, the Ambassador record id, or a manager’s keyed pseudonym (p-…)' }), Type.Null()]),
+  actorRef: Type.Union([Type.String({ description: 'The staff member’s id, the Ambassador record id, or a manager’s keyed pseudonym (p-…): one per engagement, single-use outside any, so it links no two engagements of a manager' }), Type.Null()]),
   role: StringEnum(AUDIT_ROLES),
   action: Type.String(),
   resourceType: Type.String(),

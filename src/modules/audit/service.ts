@@ -3,6 +3,7 @@
 import type { Db } from '../../db/database.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import type { Actor } from '../../policy/actor.ts'
+import { managerPseudonym } from '../../policy/audit.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import type { Lang } from '../../shared/i18n.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
@@ -56,9 +57,11 @@ export async function accessLog(db: Db, actor: Actor, engagementId: string, q: {
   const limit = q.limit ?? LIMIT_DEFAULT
   const before = decodeEventCursor(q.cursor)
   const rows = await listAccess(db, engagementId, before, limit)
+  // The manager's pseudonym in this engagement (AUD-1): their own actions read "You".
+  const you = managerPseudonym(actor.sub, engagementId)
   return page(rows, limit, (r) => ({
     at: r.at,
-    who: r.role === 'manager' && r.actorRef === actor.pseudonym ? YOU[lang] : (r.role === 'ambassador' && r.displayName) || WHO[r.role]![lang],
+    who: r.role === 'manager' && r.actorRef === you ? YOU[lang] : (r.role === 'ambassador' && r.displayName) || WHO[r.role]![lang],
     role: r.role as any,
     action: r.action,
     outcome: r.outcome,

@@ -20,10 +20,20 @@ export async function declareConflict(db: Db, actor: Actor, body: CreateConflict
   const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'conflict-declaration.create', body)
     const row = await insertDeclaration(auth, { ambassadorId: body.ambassadorId, employeeRef: body.employeeRef, kind: body.kind })
-    // COI-4: an open engagement of this pair (either direction) now needs another Ambassador. The
-    // insert's foreign-key lock waited for any request holding the Ambassador row, so it is seen here.
-    await requireTransferOfConflicted(auth, { ambassadorId: body.ambassadorId, managerRef: body.employeeRef })
-    await requireTransferOfConflicted(auth, { managerRef: await ownerOf(trx, body.ambassadorId) })
+    // COI-4: a declaration by a party (the Ambassador, or the manager) moves an open engagement of
+    // this pair (either direction) at once. The insert's foreign-key lock waited for any request
+    // holding the Ambassador row, so it is seen here. An nmno declaration moves nothing and looks at
+    // no engagement: what nmno reads afterwards (this answer, its inbox, the audit trail, the
+    // de-identified views, their timing) must not depend on whether such an engagement exists. It
+    // blocks new pairings at once (COI-3); the Ambassador sees a conflict_review task (me/tasks).
+    if (auth.facts.declarerRole !== 'nmno') {
+      await requireTransferOfConflicted(auth, { ambassadorId: body.ambassadorId, managerRef: body.employeeRef })
+      // The other direction: the declared employee as an Ambassador, the declared Ambassador as a
+      // manager. Only that pair: an engagement of theirs in conflict with someone else is not the
+      // declarer's to move (an nmno-brought conflict waits for its Ambassador's review).
+      const managerRef = await ownerOf(trx, body.ambassadorId)
+      for (const ambassadorId of await recordsOf(trx, body.employeeRef)) await requireTransferOfConflicted(auth, { ambassadorId, managerRef })
+    }
     return row
   }).catch((err: any) => {
     // A concurrent identical declaration by the same declarer (the unique index is per declarer).
@@ -56,4 +66,10 @@ export async function withdrawConflictDeclaration(db: Db, actor: Actor, id: stri
 async function ownerOf(trx: Trx, ambassadorId: string) {
   const r = await trx.selectFrom('ambassadors').select('employeeRef').where('id', '=', ambassadorId).executeTakeFirst()
   return r?.employeeRef ?? ''
+}
+
+/** The Ambassador records (any status) of an employee: as an Ambassador, they may have engagements. */
+async function recordsOf(trx: Trx, employeeRef: string) {
+  const rows = await trx.selectFrom('ambassadors').select('id').where('employeeRef', '=', employeeRef).execute()
+  return rows.map((r) => r.id)
 }

@@ -18,7 +18,7 @@ const MeSchema = Type.Object({
 }, { additionalProperties: false })
 
 const TaskSchema = Type.Object({
-  kind: Type.String({ description: 'accept_guidelines, confirm_intention, …' }),
+  kind: Type.String({ description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
   subjectType: Type.String(),
   subjectId: Type.Union([Type.String(), Type.Null()]),
   urgent: Type.Boolean(),

@@ -4,6 +4,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { overdueFollowUps } from '../engagements/referrals.ts'
 import { crisisTasks } from '../crisis-escalations/service.ts'
 import { currentGuidelinesVersion, findLiveRecordOf } from '../ambassadors/repository.ts'
+import { conflictBetween } from '../../policy/conflict-of-interest.ts'
 
 export interface Task {
   kind: string
@@ -48,7 +49,26 @@ export async function tasksFor(db: Db, actor: Actor): Promise<Task[]> {
     }
     // After a crisis: follow up with the manager (urgent), and the self-care debrief until nmno closes it (CRS-2).
     tasks.push(...await crisisTasks(db, ambassadorId))
+    tasks.push(...await conflictReviews(db, ambassadorId))
   }
   // Stable: urgent first, then by due date.
   return tasks.sort((a, b) => Number(b.urgent) - Number(a.urgent) || String(a.dueAt ?? '~').localeCompare(String(b.dueAt ?? '~')))
+}
+
+/**
+ * COI-4: an open engagement of this Ambassador whose pair is now in conflict (an nmno declaration,
+ * a reporting-lines import) did not move by itself; its Ambassador, who already knows the manager,
+ * is asked here, privately and at query time, to decline it (still a request) or ask for a transfer.
+ */
+async function conflictReviews(db: Db, ambassadorId: string): Promise<Task[]> {
+  const rows = await db.selectFrom('engagements as e').select(['e.id', 'e.status'])
+    .where('e.ambassadorId', '=', ambassadorId)
+    .where('e.status', 'in', ['requested', 'accepted', 'active'])
+    .where(sql<boolean>`NOT (e.status = 'requested' AND e.expires_at <= now())`)
+    .where(conflictBetween(sql`e.ambassador_id`, sql`e.manager_ref`))
+    .orderBy('e.requestedAt').limit(100).execute()
+  return rows.map((r) => ({
+    kind: 'conflict_review', subjectType: 'engagement', subjectId: r.id, urgent: false, dueAt: null,
+    data: { next: r.status === 'requested' ? 'decline' : 'request_transfer' },
+  }))
 }

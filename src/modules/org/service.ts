@@ -4,7 +4,6 @@ import { inTransaction } from '../../db/tx.ts'
 import { AppError } from '../../errors/app-error.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
-import { requireTransferOfConflicted } from '../engagements/repository.ts'
 import { replaceReportingLines } from './repository.ts'
 import type { ReplaceReportingLinesBody } from './schemas.ts'
 
@@ -20,9 +19,9 @@ export async function importReportingLines(db: Db, actor: Actor, body: ReplaceRe
   }
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'reporting-lines.replace', { count: body.items.length })
-    const result = await replaceReportingLines(auth, body.items)
-    // COI-4: an open engagement whose pair the new snapshot puts in one supervisory chain must move.
-    await requireTransferOfConflicted(auth, { all: true })
-    return result
+    // COI-4: an import blocks new pairings at once (COI-3) but moves no engagement and looks at
+    // none, so nothing nmno reads depends on who has one; the Ambassador of an engagement the new
+    // snapshot puts in conflict sees a conflict_review task (me/tasks) and acts.
+    return replaceReportingLines(auth, body.items)
   })
 }

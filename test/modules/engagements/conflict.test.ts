@@ -49,7 +49,7 @@ t.test('conflict of interest on pairing writes', async (t) => {
   })
 })
 
-t.test('a new conflict on an open engagement requires a transfer and tells the manager and nmno (COI-4)', async (t) => {
+t.test('a new conflict declared by a party to an open engagement requires a transfer and tells the manager and nmno (COI-4)', async (t) => {
   const { app } = await build(t)
   const amb = await activeAmbassador(app, 'KT01')
   const m = as('KTM1', 'manager')
@@ -67,12 +67,21 @@ t.test('a new conflict on an open engagement requires a transfer and tells the m
   t.notMatch(JSON.stringify(office), /KTM1/, 'de-identified for nmno')
   t.equal((await call(app, { url: `/v1/ambassadors/${amb.id}`, as: NMNO })).body.openEngagements, 0, 'the slot is freed')
 
-  // A reporting-lines import that puts a manager under an Ambassador does the same.
+  // A reporting-lines import that puts a manager under an Ambassador no longer moves the engagement
+  // itself (COI-4 revised, #11 finding 2: a conflict nmno brings in must not let nmno learn who has
+  // an engagement); the Ambassador is asked, privately, to review it, and the manager is told when
+  // the Ambassador acts. test/modules/conflict-declarations/membership.test.ts covers it in full.
   const m2 = as('KTM2', 'manager')
   const e2 = await call(app, { method: 'POST', url: '/v1/engagements', as: m2, body: { ambassadorId: amb.id, ...REQUEST } })
+  await call(app, { method: 'POST', url: `/v1/engagements/${e2.body.id}/accept`, as: amb.me, body: {} })
   const imported = await call(app, { method: 'PUT', url: '/v1/org/reporting-lines', as: NMNO, body: { items: [{ employeeRef: 'KTM2', supervisorRef: 'KTX', orgUnit: 'Ops' }, { employeeRef: 'KTX', supervisorRef: 'KT01', orgUnit: 'Ops' }] } })
   t.ok(imported.status < 300, `import answered ${imported.status}`)
+  t.equal((await call(app, { url: `/v1/engagements/${e2.body.id}`, as: m2 })).body.status, 'accepted', 'the import moves nothing by itself')
+  const tasks = (await call(app, { url: '/v1/me/tasks', as: amb.me })).body.items
+  t.ok(tasks.some((k: any) => k.kind === 'conflict_review' && k.subjectId === e2.body.id), 'the Ambassador is asked to review it')
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${e2.body.id}/transfer`, as: amb.me, body: {} })).status, 200)
   t.equal((await call(app, { url: `/v1/engagements/${e2.body.id}`, as: m2 })).body.status, 'transfer_required')
+  t.equal((await call(app, { url: '/v1/notifications?kind=transfer_required', as: NMNO })).body.items.length, 1, 'nmno: only the party declaration’s notification')
 })
 
 t.test('a declaration racing a request never leaves a conflicted open engagement', { skip: !usingServer && 'needs a PostgreSQL server' }, async (t) => {
@@ -91,15 +100,20 @@ t.test('a declaration racing a request never leaves a conflicted open engagement
   t.equal(declared.rows[0].n, 8)
 })
 
-t.test('a reporting-lines import racing requests never leaves a conflicted open engagement', { skip: !usingServer && 'needs a PostgreSQL server' }, async (t) => {
+// COI-4 revised (#11 finding 2): an import no longer moves engagements (nmno must not learn who has
+// one). What must hold under the race: a request that committed after the import was refused, and
+// every open engagement the import put in conflict is on its Ambassador's conflict_review list.
+t.test('a reporting-lines import racing requests never leaves a conflicted open engagement unreviewed', { skip: !usingServer && 'needs a PostgreSQL server' }, async (t) => {
   const { app, db } = await build(t, { poolMax: 20 })
   const amb = await activeAmbassador(app, 'KL01', { capacity: 10 })
   const managers = Array.from({ length: 8 }, (_, i) => `KLM${i}`)
   const snapshot = { items: managers.map((m) => ({ employeeRef: m, supervisorRef: 'KL01', orgUnit: 'Ops' })) }
-  await Promise.all([
+  const answers = await Promise.all([
     ...managers.map((m) => call(app, { method: 'POST', url: '/v1/engagements', as: as(m, 'manager'), body: { ambassadorId: amb.id, ...REQUEST } })),
     call(app, { method: 'PUT', url: '/v1/org/reporting-lines', as: NMNO, body: snapshot }),
   ])
-  const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM engagements WHERE status IN ('requested','accepted','active')`.execute(db)
-  t.equal(open.rows[0].n, 0, 'every request either saw the new snapshot or was moved by the import')
+  t.ok(answers.slice(0, -1).every((a) => a.status === 201 || a.body.code === 'conflict-of-interest'), 'each request was made or refused for the conflict')
+  const open = await sql<{ id: string }>`SELECT id FROM engagements WHERE status IN ('requested','accepted','active')`.execute(db)
+  const reviews = (await call(app, { url: '/v1/me/tasks', as: amb.me })).body.items.filter((k: any) => k.kind === 'conflict_review').map((k: any) => k.subjectId)
+  t.same(reviews.sort(), open.rows.map((r) => r.id).sort(), 'every open engagement left in conflict is on the Ambassador’s review list')
 })
