@@ -282,7 +282,7 @@ export async function surveyTokenOf(db: Db, engagementId: string) {
 
 /**
  * COI-4 (and later REV-4): every open engagement in the scope whose pair is now in conflict becomes
- * `transfer_required`, its slot freed; its manager and nmno (de-identified) are told. Runs in the
+ * `transfer_required`, its slot freed; its manager is told (nmno is not: see moveToTransferRequired). Runs in the
  * transaction of the write that created the conflict.
  */
 export async function requireTransferOfConflicted(auth: Authorized<Action>, scope: { ambassadorId?: string; managerRef?: string; all?: boolean }) {
@@ -312,9 +312,14 @@ async function moveToTransferRequired(auth: Authorized<Action>, where: RawBuilde
   for (const r of moved.rows) perAmbassador.set(r.ambassadorId, (perAmbassador.get(r.ambassadorId) ?? 0) + 1)
   for (const [ambassadorId, n] of perAmbassador) await freeSlot(trx, ambassadorId, n)
   const data = { reason }
+  // The office is told of moves it caused itself (a suspension, a revocation, a withdrawal it
+  // records), never of a move a party's conflict declaration caused: that notice, in the same
+  // transaction as a declaration whose declarer the office can read, would tell it who has an
+  // engagement with whom (CONF-5, #11).
+  const tellOffice = reason !== 'conflict_of_interest'
   await insertNotifications(trx, moved.rows.flatMap((r) => [
     { audience: 'principal' as const, recipientRef: r.managerRef, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },
-    { audience: 'nmno' as const, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },
+    ...(tellOffice ? [{ audience: 'nmno' as const, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data }] : []),
   ]))
   return moved.rows.length
 }
