@@ -20,6 +20,7 @@ const EnvSchema = Type.Object({
   JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_MAX_LIFETIME_S: Type.Integer({ minimum: 60, maximum: 604800, default: 43200 }),
   JWT_ALGORITHMS: Type.String({ pattern: '^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$', default: 'RS256' }),
   CORS_ORIGINS: Type.String({ default: '' }),
   AUDIT_KEY: Type.Optional(Type.String({ minLength: 32 })),
@@ -49,6 +50,8 @@ export interface Config {
     issuer?: string
     audience?: string
     algorithms: string[]
+    /** Longest accepted token lifetime (exp − now, and exp − iat), seconds. */
+    maxLifetimeS: number
   }
   corsOrigins: string[]
   /**
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       algorithms: jwksMode ? e.JWT_ALGORITHMS.split(',') : ['HS256'],
+      maxLifetimeS: e.JWT_MAX_LIFETIME_S,
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auditKey: e.AUDIT_KEY,

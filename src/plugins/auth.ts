@@ -31,6 +31,28 @@ declare module 'fastify' {
 const SUB = /^[A-Za-z0-9._:@-]{1,128}$/
 const unauthorized = () => new AppError('unauthorized', { en: 'Provide a valid bearer token.', fr: 'Fournissez un jeton porteur valide.' })
 
+const CLOCK_TOLERANCE_S = 30
+
+const authorizationHeaders = (raw: string[]) => {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') n++
+  return n
+}
+
+/**
+ * `iat`, when present, is a number and not in the future; `exp` is no further away than the
+ * longest lifetime the identity provider issues (JWT_MAX_LIFETIME_S), from now and from `iat`: a
+ * stolen long-lived token is refused (AUTH-2; fast-jwt checks `exp` and `nbf` themselves).
+ */
+function plausibleTimes(payload: { iat?: unknown; exp?: unknown }, maxLifetimeS: number): boolean {
+  const now = Date.now() / 1000
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return false
+  if (payload.exp - now > maxLifetimeS + CLOCK_TOLERANCE_S) return false
+  if (payload.iat === undefined) return true
+  if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) return false
+  return payload.iat <= now + CLOCK_TOLERANCE_S && payload.exp - payload.iat <= maxLifetimeS + CLOCK_TOLERANCE_S
+}
+
 export const forbidden = () => new AppError('forbidden', { en: 'Your role does not give access to this.', fr: 'Votre rôle ne donne pas accès à ceci.' })
 
 export default fp<{ config: Readonly<Config> }>(
@@ -40,7 +62,7 @@ export default fp<{ config: Readonly<Config> }>(
       algorithms: jwt.algorithms,
       // A configured issuer or audience must be present, not merely match when present.
       requiredClaims: ['exp', 'sub', ...(jwt.issuer ? ['iss'] : []), ...(jwt.audience ? ['aud'] : [])],
-      clockTolerance: 30_000,
+      clockTolerance: CLOCK_TOLERANCE_S * 1000,
       ...(jwt.issuer ? { allowedIss: jwt.issuer } : {}),
       ...(jwt.audience ? { allowedAud: jwt.audience } : {}),
     }
@@ -77,6 +99,9 @@ export default fp<{ config: Readonly<Config> }>(
       if (cfg.public || !request.routeOptions.url) return
       const header = request.headers.authorization
       if (!header || !/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(header)) throw unauthorized()
+      // Node keeps the first of two Authorization headers and drops the other: which one a proxy in
+      // front would have checked is anyone's guess, so a request carrying two is refused.
+      if (authorizationHeaders(request.raw.rawHeaders) > 1) throw unauthorized()
       let payload: any
       try {
         const verified: any = await request.jwtVerify()
@@ -86,6 +111,7 @@ export default fp<{ config: Readonly<Config> }>(
         throw unauthorized()
       }
       if (typeof payload?.sub !== 'string' || !SUB.test(payload.sub)) throw unauthorized()
+      if (!plausibleTimes(payload, jwt.maxLifetimeS)) throw unauthorized()
       const claimed: unknown = payload.roles
       const roles = new Set<Role>(Array.isArray(claimed) ? (claimed.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[]) : [])
       request.actor = Object.freeze({ sub: payload.sub, roles, requestId: request.id })

@@ -88,6 +88,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: A
     ...(err.errors ? { errors: err.errors } : {}),
     ...(err.extensions ?? {}),
   }
+  // RFC 6750 §3: a 401 names the scheme it wants.
+  if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="m2m-network"')
   return reply
     .code(err.status)
     .header('content-type', 'application/problem+json; charset=utf-8')
