@@ -7,14 +7,15 @@
 //   hours after it was given, see repository.ts), so timing says little; a quiet month may release a
 //   batch smaller than RELEASE_BATCH: the anonymity set is then the answers of those hours.
 // Statistics count an answer from its release: at most 72 hours (plus one run of the job) after it
-// was given. The anonymous audit event of each submission is appended here, with the release, naming
-// nothing: the trail cannot place it next to the engagement's update.
+// was given. The anonymous audit event of each submission is appended with the release, naming
+// nothing, in a transaction of its own just after it: the trail can place it neither next to the
+// engagement's update nor next to the responses.
 // In-process and periodic; safe with several replicas (an advisory lock: one releases, the others
 // skip their turn).
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
-import { queueAuditEvent } from '../../policy/audit.ts'
+import { appendAuditEvents } from '../../policy/audit.ts'
 import { openServer } from '../../shared/crypto.ts'
 import { PENDING_PURPOSE, insertReleased, pendingState, shuffle, takePending, type HeldAnswer } from './repository.ts'
 import type { AmbassadorAnswers, ManagerAnswers } from './schemas.ts'
@@ -23,12 +24,12 @@ export const RELEASE_BATCH = 10
 const RELEASE_LOCK = 4_242_011
 
 /** Releases the pending answers if it is time (or `force`); returns how many were released. */
-export function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {}): Promise<number> {
-  return inTransaction(db, async (trx) => {
+export async function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {}): Promise<number> {
+  const kinds = await inTransaction(db, async (trx) => {
     const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELEASE_LOCK}) AS ok`.execute(trx)
-    if (!lock.rows[0]?.ok) return 0
+    if (!lock.rows[0]?.ok) return []
     const state = await pendingState(trx)
-    if (state.n === 0 || (!opts.force && state.n < RELEASE_BATCH && !state.due)) return 0
+    if (state.n === 0 || (!opts.force && state.n < RELEASE_BATCH && !state.due)) return []
     const taken = shuffle(await takePending(trx))
     const manager: HeldAnswer<ManagerAnswers>[] = []
     const ambassador: HeldAnswer<AmbassadorAnswers>[] = []
@@ -38,12 +39,13 @@ export function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {}): Pr
       else ambassador.push(held)
     }
     await insertReleased(trx, manager, ambassador)
-    for (const row of shuffle([...taken])) {
-      await queueAuditEvent(trx, {
-        role: 'anonymous', actorRef: null, action: row.kind === 'manager' ? 'survey.submit-manager' : 'survey.submit-ambassador',
-        resourceType: 'survey', resourceId: null, engagementId: null, outcome: 'success', requestId: null,
-      })
-    }
-    return taken.length
+    return taken.map((row) => row.kind)
   })
+  if (kinds.length) {
+    await appendAuditEvents(db, kinds.map((kind) => ({
+      role: 'anonymous' as const, actorRef: null, action: kind === 'manager' ? 'survey.submit-manager' : 'survey.submit-ambassador',
+      resourceType: 'survey', resourceId: null, engagementId: null, outcome: 'success' as const, requestId: null,
+    })))
+  }
+  return kinds.length
 }
