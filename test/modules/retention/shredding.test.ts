@@ -73,7 +73,7 @@ t.test('a purged engagement leaves nothing a database reader can read or re-link
   const w = await wholeEngagement(app, db, amb)
   const text = Object.values(SECRETS)
 
-  t.test('the participants still read everything back in clear', async (t) => {
+  await t.test('the participants still read everything back in clear', async (t) => {
     const goals = (await call(app, { url: `/v1/engagements/${w.e}/goals`, as: w.m })).body.items
     t.match(goals[0], { title: SECRETS.goal, benefitsToYou: SECRETS.benefits, proposal: { progressMeasures: SECRETS.proposal } })
     const consents = (await call(app, { url: `/v1/engagements/${w.e}/consents`, as: amb.me })).body.items
@@ -83,7 +83,7 @@ t.test('a purged engagement leaves nothing a database reader can read or re-link
     t.match(w.token, /^[A-Za-z0-9_-]{32}$/)
   })
 
-  t.test('even before the purge, no free text or token is stored in clear anywhere', async (t) => {
+  await t.test('even before the purge, no free text or token is stored in clear anywhere', async (t) => {
     t.same(await holding(db, [...text, w.token]), [])
   })
 
@@ -95,12 +95,12 @@ t.test('a purged engagement leaves nothing a database reader can read or re-link
 
   t.equal((await call(app, { method: 'DELETE', url: `/v1/engagements/${w.e}`, as: w.m })).status, 204)
 
-  t.test('after the purge: no free text, no manager id; the key is gone', async (t) => {
+  await t.test('after the purge: no free text, no manager id; the key is gone', async (t) => {
     t.same(await holding(db, [...text, w.token, MANAGER]), [])
     t.equal((await db.selectFrom('engagementKeys').select('engagementId').where('engagementId', '=', w.e).execute()).length, 0)
   })
 
-  t.test('nmno notifications of the purged engagement are gone or name neither it nor its Ambassador', async (t) => {
+  await t.test('nmno notifications of the purged engagement are gone or name neither it nor its Ambassador', async (t) => {
     const left = await sql<{ row: string; subjectId: string | null }>`SELECT n::text AS row, subject_id FROM notifications n
       WHERE id = ANY(${nmnoBefore.rows.map((r) => r.id)}::uuid[])`.execute(db)
     t.ok(left.rows.length < nmnoBefore.rows.length, 'the settled one is gone')
@@ -113,7 +113,7 @@ t.test('a purged engagement leaves nothing a database reader can read or re-link
     t.notOk(JSON.stringify(inbox).includes(w.e), 'nmno reads nothing naming it')
   })
 
-  t.test('no audit event re-links the de-identified report to the engagement', async (t) => {
+  await t.test('no audit event re-links the de-identified report to the engagement', async (t) => {
     const report = await db.selectFrom('reports').select(['id', 'engagementId']).where('id', '=', w.report).executeTakeFirstOrThrow()
     t.equal(report.engagementId, null, 'the report stays, de-identified')
     const linking = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events a
@@ -124,7 +124,7 @@ t.test('a purged engagement leaves nothing a database reader can read or re-link
     t.equal(times.rows[0]!.n, 0, 'nor shares its creation time')
   })
 
-  t.test('the evaluation receipt cannot be recomputed from the engagement id', async (t) => {
+  await t.test('the evaluation receipt cannot be recomputed from the engagement id', async (t) => {
     const receipts = (await db.selectFrom('ambassadorSurveyReceipts').select('engagementHash').execute()).map((r) => r.engagementHash)
     t.equal(receipts.length, 1)
     for (const guess of [sha256(`ambassador-evaluation:${w.e}`), sha256(w.e)]) t.notOk(receipts.includes(guess))

@@ -23,7 +23,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
   for (let i = 0; i < N; i++) closed.push(await engagement(app, amb, `SUM${String(i).padStart(2, '0')}`, 'closed'))
   const tokens = closed.map((e) => e.token!)
 
-  t.test('the token at rest is sealed and found by a keyed hash', async (t) => {
+  await t.test('the token at rest is sealed and found by a keyed hash', async (t) => {
     const rows = await sql<{ row: string; surveyToken: string; surveyTokenHash: string }>`
       SELECT e::text AS row, survey_token, survey_token_hash FROM engagements e WHERE id = ANY(${closed.map((e) => e.id)}::uuid[])`.execute(db)
     t.equal(rows.rows.length, N)
@@ -34,7 +34,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
     }
   })
 
-  t.test('a close sent with an Idempotency-Key keeps no survey token in the store, and its replay still answers it', async (t) => {
+  await t.test('a close sent with an Idempotency-Key keeps no survey token in the store, and its replay still answers it', async (t) => {
     const e = await engagement(app, amb, 'SUIDEM', 'active')
     const close = () => call(app, { method: 'POST', url: `/v1/engagements/${e.id}/close`, as: e.manager, body: { outcome: 'goals_met' }, headers: { 'idempotency-key': 'close-1' } })
     const first = await close()
@@ -56,7 +56,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
     ids.push(res.body.id)
   }
 
-  t.test('before release: nothing in the response table, the held answers are sealed, statistics do not count them yet', async (t) => {
+  await t.test('before release: nothing in the response table, the held answers are sealed, statistics do not count them yet', async (t) => {
     t.equal((await db.selectFrom('managerSurveyResponses').select('id').execute()).length, 0)
     const pending = await sql<{ row: string }>`SELECT p::text AS row FROM survey_answers_pending p`.execute(db)
     t.equal(pending.rows.length, N)
@@ -68,14 +68,14 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
     t.ok(!responses || responses.count === 0 || responses.count === null, 'not counted before release')
   })
 
-  t.test('the spent-token hashes are keyed', async (t) => {
+  await t.test('the spent-token hashes are keyed', async (t) => {
     const spent = await db.selectFrom('surveySpentTokens').select('tokenHash').execute()
     t.equal(spent.length, N)
     const plain = new Set(tokens.map(sha256))
     t.notOk(spent.some((s) => plain.has(s.tokenHash)), 'no spent hash is a plain SHA-256 of a token')
   })
 
-  t.test('released: own transaction, month only, shuffled order, counted by statistics', async (t) => {
+  await t.test('released: own transaction, month only, shuffled order, counted by statistics', async (t) => {
     t.equal(await releaseSurveyAnswers(db), N, `${N} pending answers are a batch: released without forcing`)
     t.equal((await db.selectFrom('surveyAnswersPending').select('kind').execute()).length, 0)
     const rows = await sql<{ id: string; xmin: string; period: string; monthStart: boolean; trustBuilt: number; knowledgeExperience: number }>`
@@ -105,7 +105,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
     t.ok(responses?.count >= N - 5, 'counted once released')
   })
 
-  t.test('the anonymous audit events name nothing and share neither the engagement’s time nor its transaction', async (t) => {
+  await t.test('the anonymous audit events name nothing and share neither the engagement’s time nor its transaction', async (t) => {
     const events = await sql<{ xmin: string; at: Date; resourceId: string | null; engagementId: string | null; actorRef: string | null }>`
       SELECT xmin::text AS xmin, at, resource_id, engagement_id, actor_ref FROM audit_events WHERE action = 'survey.submit-manager' AND outcome = 'success'`.execute(db)
     t.equal(events.rows.length, N, 'one event per answer')
@@ -119,7 +119,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
     }
   })
 
-  t.test('the evaluation receipt is a keyed hash: not recomputable from the engagement id', async (t) => {
+  await t.test('the evaluation receipt is a keyed hash: not recomputable from the engagement id', async (t) => {
     const e = closed[0]!
     const res = await call(app, { method: 'POST', url: '/v1/surveys/ambassador-responses', as: amb.me, body: { engagementId: e.id, answers: { trainingAdequate: 4, ableToFulfilRole: 'yes', meetingsNeeded: 2 } } })
     t.equal(res.status, 201)
