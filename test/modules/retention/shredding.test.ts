@@ -147,7 +147,7 @@ t.test('rows written before sealing (plain text) still read back, and a transfer
   await ok(await call(app, { method: 'POST', url: `/v1/engagements/${e}/transfer`, as: amb.me, body: {} }), 'ask transfer')
   const moved = await ok(await call(app, { method: 'POST', url: `/v1/engagements/${e}/transfer`, as: m, body: { ambassadorId: amb2.id, carryOverGoalsAndReferrals: true } }), 'transfer')
   const carried = (await call(app, { url: `/v1/engagements/${moved.id}/goals`, as: m })).body.items
-  t.same(carried.map((g: any) => g.title), ['Legacy plain goal', 'Sealed goal'])
+  t.same(carried.map((g: any) => g.title).sort(), ['Legacy plain goal', 'Sealed goal'], 'carried over (copied in one statement: same creation time, any order)')
   const stored = await sql<{ title: string }>`SELECT title FROM goals WHERE engagement_id = ${moved.id}`.execute(db)
   t.ok(stored.rows.every((g) => g.title.startsWith('v1:')), 'sealed under the new engagement’s key')
 })
