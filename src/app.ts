@@ -105,7 +105,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(engagements, { prefix: '/v1/engagements' })
   await app.register(consents, { prefix: '/v1/consents' })
   await app.register(reports, { prefix: '/v1/reports' })
-  await app.register(surveys, { prefix: '/v1/surveys' })
+  await app.register(surveys, { prefix: '/v1/surveys', config })
   await app.register(stats, { prefix: '/v1/stats', config })
   await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
   await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })

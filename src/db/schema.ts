@@ -105,7 +105,10 @@ export interface IdempotencyKeysTable {
   statusCode: number | null
   contentType: string | null
   headers: ColumnType<Record<string, string>, string | undefined, string>
+  /** Sealed under a DATA_KEY-derived key (#11): a stored answer may hold a secret (a survey token). */
   body: string | null
+  /** keyedHash('idempotency-mention', id) of every id the stored answer names (the purge finds them). */
+  mentions: ColumnType<string[], string[] | undefined, string[]>
   createdAt: GeneratedTimestamp
   expiresAt: GeneratedTimestamp
 }
@@ -134,7 +137,10 @@ export interface EngagementsTable {
   updatedAt: GeneratedTimestamp
   extensions: ColumnType<number, number | undefined, number>
   extensionProposedAt: Timestamp | null
+  /** Sealed with the engagement's data key (#11): looked up by surveyTokenHash, never by value. */
   surveyToken: string | null
+  /** keyedHash('survey-token', token): how a submitted token finds its engagement. */
+  surveyTokenHash: string | null
   surveyTokenExpiresAt: Timestamp | null
   transferReason: string | null
   carriedOver: boolean | null
@@ -415,6 +421,13 @@ export interface AmbassadorSurveyResponsesTable {
 
 export interface AmbassadorSurveyReceiptsTable { engagementHash: string }
 
+/** #11 finding 4: survey answers waiting for release, sealed; no engagement, token or manager. */
+export interface SurveyAnswersPendingTable {
+  kind: 'manager' | 'ambassador'
+  sealed: string
+  releaseAfter: Timestamp
+}
+
 export interface DB {
   reports: ReportsTable
   reportRollupQueue: ReportRollupQueueTable
@@ -424,6 +437,7 @@ export interface DB {
   surveySpentTokens: SurveySpentTokensTable
   ambassadorSurveyResponses: AmbassadorSurveyResponsesTable
   ambassadorSurveyReceipts: AmbassadorSurveyReceiptsTable
+  surveyAnswersPending: SurveyAnswersPendingTable
   consentStatements: ConsentStatementsTable
   consents: ConsentsTable
   disclosures: DisclosuresTable

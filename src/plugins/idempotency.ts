@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import fp from 'fastify-plugin'
 import { AppError } from '../errors/app-error.ts'
+import { keyedHash, openServer, sealServer } from '../shared/crypto.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +17,15 @@ declare module 'fastify' {
 const KEY = /^[\x21-\x7e]{1,255}$/
 const REPLAYED_HEADERS = ['location', 'etag', 'content-language']
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+
+// #11 finding 4: a stored answer can hold a secret (the survey token in a closed engagement's
+// view) and confidential text (a goal): it is kept sealed under a DATA_KEY-derived key, and opened
+// for the replay, which therefore answers exactly what the first request answered. The ids it
+// names are kept as keyed hashes (mentions), so the purge still finds the answers of an engagement.
+const BODY_PURPOSE = 'idempotency-body'
+const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
+export const mentionOf = (id: string) => keyedHash('idempotency-mention', id.toLowerCase())
+const mentionsIn = (body: string) => [...new Set((body.match(UUIDS) ?? []).map(mentionOf))]
 
 export default fp(
   async (app) => {
@@ -57,7 +67,7 @@ export default fp(
       for (const [name, value] of Object.entries(prior.headers as Record<string, string>)) reply.header(name, value)
       reply.header('idempotent-replayed', 'true').header('cache-control', 'no-store')
       if (prior.contentType) reply.header('content-type', prior.contentType)
-      return reply.code(prior.statusCode).send(prior.body ?? '')
+      return reply.code(prior.statusCode).send(prior.body ? openServer(BODY_PURPOSE, prior.body) : '')
     })
 
     app.addHook('onSend', async (request, reply, payload) => {
@@ -74,11 +84,13 @@ export default fp(
         const v = reply.getHeader(h)
         if (typeof v === 'string') headers[h] = v
       }
+      const body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload)
       await where(app.db.updateTable('idempotencyKeys').set({
         statusCode: reply.statusCode,
         contentType: String(reply.getHeader('content-type') ?? ''),
         headers: JSON.stringify(headers),
-        body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
+        body: body ? sealServer(BODY_PURPOSE, body) : '',
+        mentions: mentionsIn(body),
       })).execute()
       return payload
     })

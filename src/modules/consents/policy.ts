@@ -119,7 +119,7 @@ export const disclosurePolicies = {
           throw new PolicyDenied('rule-violated', { en: 'A justification belongs only to a confidentiality exception.', fr: 'Une justification n’accompagne qu’une exception à la confidentialité.' }, { errors: [{ path: '/body/justification', message: 'only with an exception' }] })
         }
         if (!body.consentId) throw consentRequired('Name the manager’s consent that covers this disclosure.', 'Indiquez le consentement du gestionnaire qui couvre cette communication.', [{ path: '/body/consentId', message: 'required' }])
-        const consent = await lockConsentForDisclosure(trx, body.consentId, engagement.id)
+        const consent = await lockConsentForDisclosure(trx, body.consentId, engagement)
         checkCoverage(consent, body)
         return { engagement, side, consent: consent!, designatedContactRef: null }
       }

@@ -8,6 +8,16 @@ import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import { recordCreated } from '../../policy/authorize.ts'
 import type { DraftConsentBody, RecordDisclosureBody } from './schemas.ts'
+import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
+import { unwrapDataKey } from '../../shared/crypto.ts'
+
+// #11 finding 7: the recipient, the purpose and the typed name of a consent, and the recipient and
+// the justification of a disclosure, are stored sealed with the engagement's data key; rows from
+// before that read back as stored.
+const CONSENT_TEXT = ['recipientName', 'purpose', 'grantedName'] as const
+const DISCLOSURE_TEXT = ['recipientName', 'justification'] as const
+const openConsent = <T extends ConsentRow>(key: Buffer | undefined, r: T | undefined): T | undefined =>
+  r && openFields(key, 'consents', r as T & Record<string, unknown>, CONSENT_TEXT)
 
 /** pending and granted consents stop at their expiry, at query time (no job needed). */
 const EFFECTIVE_STATUS = sql<string>`CASE WHEN c.status IN ('pending','granted') AND c.expires_at <= clock_timestamp() THEN 'expired' ELSE c.status END`
@@ -46,6 +56,7 @@ export const toConsentView = (r: ConsentRow) => ({
 
 /** A consent with what its grant or withdrawal needs to know, the consent row locked FOR UPDATE. */
 export interface ConsentForDecision extends ConsentRow {
+  wrappedKey: string | null
   managerRef: string
   ambassadorId: string
   ambassadorEmployeeRef: string
@@ -55,12 +66,17 @@ export interface ConsentForDecision extends ConsentRow {
 export async function lockConsentForDecision(trx: Trx, id: string): Promise<ConsentForDecision | undefined> {
   // The engagement is read, not locked: its manager and Ambassador never change, and a decision on
   // a consent must not queue behind the engagement's other writes.
-  const r = await sql<ConsentForDecision>`
+  const r = await sql<ConsentForDecision & { wrappedKey: string | null }>`
     SELECT ${CONSENT_COLUMNS}, e.manager_ref, e.ambassador_id, a.employee_ref AS ambassador_employee_ref,
-      CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END AS engagement_status
+      CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END AS engagement_status,
+      k.wrapped_key
     FROM consents c JOIN engagements e ON e.id = c.engagement_id JOIN ambassadors a ON a.id = e.ambassador_id
+      LEFT JOIN engagement_keys k ON k.engagement_id = e.id
     WHERE c.id = ${id} FOR UPDATE OF c`.execute(trx)
-  return r.rows[0]
+  const row = r.rows[0]
+  if (!row) return undefined
+  const { wrappedKey, ...consent } = row
+  return { ...openConsent(wrappedKey ? unwrapDataKey(wrappedKey) : undefined, consent)!, wrappedKey } as ConsentForDecision
 }
 
 /**
@@ -68,10 +84,10 @@ export async function lockConsentForDecision(trx: Trx, id: string): Promise<Cons
  * or withdrawal (FOR UPDATE) waits until the disclosure commits, and a disclosure that comes after
  * a withdrawal reads the withdrawn row. Only a consent of the same engagement is found.
  */
-export async function lockConsentForDisclosure(trx: Trx, id: string, engagementId: string): Promise<ConsentRow | undefined> {
+export async function lockConsentForDisclosure(trx: Trx, id: string, engagement: { id: string; wrappedKey?: string | null }): Promise<ConsentRow | undefined> {
   const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c
-    WHERE c.id = ${id} AND c.engagement_id = ${engagementId} FOR SHARE OF c`.execute(trx)
-  return r.rows[0]
+    WHERE c.id = ${id} AND c.engagement_id = ${engagement.id} FOR SHARE OF c`.execute(trx)
+  return r.rows[0] && openConsent(await keyOf(trx, engagement), r.rows[0])
 }
 
 export async function findStatement(db: Db | Trx, language: 'en' | 'fr', version?: number) {
@@ -83,36 +99,42 @@ export async function findStatement(db: Db | Trx, language: 'en' | 'fr', version
 export async function listConsents(db: Db, engagementId: string) {
   const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c WHERE c.engagement_id = ${engagementId}
     ORDER BY c.created_at, c.id`.execute(db)
-  return r.rows
+  if (r.rows.length === 0) return r.rows
+  const key = await readKey(db, engagementId)
+  return r.rows.map((row) => openConsent(key, row)!)
 }
 
 // ---- Consent writes ----
 
 export async function insertConsent(auth: Authorized<'consent.create'>, body: DraftConsentBody, expiresAt: string | undefined) {
   const { engagement, side } = auth.facts
+  const key = await keyOf(auth.trx, engagement)
+  const text = sealFields(key, 'consents', { recipientName: body.recipient.name.trim(), purpose: body.purpose.trim() }, ['recipientName', 'purpose'])
   const r = await sql<ConsentRow>`
     INSERT INTO consents AS c (engagement_id, recipient_kind, recipient_name, direction, info_categories, purpose, drafted_by, statement_version, expires_at)
-    VALUES (${engagement.id}, ${body.recipient.kind}, ${body.recipient.name.trim()}, ${body.direction}, ${body.infoCategories}, ${body.purpose.trim()},
+    VALUES (${engagement.id}, ${body.recipient.kind}, ${text.recipientName}, ${body.direction}, ${body.infoCategories}, ${text.purpose},
       ${side}, (SELECT max(version) FROM consent_statements),
       ${expiresAt ? sql`${expiresAt}::timestamptz` : sql`clock_timestamp() + interval '90 days'`})
     RETURNING ${CONSENT_COLUMNS}`.execute(auth.trx)
-  return recordCreated(auth, r.rows[0])
+  return recordCreated(auth, openConsent(key, r.rows[0])!)
 }
 
 export async function markGranted(auth: Authorized<'consent.grant'>, typedName: string) {
   const { consent, statement } = auth.facts
+  const key = await keyOf(auth.trx, { id: consent.engagementId, wrappedKey: consent.wrappedKey })
   const r = await sql<ConsentRow>`
-    UPDATE consents AS c SET status = 'granted', granted_at = clock_timestamp(), granted_name = ${typedName},
+    UPDATE consents AS c SET status = 'granted', granted_at = clock_timestamp(), granted_name = ${sealFields(key, 'consents', { grantedName: typedName }, ['grantedName']).grantedName},
       statement_language = ${statement.language}, statement_hash = ${statement.textHash}, version = c.version + 1
     WHERE c.id = ${consent.id} RETURNING ${CONSENT_COLUMNS}`.execute(auth.trx)
-  return r.rows[0]
+  return openConsent(key, r.rows[0])!
 }
 
 export async function markWithdrawn(auth: Authorized<'consent.withdraw'>) {
   const r = await sql<ConsentRow>`
     UPDATE consents AS c SET status = 'withdrawn', withdrawn_at = clock_timestamp(), version = c.version + 1
     WHERE c.id = ${auth.facts.consent.id} RETURNING ${CONSENT_COLUMNS}`.execute(auth.trx)
-  return r.rows[0]
+  const { consent } = auth.facts
+  return openConsent(await keyOf(auth.trx, { id: consent.engagementId, wrappedKey: consent.wrappedKey }), r.rows[0])!
 }
 
 // ---- Disclosures ----
@@ -129,17 +151,25 @@ export const toDisclosureView = (r: DisclosureRow) => ({
 
 export async function insertDisclosure(auth: Authorized<'disclosure.create'>, body: RecordDisclosureBody) {
   const { engagement, consent } = auth.facts
+  const key = await keyOf(auth.trx, engagement)
+  const text = sealFields(key, 'disclosures', {
+    recipientName: body.recipient.name.trim(), justification: body.basis === 'consent' ? null : body.justification!.trim(),
+  }, DISCLOSURE_TEXT)
   const row = await auth.trx.insertInto('disclosures').values({
     engagementId: engagement.id, ambassadorId: engagement.ambassadorId, direction: body.direction,
-    recipientKind: body.recipient.kind, recipientName: body.recipient.name.trim(), infoCategories: body.infoCategories,
-    basis: body.basis, consentId: consent?.id ?? null, justification: body.basis === 'consent' ? null : body.justification!.trim(),
+    recipientKind: body.recipient.kind, recipientName: text.recipientName, infoCategories: body.infoCategories,
+    basis: body.basis, consentId: consent?.id ?? null, justification: text.justification,
   }).returning(DISCLOSURE_COLUMNS).executeTakeFirstOrThrow()
-  return recordCreated(auth, row as DisclosureRow)
+  return recordCreated(auth, openFields(key, 'disclosures', row as DisclosureRow, DISCLOSURE_TEXT))
 }
 
-export const listDisclosures = (db: Db, engagementId: string) =>
-  db.selectFrom('disclosures').select(DISCLOSURE_COLUMNS).where('engagementId', '=', engagementId)
-    .orderBy('createdAt').orderBy('id').execute() as Promise<DisclosureRow[]>
+export async function listDisclosures(db: Db, engagementId: string): Promise<DisclosureRow[]> {
+  const rows = await db.selectFrom('disclosures').select(DISCLOSURE_COLUMNS).where('engagementId', '=', engagementId)
+    .orderBy('createdAt').orderBy('id').execute() as DisclosureRow[]
+  if (rows.length === 0) return rows
+  const key = await readKey(db, engagementId)
+  return rows.map((r) => openFields(key, 'disclosures', r, DISCLOSURE_TEXT))
+}
 
 /** The Ambassador's designated nmno contact (CNS-3: the exception is reported to them). */
 export async function designatedContactOf(trx: Trx, ambassadorId: string) {

@@ -10,7 +10,9 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
-import { requireParticipant } from './repository.ts'
+import { GOAL_TEXT, requireParticipant } from './repository.ts'
+import { isSealed, open, seal } from '../../shared/crypto.ts'
+import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
 const GOAL_STATUSES = ['open', 'achieved', 'dropped'] as const
@@ -76,22 +78,43 @@ export const goalPolicies = {
   }),
 }
 
+// #11 finding 7: the goal's text and the Ambassador's proposal are stored sealed with the
+// engagement's data key (the proposal as a sealed JSON string inside the jsonb column); a goal
+// written before that reads back as it was stored.
+type StoredGoal = { proposal: unknown } & Record<string, unknown>
+
+function openProposal(key: Buffer | undefined, stored: unknown): Record<string, unknown> | null {
+  if (typeof stored !== 'string') return (stored as Record<string, unknown> | null) ?? null
+  if (!isSealed(stored) || !key) return null
+  return JSON.parse(open(key, 'goals.proposal', stored)) as Record<string, unknown>
+}
+
+function openGoal<T extends StoredGoal>(key: Buffer | undefined, g: T): T {
+  return { ...openFields(key, 'goals', g, GOAL_TEXT as unknown as (keyof T & string)[]), proposal: openProposal(key, g.proposal) }
+}
+
 async function insertGoal(auth: Authorized<'goal.create'>, body: CreateGoalBody) {
-  return recordCreated(auth, await auth.trx.insertInto('goals').values({ engagementId: auth.facts.engagement.id, ...body }).returning(columns).executeTakeFirstOrThrow())
+  const key = await keyOf(auth.trx, auth.facts.engagement)
+  const row = await auth.trx.insertInto('goals').values({ engagementId: auth.facts.engagement.id, ...sealFields(key, 'goals', body, GOAL_TEXT) })
+    .returning(columns).executeTakeFirstOrThrow()
+  return recordCreated(auth, openGoal(key, row))
 }
 
 async function updateGoal(auth: Authorized<'goal.update'>, body: UpdateGoalBody) {
   const { acceptProposal, ...changes } = body
   const { goal, side } = auth.facts
+  const key = await keyOf(auth.trx, auth.facts.engagement)
+  const proposal = openProposal(key, goal.proposal)
   let set: Record<string, unknown>
   if (side === 'ambassador') {
-    set = { proposal: JSON.stringify({ ...(goal.proposal ?? {}), ...changes }), proposedAt: sql`now()` }
+    set = { proposal: JSON.stringify(seal(key, 'goals.proposal', JSON.stringify({ ...(proposal ?? {}), ...changes }))), proposedAt: sql`now()` }
   } else {
-    const fromProposal = acceptProposal ? (goal.proposal as Record<string, unknown>) : {}
-    set = { ...fromProposal, ...changes, ...(acceptProposal !== undefined ? { proposal: null, proposedAt: null } : {}) }
+    const fromProposal = acceptProposal ? (proposal ?? {}) : {}
+    set = { ...sealFields(key, 'goals', { ...fromProposal, ...changes }, GOAL_TEXT), ...(acceptProposal !== undefined ? { proposal: null, proposedAt: null } : {}) }
   }
-  return auth.trx.updateTable('goals').set({ ...set, version: sql`version + 1`, updatedAt: sql`clock_timestamp()` } as any)
+  const row = await auth.trx.updateTable('goals').set({ ...set, version: sql`version + 1`, updatedAt: sql`clock_timestamp()` } as any)
     .where('id', '=', goal.id).returning(columns).executeTakeFirstOrThrow()
+  return openGoal(key, row)
 }
 
 export const createGoal = (db: Db, actor: Actor, engagementId: string, body: CreateGoalBody) =>
@@ -102,7 +125,9 @@ export const changeGoal = (db: Db, actor: Actor, engagementId: string, goalId: s
 
 export async function listGoals(db: Db, actor: Actor, engagementId: string) {
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
-  return { items: await db.selectFrom('goals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute(), nextCursor: null }
+  const rows = await db.selectFrom('goals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute()
+  const key = rows.length ? await readKey(db, engagementId) : undefined
+  return { items: rows.map((g) => openGoal(key, g)), nextCursor: null }
 }
 
 export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {

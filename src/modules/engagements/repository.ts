@@ -10,6 +10,8 @@ import { NotFound } from '../../errors/app-error.ts'
 import { ORG_SNAPSHOT_LOCK, conflictBetween } from '../../policy/conflict-of-interest.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { insertNotifications } from '../notifications/repository.ts'
+import { keyedHash, seal, unwrapDataKey } from '../../shared/crypto.ts'
+import { keyOf, openFields, readKeys, sealFields, wrappedKeyForNewEngagement } from '../../shared/engagement-keys.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 /** AMB-5: the engagement's Ambassador is past their term (inactive at query time, before any sweep). */
@@ -81,7 +83,18 @@ export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<
     SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id}
       AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR (e.ambassador_id = ${v.ambassadorId ?? null}::uuid AND ${AMBASSADOR_HOLDS}) OR ${v.nmno})`.execute(db)
-  return r.rows[0]
+  return (await openTokens(db, r.rows))[0]
+}
+
+const TOKEN_FIELD = 'engagements.survey_token'
+
+/** The survey token is stored sealed with the engagement's key (#11): opened for the manager's view. */
+async function openTokens<T extends EngagementRow>(db: Db | Trx, rows: T[]): Promise<T[]> {
+  const sealed = rows.filter((r) => r.surveyToken)
+  if (sealed.length === 0) return rows
+  const keys = await readKeys(db, sealed.map((r) => r.id))
+  for (const r of sealed) r.surveyToken = openFields(keys.get(r.id), 'engagements', r as any, ['surveyToken']).surveyToken
+  return rows
 }
 
 /**
@@ -111,7 +124,7 @@ function listWhere(f: ListFilter) {
 export async function listForManager(db: Db, managerRef: string, f: ListFilter) {
   const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.manager_ref = ${managerRef} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
-  return r.rows
+  return openTokens(db, r.rows)
 }
 
 export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFilter) {
@@ -134,10 +147,14 @@ export async function findById(db: Db | Trx, id: string): Promise<EngagementRow 
   return r.rows[0]
 }
 
-/** Locks an engagement for a write. */
+/**
+ * Locks an engagement for a write; its wrapped data key comes in the same statement, so a write
+ * that seals fields (#11) costs no extra round trip (keyOf).
+ */
 export async function lockEngagement(trx: Trx, id: string) {
-  const r = await sql<EngagementRow & { rawStatus: EngagementStatus }>`
-    SELECT ${COLUMNS}, e.status AS raw_status FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<EngagementRow & { rawStatus: EngagementStatus; wrappedKey: string | null }>`
+    SELECT ${COLUMNS}, e.status AS raw_status, (SELECT k.wrapped_key FROM engagement_keys k WHERE k.engagement_id = e.id) AS wrapped_key
+    FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id} FOR UPDATE OF e`.execute(trx)
   return r.rows[0]
 }
@@ -180,6 +197,8 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
       INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics)
       VALUES (${row.ambassadorId}, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics})
       RETURNING *
+    ), data_key AS (
+      INSERT INTO engagement_keys (engagement_id, wrapped_key) SELECT id, ${wrappedKeyForNewEngagement()} FROM ins
     ), slot AS (
       UPDATE ambassadors SET open_engagements = open_engagements + 1 WHERE id = ${row.ambassadorId}
     ), note AS (
@@ -240,8 +259,11 @@ export async function recordExtension(auth: Authorized<'engagement.extend'>, sid
 /** Closes, frees the slot and issues the manager's single-use survey token (ENG-8, RPT-2). */
 export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: string, surveyToken: string) {
   const { trx, facts } = auth
+  // #11 finding 4: at rest the token is sealed (the engagement's key) and found by a keyed hash.
+  const key = await keyOf(trx, facts.engagement)
   await trx.updateTable('engagements').set({
-    status: 'closed', outcome, closedAt: sql`now()`, surveyToken, surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
+    status: 'closed', outcome, closedAt: sql`now()`, surveyToken: seal(key, TOKEN_FIELD, surveyToken), surveyTokenHash: surveyTokenHash(surveyToken),
+    surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
   } as any).where('id', '=', facts.engagement.id).execute()
   await freeSlot(trx, facts.engagement.ambassadorId, 1)
 }
@@ -260,14 +282,23 @@ export async function transferEngagement(auth: Authorized<'engagement.transfer'>
     ambassadorId, managerRef: old.managerRef, language: old.language, preferredModes: old.preferredModes, urgency: old.urgency,
     topics: old.topics, stage: old.stage, transferredFrom: old.id, carriedOver: carryOver,
   }).returning('id').executeTakeFirstOrThrow()
+  const wrapped = wrappedKeyForNewEngagement()
+  await trx.insertInto('engagementKeys').values({ engagementId: created.id, wrappedKey: wrapped }).execute()
   await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` } as any).where('id', '=', ambassadorId).execute()
   await trx.updateTable('engagements').set({ status: 'transferred' }).where('id', '=', old.id).execute()
   // An ended term (AMB-5) the sweep has not recorded yet: the old Ambassador's slot is still taken.
   if (old.rawStatus !== 'transfer_required') await freeSlot(trx, old.ambassadorId, 1)
   if (carryOver) {
-    await sql`INSERT INTO goals (engagement_id, title, benefits_to_you, benefits_to_organisation, barriers, external_resources, progress_measures, status)
-      SELECT ${created.id}, title, benefits_to_you, benefits_to_organisation, barriers, external_resources, progress_measures, status
-      FROM goals WHERE engagement_id = ${old.id}`.execute(trx)
+    // The goals move under the new engagement's key: each engagement's purge shreds its own copy.
+    const goals = await trx.selectFrom('goals').select(['title', ...GOAL_TEXT.slice(1), 'status']).where('engagementId', '=', old.id)
+      .orderBy('createdAt').orderBy('id').execute()
+    if (goals.length) {
+      const from = await keyOf(trx, old)
+      const to = unwrapDataKey(wrapped)
+      await trx.insertInto('goals').values(goals.map((g) => ({
+        engagementId: created.id, ...sealFields(to, 'goals', openFields(from, 'goals', g, GOAL_TEXT), GOAL_TEXT),
+      }))).execute()
+    }
     await sql`INSERT INTO referrals (engagement_id, resource_id, for_whom, follow_up_due_at, followed_up_at, helpful)
       SELECT ${created.id}, resource_id, for_whom, follow_up_due_at, followed_up_at, helpful
       FROM referrals WHERE engagement_id = ${old.id}`.execute(trx)
@@ -275,10 +306,11 @@ export async function transferEngagement(auth: Authorized<'engagement.transfer'>
   return created
 }
 
-export async function surveyTokenOf(db: Db, engagementId: string) {
-  return db.selectFrom('engagements').select(['surveyToken', 'surveyTokenExpiresAt']).where('id', '=', engagementId)
-    .where('surveyToken', 'is not', null).where('surveyTokenExpiresAt', '>', sql<Date>`now()`).executeTakeFirst()
-}
+/** How a survey token is found at rest (#11 finding 4): a keyed hash, never the token itself. */
+export const surveyTokenHash = (token: string) => keyedHash('survey-token', token)
+
+/** Goal fields sealed with the engagement's key (#11 finding 7). */
+export const GOAL_TEXT = ['title', 'benefitsToYou', 'benefitsToOrganisation', 'barriers', 'externalResources', 'progressMeasures'] as const
 
 /**
  * COI-4 (and later REV-4): every open engagement in the scope whose pair is now in conflict becomes

@@ -5,6 +5,7 @@
 import { sql } from 'kysely'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
+import { mentionOf } from '../../plugins/idempotency.ts'
 
 const ENDED = sql`('declined', 'withdrawn', 'expired', 'closed', 'transferred')`
 
@@ -33,8 +34,8 @@ export interface PurgeCounts {
 const CHILDREN = ['meetings', 'goals', 'referrals', 'consents', 'disclosures', 'crisis_escalations'] as const
 
 /** What goes with these engagements, by count. */
-async function countWith(trx: Trx, ids: string[] | 'due', retentionDays = 0): Promise<PurgeCounts> {
-  const set = ids === 'due' ? sql`SELECT id FROM engagements WHERE ${due(retentionDays)}` : sql`SELECT unnest(${ids}::uuid[]) AS id`
+async function countWith(trx: Trx, ids: string[]): Promise<PurgeCounts> {
+  const set = sql`SELECT unnest(${ids}::uuid[]) AS id`
   const r = await sql<Record<string, string>>`
     WITH e AS (${set}),
     kids AS (
@@ -50,7 +51,8 @@ async function countWith(trx: Trx, ids: string[] | 'due', retentionDays = 0): Pr
       ${sql.join(CHILDREN.map((t) => sql`(SELECT count(*) FROM ${sql.table(t)} WHERE engagement_id IN (SELECT id FROM e)) AS ${sql.ref(t)}`))},
       (SELECT count(*) FROM notifications WHERE audience = 'principal'
         AND (subject_id IN (SELECT id FROM e) OR subject_id IN (SELECT id FROM kids))) AS notifications,
-      (SELECT count(*) FROM idempotency_keys k WHERE EXISTS (SELECT 1 FROM e WHERE position(e.id::text IN coalesce(k.body, '')) > 0)) AS stored_responses`
+      (SELECT count(*) FROM idempotency_keys k WHERE k.mentions && ${ids.map(mentionOf)}::text[]
+        OR EXISTS (SELECT 1 FROM e WHERE position(e.id::text IN coalesce(k.body, '')) > 0)) AS stored_responses`
     .execute(trx)
   const c = r.rows[0]!
   return {
@@ -60,7 +62,10 @@ async function countWith(trx: Trx, ids: string[] | 'due', retentionDays = 0): Pr
   }
 }
 
-export const countDue = (trx: Trx, retentionDays: number) => countWith(trx, 'due', retentionDays)
+export async function countDue(trx: Trx, retentionDays: number) {
+  const r = await sql<{ id: string }>`SELECT id FROM engagements WHERE ${due(retentionDays)}`.execute(trx)
+  return countWith(trx, r.rows.map((x) => x.id))
+}
 
 /**
  * Removes the engagements and every identifying trace of them: their rows and what cascades
@@ -72,18 +77,34 @@ export async function purgeEngagements(auth: Authorized<'retention.purge' | 'eng
   if (ids.length === 0) return countWith(trx, [])
   const counts = await countWith(trx, ids)
   await sql`
-    DELETE FROM notifications WHERE audience = 'principal' AND (subject_id = ANY(${ids}::uuid[]) OR subject_id IN (
-      SELECT id FROM meetings WHERE engagement_id = ANY(${ids}::uuid[])
-      UNION ALL SELECT id FROM goals WHERE engagement_id = ANY(${ids}::uuid[])
-      UNION ALL SELECT id FROM referrals WHERE engagement_id = ANY(${ids}::uuid[])
-      UNION ALL SELECT id FROM consents WHERE engagement_id = ANY(${ids}::uuid[])
-      UNION ALL SELECT id FROM disclosures WHERE engagement_id = ANY(${ids}::uuid[])
-      UNION ALL SELECT id FROM crisis_escalations WHERE engagement_id = ANY(${ids}::uuid[])))`.execute(trx)
-  await sql`DELETE FROM idempotency_keys k WHERE EXISTS (SELECT 1 FROM unnest(${ids}::uuid[]) AS e(id) WHERE position(e.id::text IN coalesce(k.body, '')) > 0)`.execute(trx)
+    DELETE FROM notifications WHERE audience = 'principal' AND (subject_id = ANY(${ids}::uuid[]) OR subject_id IN (${partsOf(ids)}))`.execute(trx)
+  // A stored answer is sealed (#11): found by the keyed hashes of the ids it names, or, stored
+  // before that, by the id in its text.
+  await sql`DELETE FROM idempotency_keys k WHERE k.mentions && ${ids.map(mentionOf)}::text[]
+    OR EXISTS (SELECT 1 FROM unnest(${ids}::uuid[]) AS e(id) WHERE position(e.id::text IN coalesce(k.body, '')) > 0)`.execute(trx)
+  // #11 finding 7: nmno's notifications about the engagement or its parts. Settled ones go; open
+  // ones (a review, a debrief still to do) stay for the office, de-identified: no subject, no
+  // engagement, no Ambassador.
+  const aboutThem = sql<boolean>`(n.subject_id = ANY(${ids}::uuid[]) OR n.data->>'engagementId' = ANY(${ids}::text[]) OR n.subject_id IN (${partsOf(ids)}))`
+  await sql`DELETE FROM notifications n WHERE n.audience = 'nmno' AND n.resolved_at IS NOT NULL AND ${aboutThem}`.execute(trx)
+  await sql`UPDATE notifications n SET subject_id = NULL, data = n.data - 'engagementId' - 'ambassadorId'
+    WHERE n.audience = 'nmno' AND ${aboutThem}`.execute(trx)
+  // The reports stay (statistics) but lose the engagement (ON DELETE SET NULL) and their exact
+  // creation time, which equals their report.create audit event's time.
+  await sql`UPDATE reports SET created_at = date_trunc('month', created_at) WHERE engagement_id = ANY(${ids}::uuid[])`.execute(trx)
   await sql`UPDATE engagements SET transferred_from = NULL WHERE transferred_from = ANY(${ids}::uuid[])`.execute(trx)
   await sql`DELETE FROM engagements WHERE id = ANY(${ids}::uuid[])`.execute(trx)
   return counts
 }
+
+/** The ids of the engagements' parts (what notifications name as their subject). */
+const partsOf = (ids: string[]) => sql`
+  SELECT id FROM meetings WHERE engagement_id = ANY(${ids}::uuid[])
+  UNION ALL SELECT id FROM goals WHERE engagement_id = ANY(${ids}::uuid[])
+  UNION ALL SELECT id FROM referrals WHERE engagement_id = ANY(${ids}::uuid[])
+  UNION ALL SELECT id FROM consents WHERE engagement_id = ANY(${ids}::uuid[])
+  UNION ALL SELECT id FROM disclosures WHERE engagement_id = ANY(${ids}::uuid[])
+  UNION ALL SELECT id FROM crisis_escalations WHERE engagement_id = ANY(${ids}::uuid[])`
 
 export interface Housekeeping {
   expiredSurveyTokens: number
@@ -114,7 +135,7 @@ export async function runHousekeeping(auth: Authorized<'retention.purge'>, reten
   const { trx } = auth
   const n = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0)
   return {
-    expiredSurveyTokens: n(await sql`UPDATE engagements SET survey_token = NULL, survey_token_expires_at = NULL WHERE survey_token IS NOT NULL AND survey_token_expires_at <= now()`.execute(trx)),
+    expiredSurveyTokens: n(await sql`UPDATE engagements SET survey_token = NULL, survey_token_hash = NULL, survey_token_expires_at = NULL WHERE survey_token IS NOT NULL AND survey_token_expires_at <= now()`.execute(trx)),
     spentSurveyTokenHashes: n(await sql`DELETE FROM survey_spent_tokens WHERE period < ${SPENT_BEFORE}`.execute(trx)),
     expiredStoredResponses: n(await sql`DELETE FROM idempotency_keys WHERE expires_at <= now()`.execute(trx)),
     oldNotifications: n(await sql`DELETE FROM notifications WHERE ${oldNotification(retentionDays)}`.execute(trx)),

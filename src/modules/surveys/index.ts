@@ -5,6 +5,11 @@ import { problems } from '../../shared/schemas.ts'
 import { AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
 import { submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
 import { noStore } from '../../shared/http.ts'
+import type { Config } from '../../config.ts'
+import { releaseSurveyAnswers } from './release.ts'
+
+/** How often the release job looks at the pending answers (see release.ts). */
+const RELEASE_CHECK_EVERY_MS = 60_000
 
 /**
  * The idempotency store keeps, per principal, the response it answered: for an anonymous survey
@@ -15,8 +20,27 @@ async function withoutIdempotency(req: FastifyRequest) {
   delete req.headers['idempotency-key']
 }
 
-const surveys: FastifyPluginAsyncTypebox = async (app) => {
+const surveys: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, { config }) => {
   app.addHook('onSend', noStore)
+
+  // #11 finding 4: held answers reach the response tables in shuffled batches (release.ts). Tests
+  // call releaseSurveyAnswers themselves.
+  if (config.env !== 'test') {
+    let timer: NodeJS.Timeout | undefined
+    let running = false
+    app.addHook('onReady', async () => {
+      timer = setInterval(() => {
+        if (running) return
+        running = true
+        releaseSurveyAnswers(app.db)
+          .then((n) => n && app.log.debug({ answers: n }, 'survey answers released'))
+          .catch((err) => app.log.warn({ err }, 'survey release failed'))
+          .finally(() => { running = false })
+      }, RELEASE_CHECK_EVERY_MS)
+      timer.unref()
+    })
+    app.addHook('onClose', async () => clearInterval(timer))
+  }
 
   app.post('/manager-responses', {
     config: { roles: ['manager'], action: 'survey.submit-manager' },

@@ -3,12 +3,23 @@
 // tables do not have.
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
+import { keyedHash } from '../../shared/crypto.ts'
+import { surveyTokenHash } from '../engagements/repository.ts'
 import { PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { lockAsParticipant } from '../engagements/policy.ts'
 
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+
+/**
+ * #11 finding 4: every hash a database reader sees is keyed (HMAC under DATA_KEY): a spent token's
+ * and an evaluation receipt cannot be recomputed from a token or an engagement id.
+ */
+export const spentTokenHash = (token: string) => keyedHash('survey-spent-token', token)
+export const evaluationReceipt = (engagementId: string) => keyedHash('ambassador-evaluation', engagementId)
+/** The receipts written before #11 (unkeyed): still honoured, so an engagement is evaluated once. */
+const legacyReceipt = (engagementId: string) => sha256(`ambassador-evaluation:${engagementId}`)
 
 /** One answer for an absent, spent or expired token: nothing tells them apart. */
 export const invalidToken = () => new PolicyDenied('survey-token-invalid', {
@@ -22,13 +33,15 @@ export const surveyPolicies = {
     auditAs: 'anonymous',
     async check(trx, actor, target: { token: string }) {
       if (!actor.roles.has('manager')) throw forbidden()
-      const tokenHash = sha256(target.token)
+      const tokenHash = spentTokenHash(target.token)
       // The engagement row is locked: two submissions with the same token are serialised here,
-      // and the second finds the token cleared.
+      // and the second finds the token cleared. At rest the token is sealed: it is found by its
+      // keyed hash (a token issued before #11 is still plain, without a hash, and found as it is).
       const r = await sql<{ id: string; spent: boolean }>`
         SELECT e.id, EXISTS (SELECT 1 FROM survey_spent_tokens s WHERE s.token_hash = ${tokenHash}) AS spent
         FROM engagements e
-        WHERE e.survey_token = ${target.token} AND e.survey_token_expires_at > now()
+        WHERE (e.survey_token_hash = ${surveyTokenHash(target.token)} OR (e.survey_token_hash IS NULL AND e.survey_token = ${target.token}))
+          AND e.survey_token_expires_at > now()
         FOR UPDATE OF e`.execute(trx)
       const row = r.rows[0]
       if (!row || row.spent) throw invalidToken()
@@ -46,8 +59,9 @@ export const surveyPolicies = {
       if (engagement.status !== 'closed') {
         throw new PolicyDenied('invalid-transition', { en: 'An engagement is evaluated once it is closed.', fr: 'Un jumelage s’évalue une fois clos.' }, { extensions: { from: engagement.status } })
       }
-      const engagementHash = sha256(`ambassador-evaluation:${engagement.id}`)
-      const done = await trx.selectFrom('ambassadorSurveyReceipts').select('engagementHash').where('engagementHash', '=', engagementHash).executeTakeFirst()
+      const engagementHash = evaluationReceipt(engagement.id)
+      const done = await trx.selectFrom('ambassadorSurveyReceipts').select('engagementHash')
+        .where('engagementHash', 'in', [engagementHash, legacyReceipt(engagement.id)]).executeTakeFirst()
       if (done) throw alreadyEvaluated()
       return { engagementHash }
     },

@@ -1,33 +1,84 @@
-// All SQL for the surveys. Each write is one statement: the spent-token hash (or the Ambassador's
-// receipt) and the response are written together, and nothing in the response points back.
+// All SQL for the surveys (RPT-2, RPT-3; #11 finding 4). Submitting spends the token (or writes
+// the Ambassador's receipt) and holds the answer back, sealed, in survey_answers_pending: nothing
+// a database reader can open or join. The release job (release.ts) later moves the held answers
+// into the response tables in a transaction of its own, in random order, each with its month only.
+import { randomInt } from 'node:crypto'
 import { sql } from 'kysely'
+import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
+import { sealServer } from '../../shared/crypto.ts'
 import type { AmbassadorAnswers, ManagerAnswers } from './schemas.ts'
 
-/** RPT-2: the token is spent (hash kept apart, columns cleared) and the response stored. */
-export async function spendTokenAndRecord(auth: Authorized<'survey.submit-manager'>, a: ManagerAnswers) {
-  const { holder, tokenHash } = auth.facts
-  const r = await sql<{ id: string; period: string }>`
-    WITH spent AS (
-      INSERT INTO survey_spent_tokens (token_hash) VALUES (${tokenHash})
-    ), cleared AS (
-      UPDATE engagements SET survey_token = NULL, survey_token_expires_at = NULL WHERE id = ${holder}
-    )
-    INSERT INTO manager_survey_responses (trust_built, felt_judged, knowledge_experience, referrals_effective, follow_up_after_referral,
-      needed_more_than_two_meetings)
-    VALUES (${a.trustBuilt}, ${a.feltJudged}, ${a.knowledgeExperience}, ${a.referralsEffective}, ${a.followUpAfterReferral}, ${a.neededMoreThanTwoMeetings})
-    RETURNING id, to_char(period, 'YYYY-MM') AS period`.execute(auth.trx)
-  return r.rows[0]
+export const PENDING_PURPOSE = 'survey-answers-pending'
+
+/** What a held answer seals: the response's id and month, and the answers. */
+export interface HeldAnswer<A> { id: string; period: string; answers: A }
+
+/** An answer is released at the latest this long after it was given: a random delay in [min, max] hours. */
+export const RELEASE_DELAY_HOURS = { min: 12, max: 72 } as const
+
+async function hold(trx: Trx, kind: 'manager' | 'ambassador', held: HeldAnswer<unknown>) {
+  const delayMinutes = randomInt(RELEASE_DELAY_HOURS.min * 60, RELEASE_DELAY_HOURS.max * 60 + 1)
+  await sql`INSERT INTO survey_answers_pending (kind, sealed, release_after)
+    VALUES (${kind}, ${sealServer(PENDING_PURPOSE, JSON.stringify(held))}, date_trunc('hour', now()) + make_interval(mins => ${delayMinutes}))`.execute(trx)
 }
 
-/** RPT-3: the receipt (a hash of the engagement id) and the response, unlinked. */
-export async function recordEvaluation(auth: Authorized<'survey.submit-ambassador'>, a: AmbassadorAnswers) {
-  const r = await sql<{ id: string; period: string }>`
-    WITH receipt AS (
-      INSERT INTO ambassador_survey_receipts (engagement_hash) VALUES (${auth.facts.engagementHash})
+/** RPT-2: the token is spent (a keyed hash kept apart, the sealed token and its hash cleared) and the answer held. */
+export async function spendTokenAndHold(auth: Authorized<'survey.submit-manager'>, held: HeldAnswer<ManagerAnswers>) {
+  const { holder, tokenHash } = auth.facts
+  await sql`
+    WITH spent AS (
+      INSERT INTO survey_spent_tokens (token_hash) VALUES (${tokenHash})
     )
-    INSERT INTO ambassador_survey_responses (training_adequate, able_to_fulfil_role, meetings_needed)
-    VALUES (${a.trainingAdequate}, ${a.ableToFulfilRole}, ${a.meetingsNeeded})
-    RETURNING id, to_char(period, 'YYYY-MM') AS period`.execute(auth.trx)
-  return r.rows[0]
+    UPDATE engagements SET survey_token = NULL, survey_token_hash = NULL, survey_token_expires_at = NULL WHERE id = ${holder}`.execute(auth.trx)
+  await hold(auth.trx, 'manager', held)
+}
+
+/** RPT-3: the receipt (a keyed hash of the engagement id) and the answer held. */
+export async function receiptAndHold(auth: Authorized<'survey.submit-ambassador'>, held: HeldAnswer<AmbassadorAnswers>) {
+  await auth.trx.insertInto('ambassadorSurveyReceipts').values({ engagementHash: auth.facts.engagementHash }).execute()
+  await hold(auth.trx, 'ambassador', held)
+}
+
+/** Pending answers: how many, and whether any is past its release time. */
+export async function pendingState(trx: Trx) {
+  const r = await sql<{ n: number; due: boolean }>`
+    SELECT count(*)::int AS n, coalesce(bool_or(release_after <= now()), false) AS due FROM survey_answers_pending`.execute(trx)
+  return r.rows[0]!
+}
+
+/** Takes every pending answer (they leave the table in this transaction). */
+export async function takePending(trx: Trx) {
+  const r = await sql<{ kind: 'manager' | 'ambassador'; sealed: string }>`DELETE FROM survey_answers_pending RETURNING kind, sealed`.execute(trx)
+  return r.rows
+}
+
+/** Fisher–Yates with the system's CSPRNG: the order of release says nothing of the order of submission. */
+export function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1)
+    ;[items[i], items[j]] = [items[j]!, items[i]!]
+  }
+  return items
+}
+
+const monthStart = (period: string) => `${period}-01`
+
+/**
+ * The released answers, in the order given (already shuffled), in one statement each table. The
+ * inserts name only the answer columns, the id and the month: any other column (a statistics key
+ * with a SQL default, say) takes its default.
+ */
+export async function insertReleased(trx: Trx, manager: HeldAnswer<ManagerAnswers>[], ambassador: HeldAnswer<AmbassadorAnswers>[]) {
+  if (manager.length) {
+    await sql`INSERT INTO manager_survey_responses (id, period, trust_built, felt_judged, knowledge_experience, referrals_effective,
+        follow_up_after_referral, needed_more_than_two_meetings)
+      VALUES ${sql.join(manager.map(({ id, period, answers: a }) => sql`(${id}::uuid, ${monthStart(period)}::date, ${a.trustBuilt}, ${a.feltJudged},
+        ${a.knowledgeExperience}, ${a.referralsEffective}, ${a.followUpAfterReferral}, ${a.neededMoreThanTwoMeetings})`))}`.execute(trx)
+  }
+  if (ambassador.length) {
+    await sql`INSERT INTO ambassador_survey_responses (id, period, training_adequate, able_to_fulfil_role, meetings_needed)
+      VALUES ${sql.join(ambassador.map(({ id, period, answers: a }) => sql`(${id}::uuid, ${monthStart(period)}::date, ${a.trainingAdequate},
+        ${a.ableToFulfilRole}, ${a.meetingsNeeded})`))}`.execute(trx)
+  }
 }

@@ -4,18 +4,28 @@ import { inTransaction } from '../../db/tx.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { alreadyEvaluated, invalidToken } from './policy.ts'
-import { recordEvaluation, spendTokenAndRecord } from './repository.ts'
+import { randomUUID } from 'node:crypto'
+import { receiptAndHold, spendTokenAndHold } from './repository.ts'
 import type { AmbassadorSurveyBody, ManagerSurveyBody } from './schemas.ts'
 
 const uniqueViolation = (err: any) => err?.code === '23505'
 
+/** The month an answer is given (UTC): the only time it keeps. */
+const thisMonth = () => new Date().toISOString().slice(0, 7)
+
+/**
+ * #11 finding 4: the answer is held back, sealed, in the token's transaction; it reaches the
+ * response table later, shuffled with others, in a transaction of its own (release.ts). Its id is
+ * chosen now so the answer to the manager is the same as before.
+ */
 export async function submitManagerSurvey(db: Db, actor: Actor, body: ManagerSurveyBody) {
   try {
-    const row = await inTransaction(db, async (trx) => {
+    const held = { id: randomUUID(), period: thisMonth(), answers: body.answers }
+    await inTransaction(db, async (trx) => {
       const auth = await authorize(trx, actor, 'survey.submit-manager', { token: body.token })
-      return spendTokenAndRecord(auth, body.answers)
+      await spendTokenAndHold(auth, held)
     })
-    return { id: row.id, period: row.period, answers: body.answers }
+    return held
   } catch (err) {
     // A hash already spent (the token reissued or replayed) is the same neutral answer.
     if (uniqueViolation(err)) throw invalidToken()
@@ -25,11 +35,12 @@ export async function submitManagerSurvey(db: Db, actor: Actor, body: ManagerSur
 
 export async function submitAmbassadorSurvey(db: Db, actor: Actor, body: AmbassadorSurveyBody) {
   try {
-    const row = await inTransaction(db, async (trx) => {
+    const held = { id: randomUUID(), period: thisMonth(), answers: body.answers }
+    await inTransaction(db, async (trx) => {
       const auth = await authorize(trx, actor, 'survey.submit-ambassador', { evaluated: body.engagementId })
-      return recordEvaluation(auth, body.answers)
+      await receiptAndHold(auth, held)
     })
-    return { id: row.id, period: row.period, answers: body.answers }
+    return held
   } catch (err) {
     if (uniqueViolation(err)) throw alreadyEvaluated()
     throw err

@@ -91,7 +91,11 @@ t.test('RET-1 the purge forgets every identifying trace and keeps statistics, su
   t.same(doneCounts, dryCounts, 'the purge removed what the dry run announced')
 
   t.same(await rowsHolding(db, ['M7RET01', 'alpha']), {}, 'no table holds the manager’s id, the goal text or the justification')
-  t.ok(Object.keys(await rowsHolding(db, ['beta'])).length >= 2, 'the kept engagement’s goal and justification are still there')
+  // #11 finding 7 changed the rule: goal text and justifications are stored sealed (never in clear
+  // in any table), so what is kept is checked through the participants' reads.
+  t.same(await rowsHolding(db, ['beta']), {}, 'the kept engagement’s text is sealed at rest')
+  t.match((await call(app, { url: `/v1/engagements/${recent.e}/goals`, as: recent.m })).body.items, [{ title: /beta$/ }], 'and its goal still reads back')
+  t.ok((await call(app, { url: `/v1/engagements/${recent.e}/disclosures`, as: recent.m })).body.items.some((d: any) => /beta$/.test(d.justification ?? '')), 'and its justification')
   t.ok(Object.keys(await rowsHolding(db, ['M7RET02'])).length > 0, 'an engagement still within retention is kept')
   t.same(await stats(app), before, 'the statistics answer exactly as before')
   t.match((await call(app, { url: '/v1/audit/verify', as: NMNO })).body, { ok: true }, 'the audit chain still verifies')
@@ -145,7 +149,8 @@ t.test('RET-2 the manager purges their ended engagement at once; an open one is 
   for (const p of [NMNO, GOVERNANCE, HR, ISERVICE]) t.equal((await call(app, { method: 'DELETE', url: `/v1/engagements/${e}`, as: p })).status, 403, `${p.sub}: 403`)
   t.equal((await call(app, { method: 'DELETE', url: '/v1/engagements/not-a-uuid', as: m })).status, 400)
   t.equal((await call(app, { method: 'DELETE', url: `/v1/engagements/${e}` })).status, 401)
-  t.ok(Object.keys(await rowsHolding(db, ['GOALTEXT'])).length > 0, 'refusals changed nothing')
+  // #11 finding 7: the goal is sealed at rest; the refusals left it readable to its manager.
+  t.equal((await call(app, { url: `/v1/engagements/${e}/goals`, as: m })).body.items[0]?.title, GOAL_TEXT, 'refusals changed nothing')
 
   const purged = await call(app, { method: 'DELETE', url: `/v1/engagements/${e}`, as: m })
   t.equal(purged.status, 204)

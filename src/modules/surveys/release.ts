@@ -1,0 +1,51 @@
+// The survey release job (#11 finding 4). Submitted answers wait in survey_answers_pending, sealed;
+// this job moves them into the response tables:
+// - in a transaction of its own that touches nothing else of the service (no engagement, token or
+//   receipt), so a response shares its transaction id with other responses only;
+// - every pending answer at once, in random order (physical order says nothing of submission order);
+// - once RELEASE_BATCH answers wait, or when one has waited past its random release time (12 to 72
+//   hours after it was given, see repository.ts), so timing says little; a quiet month may release a
+//   batch smaller than RELEASE_BATCH: the anonymity set is then the answers of those hours.
+// Statistics count an answer from its release: at most 72 hours (plus one run of the job) after it
+// was given. The anonymous audit event of each submission is appended with the release, naming
+// nothing, in a transaction of its own just after it: the trail can place it neither next to the
+// engagement's update nor next to the responses.
+// In-process and periodic; safe with several replicas (an advisory lock: one releases, the others
+// skip their turn).
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.ts'
+import { inTransaction } from '../../db/tx.ts'
+import { appendAuditEvents } from '../../policy/audit.ts'
+import { openServer } from '../../shared/crypto.ts'
+import { PENDING_PURPOSE, insertReleased, pendingState, shuffle, takePending, type HeldAnswer } from './repository.ts'
+import type { AmbassadorAnswers, ManagerAnswers } from './schemas.ts'
+
+export const RELEASE_BATCH = 10
+const RELEASE_LOCK = 4_242_011
+
+/** Releases the pending answers if it is time (or `force`); returns how many were released. */
+export async function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {}): Promise<number> {
+  const kinds = await inTransaction(db, async (trx) => {
+    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELEASE_LOCK}) AS ok`.execute(trx)
+    if (!lock.rows[0]?.ok) return []
+    const state = await pendingState(trx)
+    if (state.n === 0 || (!opts.force && state.n < RELEASE_BATCH && !state.due)) return []
+    const taken = shuffle(await takePending(trx))
+    const manager: HeldAnswer<ManagerAnswers>[] = []
+    const ambassador: HeldAnswer<AmbassadorAnswers>[] = []
+    for (const row of taken) {
+      const held = JSON.parse(openServer(PENDING_PURPOSE, row.sealed))
+      if (row.kind === 'manager') manager.push(held)
+      else ambassador.push(held)
+    }
+    await insertReleased(trx, manager, ambassador)
+    return taken.map((row) => row.kind)
+  })
+  if (kinds.length) {
+    await appendAuditEvents(db, kinds.map((kind) => ({
+      role: 'anonymous' as const, actorRef: null, action: kind === 'manager' ? 'survey.submit-manager' : 'survey.submit-ambassador',
+      resourceType: 'survey', resourceId: null, engagementId: null, outcome: 'success' as const, requestId: null,
+    })))
+  }
+  return kinds.length
+}
