@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
+import { runPeriodically } from '../../shared/periodic.ts'
 import { problems } from '../../shared/schemas.ts'
 import { refreshRollups } from './job.ts'
 import { EngagementStatsQuerySchema, EngagementStatsSchema, ProgramStatsQuerySchema, ProgramStatsSchema, SurveyStatsQuerySchema, SurveyStatsSchema } from './schemas.ts'
@@ -33,20 +34,7 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
   const threshold = config.statsMinCell
 
   if (config.env !== 'test') {
-    let timer: NodeJS.Timeout | undefined
-    let running = false
-    app.addHook('onReady', async () => {
-      timer = setInterval(() => {
-        if (running) return
-        running = true
-        refreshRollups(app.db)
-          .then((n) => n && app.log.debug({ reports: n }, 'statistics rollup refreshed'))
-          .catch((err) => app.log.warn({ err }, 'statistics rollup failed'))
-          .finally(() => { running = false })
-      }, ROLLUP_EVERY_MS)
-      timer.unref()
-    })
-    app.addHook('onClose', async () => clearInterval(timer))
+    runPeriodically(app, ROLLUP_EVERY_MS, () => refreshRollups(app.db), { done: (n) => ({ reports: n }), doneMsg: 'statistics rollup refreshed', failedMsg: 'statistics rollup failed' })
   }
 
   app.get('/engagements', {

@@ -1,6 +1,7 @@
 // Routes for /v1/surveys (RPT-2, RPT-3): anonymous survey responses.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import { runPeriodically } from '../../shared/periodic.ts'
 import { problems } from '../../shared/schemas.ts'
 import { AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
 import { submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
@@ -26,20 +27,7 @@ const surveys: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (
   // #11 finding 4: held answers reach the response tables in shuffled batches (release.ts). Tests
   // call releaseSurveyAnswers themselves.
   if (config.env !== 'test') {
-    let timer: NodeJS.Timeout | undefined
-    let running = false
-    app.addHook('onReady', async () => {
-      timer = setInterval(() => {
-        if (running) return
-        running = true
-        releaseSurveyAnswers(app.db)
-          .then((n) => n && app.log.debug({ answers: n }, 'survey answers released'))
-          .catch((err) => app.log.warn({ err }, 'survey release failed'))
-          .finally(() => { running = false })
-      }, RELEASE_CHECK_EVERY_MS)
-      timer.unref()
-    })
-    app.addHook('onClose', async () => clearInterval(timer))
+    runPeriodically(app, RELEASE_CHECK_EVERY_MS, () => releaseSurveyAnswers(app.db), { done: (n) => ({ answers: n }), doneMsg: 'survey answers released', failedMsg: 'survey release failed' })
   }
 
   app.post('/manager-responses', {
