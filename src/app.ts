@@ -89,7 +89,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(dbPlugin, { db, ownsDb })
   await app.register(auth, { config })
   await app.register(security, { config })
-  await app.register(idempotency)
+  await app.register(idempotency, { requestTimeoutMs: config.requestTimeoutMs })
   await app.register(auditTrail)
   await app.register(policyGuard)
   await app.register(swagger)

@@ -1,6 +1,6 @@
 // Test support: build(t) gives a ready app on its own database — a database cloned from a migrated
 // template on the server named by TEST_DATABASE_URL, or a fresh in-memory PGlite otherwise.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -129,6 +129,11 @@ export interface Req {
 export async function call(app: App, r: Req) {
   const headers: Record<string, string> = { ...(r.headers ?? {}) }
   if (r.as) headers.authorization = `Bearer ${tokenFor(r.as)}`
+  // IDEMPOTENCY_EVERYWHERE=1 npm test: every POST carries a fresh key, so the whole suite runs the
+  // held-commit path of the idempotency plugin (#12 item 2) and must pass unchanged.
+  if (process.env.IDEMPOTENCY_EVERYWHERE && (r.method ?? 'GET') === 'POST' && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
+    headers['idempotency-key'] = `every-${randomUUID()}`
+  }
   const res = await app.inject({ method: r.method ?? 'GET', url: r.url, headers, ...(r.body !== undefined ? { payload: r.body as any } : {}) })
   let json: any
   try { json = res.json() } catch { json = undefined }

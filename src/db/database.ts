@@ -7,6 +7,7 @@ import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.ts'
 import type { DB } from './schema.ts'
+import { holdAware } from './tx.ts'
 
 export type Db = Kysely<DB>
 
@@ -68,7 +69,7 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
       client.on('error', () => {})
       discardOnReadTimeout(client)
     })
-    return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins }), kind: 'postgres' }
+    return { db: new Kysely<DB>({ dialect: holdAware(new PostgresDialect({ pool })), plugins }), kind: 'postgres' }
   }
   let dataDir: string | undefined
   if (!opts.inMemory) {
@@ -76,5 +77,5 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
     mkdirSync(dataDir, { recursive: true })
   }
   const pglite = new PGlite(dataDir, { parsers: { [DATE_OID]: (v: string) => v } })
-  return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), plugins }), kind: 'pglite' }
+  return { db: new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins }), kind: 'pglite' }
 }

@@ -1,4 +1,5 @@
-import type { Transaction } from 'kysely'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { DatabaseConnection, Dialect, Driver, Transaction } from 'kysely'
 import type { Db } from './database.ts'
 import type { DB } from './schema.ts'
 
@@ -13,14 +14,43 @@ const RETRYABLE = new Set(['40P01', '40001'])
 const ATTEMPTS = 3
 
 /**
+ * A request whose write must commit together with its answer (an Idempotency-Key, SPEC §4, #12
+ * item 2): its first transaction starts with `begin` (the key's lock), stays open once the work is
+ * done, and commits only when the answer is known, with `commit(trx)` storing that answer, so a
+ * key is either answered with what was committed or free to run again, whatever crashes when.
+ */
+export interface HeldCommit {
+  begin(trx: Trx): Promise<void>
+  /** Longest the work may wait for its answer before it is rolled back (the request timeout). */
+  holdMs: number
+  /** The held transaction's connection: the request's other queries run on it, so they see its writes. */
+  connection?: DatabaseConnection
+  /** Once settled, later transactions of the request are ordinary ones (e.g. an audit event on the way out). */
+  closed?: boolean
+  /** Set while the work is done and the transaction waits for the answer. */
+  held?: { trx: Trx; settle(outcome: Outcome): void; settled: Promise<'committed' | 'rolled-back'> }
+}
+export type Outcome = { commit: (trx: Trx) => Promise<void> } | { rollback: true }
+
+const requestScope = new AsyncLocalStorage<HeldCommit>()
+
+/** Runs fn (and everything it awaits) with the request's held commit. */
+export const withHeldCommit = <T>(scope: HeldCommit, fn: () => T): T => requestScope.run(scope, fn)
+
+/**
  * Runs fn in a transaction, reusing the one it is given (Kysely refuses nested transactions). A
  * transaction PostgreSQL aborted for a deadlock or a serialization failure is run again, twice at most.
+ * Inside a request that holds its commit (above), the first transaction stays open until the
+ * answer is settled and later ones join it.
  */
 export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Trx)
+  const store = requestScope.getStore()
+  const scope = store?.closed ? undefined : store
+  if (scope?.held) return fn(scope.held.trx)
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(async (trx) => {
+      return scope ? await heldTransaction(db as Db, scope, fn) : await db.transaction().execute(async (trx) => {
         const hooks: Array<() => Promise<void>> = []
         commitHooks.set(trx, hooks)
         const result = await fn(trx)
@@ -34,6 +64,43 @@ export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T
   }
 }
 
+const ROLLED_BACK = Symbol('rolled back on purpose')
+
+/** Resolves with fn's result once the work is done; the commit waits for scope.held.settle. */
+function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let handedOver = false
+    let settle!: (outcome: Outcome) => void
+    let settled!: Promise<'committed' | 'rolled-back'>
+    const decided = new Promise<Outcome>((r) => { settle = r })
+    const run = db.transaction().execute(async (trx) => {
+      const hooks: Array<() => Promise<void>> = []
+      commitHooks.set(trx, hooks)
+      await scope.begin(trx)
+      const result = await fn(trx)
+      for (const hook of hooks.splice(0)) await hook()
+      scope.held = { trx, settle, settled }
+      handedOver = true
+      resolve(result)
+      // Nobody answered in time (a handler that never settles): nothing is kept.
+      const timer = setTimeout(() => settle({ rollback: true }), scope.holdMs)
+      timer.unref()
+      const outcome = await decided
+      clearTimeout(timer)
+      scope.closed = true
+      if ('rollback' in outcome) throw ROLLED_BACK
+      for (const hook of hooks.splice(0)) await hook() // the writes that joined later
+      await outcome.commit(trx)
+    })
+    settled = run.then(() => 'committed' as const, (err) => {
+      if (err === ROLLED_BACK) return 'rolled-back' as const
+      if (!handedOver) reject(err)
+      throw err
+    })
+    settled.catch(() => {}) // read by whoever settles; never an unhandled rejection
+  })
+}
+
 /**
  * Registers hook to run inside trx after the work and just before the commit (the audit trail
  * appends its events there). False when trx was not opened by inTransaction: nothing is registered.
@@ -42,4 +109,87 @@ export function beforeCommit(trx: Trx, hook: () => Promise<void>): boolean {
   const hooks = commitHooks.get(trx)
   hooks?.push(hook)
   return Boolean(hooks)
+}
+
+/**
+ * The dialect, aware of held commits: while a request's transaction is held, the request's other
+ * queries (a read-back of what it wrote, through the plain handle) borrow that transaction's
+ * connection instead of another one, which would not see the uncommitted rows (or, on PGlite's
+ * single connection, wait for it forever).
+ */
+export function holdAware(dialect: Dialect): Dialect {
+  // A single-connection database (PGlite): Kysely would queue every use of the connection, loans
+  // included, behind the held transaction; the queue moves here, and loans skip it.
+  const single = dialect.createAdapter().supportsMultipleConnections === false
+  return {
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createAdapter: () => {
+      const adapter = dialect.createAdapter()
+      return single ? new Proxy(adapter, {
+        get: (target, p) => (p === 'supportsMultipleConnections' ? true : Reflect.get(target, p, target)),
+      }) : adapter
+    },
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: () => heldAwareDriver(dialect.createDriver(), single),
+  }
+}
+
+/** One holder at a time, in order of arrival. */
+function mutex() {
+  let tail = Promise.resolve()
+  return {
+    async lock(): Promise<() => void> {
+      let release!: () => void
+      const previous = tail
+      tail = new Promise<void>((r) => { release = r })
+      await previous
+      return release
+    },
+  }
+}
+
+const borrowed = new WeakSet<DatabaseConnection>()
+
+function heldAwareDriver(inner: Driver, single: boolean): Driver {
+  const queue = single ? mutex() : undefined
+  const releases = new WeakMap<DatabaseConnection, () => void>()
+  return {
+    init: (...a) => inner.init(...a),
+    destroy: (...a) => inner.destroy(...a),
+    async acquireConnection(...a) {
+      const store = requestScope.getStore()
+      const conn = store && !store.closed && store.held ? store.connection : undefined
+      if (!conn) {
+        const release = await queue?.lock()
+        const acquired = await inner.acquireConnection(...a).catch((err) => { release?.(); throw err })
+        if (release) releases.set(acquired, release)
+        return acquired
+      }
+      const loan: DatabaseConnection = { executeQuery: (q) => conn.executeQuery(q), streamQuery: (q, n) => conn.streamQuery(q, n) }
+      borrowed.add(loan)
+      return loan
+    },
+    async releaseConnection(conn, ...a) {
+      if (borrowed.has(conn)) return
+      const release = releases.get(conn)
+      releases.delete(conn)
+      try {
+        await inner.releaseConnection(conn, ...a)
+      } finally {
+        release?.()
+      }
+    },
+    async beginTransaction(conn, settings) {
+      await inner.beginTransaction(conn, settings)
+      const store = requestScope.getStore()
+      if (store && !store.closed && !store.held) store.connection = conn
+    },
+    commitTransaction: (conn) => inner.commitTransaction(conn),
+    rollbackTransaction: (conn) => inner.rollbackTransaction(conn),
+    ...(inner.savepoint && {
+      savepoint: (...a: Parameters<NonNullable<Driver['savepoint']>>) => inner.savepoint!(...a),
+      rollbackToSavepoint: (...a: Parameters<NonNullable<Driver['rollbackToSavepoint']>>) => inner.rollbackToSavepoint!(...a),
+      releaseSavepoint: (...a: Parameters<NonNullable<Driver['releaseSavepoint']>>) => inner.releaseSavepoint!(...a),
+    }),
+  }
 }

@@ -1,4 +1,5 @@
 // SPEC §4: Idempotency-Key on POST.
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import { NMNO, as, build, call } from '../helper.ts'
 
@@ -45,5 +46,26 @@ t.test('Idempotency-Key', async (t) => {
     const res = await call(app, { method: 'POST', url: '/v1/ambassadors', as: NMNO, body: { displayName: 'x', employeeRef: 'I009' }, headers: { 'idempotency-key': 'bad key with spaces' } })
     t.equal(res.status, 400)
     t.equal(res.body.code, 'invalid-header')
+  })
+
+  t.test('twins sent together: one write, the others wait their turn or are told to retry', async (t) => {
+    const twins = await Promise.all(Array.from({ length: 6 }, () => apply('k-twin', { displayName: 'Twin' }, as('I010', 'manager'))))
+    for (const r of twins) t.ok(r.status === 201 || (r.status === 409 && r.body.code === 'idempotency-in-progress'), `${r.status} ${r.body?.code ?? ''}`)
+    t.equal(twins.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] !== 'true').length, 1, 'exactly one ran')
+    const ids = new Set(twins.filter((r) => r.status === 201).map((r) => r.body.id))
+    t.equal(ids.size, 1, 'every 201 names the same record')
+    const rows = await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', 'I010').execute()
+    t.equal(rows.length, 1)
+    const later = await apply('k-twin', { displayName: 'Twin' }, as('I010', 'manager'))
+    t.equal(later.headers['idempotent-replayed'], 'true')
+  })
+
+  t.test('no marker row while a write runs; a marker left by an earlier version does not block the key', async (t) => {
+    const principalHash = createHash('sha256').update('principal:I011').digest('hex')
+    await db.insertInto('idempotencyKeys').values({ principalHash, key: 'k-legacy', requestHash: 'x' }).execute()
+    const res = await apply('k-legacy', { displayName: 'Legacy' }, as('I011', 'manager'))
+    t.equal(res.status, 201, 'runs instead of answering in-progress for a day')
+    const stored = await db.selectFrom('idempotencyKeys').select(['statusCode']).where('principalHash', '=', principalHash).where('key', '=', 'k-legacy').execute()
+    t.same(stored.map((r) => r.statusCode), [201], 'the answer replaced the stale marker')
   })
 })
