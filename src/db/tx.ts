@@ -27,6 +27,8 @@ export interface HeldCommit {
   connection?: DatabaseConnection
   /** Once settled, later transactions of the request are ordinary ones (e.g. an audit event on the way out). */
   closed?: boolean
+  /** The request was answered with a failure before its write was done (its handler timed out): the write must not happen. */
+  abandoned?: boolean
   /** Set while the work is done and the transaction waits for the answer. */
   held?: { trx: Trx; settle(outcome: Outcome): void; settled: Promise<'committed' | 'rolled-back'> }
 }
@@ -46,6 +48,7 @@ export const withHeldCommit = <T>(scope: HeldCommit, fn: () => T): T => requestS
 export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db as Trx)
   const store = requestScope.getStore()
+  if (store?.abandoned) throw new Error(ABANDONED)
   const scope = store?.closed ? undefined : store
   if (scope?.held) return fn(scope.held.trx)
   for (let attempt = 1; ; attempt++) {
@@ -65,6 +68,7 @@ export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T
 }
 
 const ROLLED_BACK = Symbol('rolled back on purpose')
+const ABANDONED = 'the request was already answered (it timed out): its write is not done'
 
 /** Resolves with fn's result once the work is done; the commit waits for scope.held.settle. */
 function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -79,6 +83,7 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
       await scope.begin(trx)
       const result = await fn(trx)
       for (const hook of hooks.splice(0)) await hook()
+      if (scope.abandoned) throw new Error(ABANDONED)
       scope.held = { trx, settle, settled }
       handedOver = true
       resolve(result)

@@ -114,7 +114,11 @@ export default fp(
       request.idempotency = undefined
       const record = answerOf(keyed, reply, payload)
       const held = keyed.scope.held
-      if (!held) keyed.scope.closed = true
+      // Answered with a failure while the handler still works (its timeout): whatever it would
+      // still write is refused, so the key stays free and truthful. Otherwise what runs from here
+      // on (an audit event on the way out) is an ordinary transaction.
+      if (!held && reply.statusCode >= 500) keyed.scope.abandoned = true
+      else if (!held) keyed.scope.closed = true
       if (held) {
         if (reply.statusCode < 400) {
           held.settle({ commit: (trx) => store(trx, record, true) })

@@ -10,7 +10,8 @@ import { createServer } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import t from 'tap'
-import { SERVER_URL, TEST_SECRET, as, tokenFor, usingServer } from '../helper.ts'
+import { sql } from 'kysely'
+import { SERVER_URL, TEST_SECRET, as, build, call, tokenFor, usingServer } from '../helper.ts'
 
 const why = usingServer ? false : 'PostgreSQL run only (set TEST_DATABASE_URL)'
 
@@ -114,4 +115,23 @@ t.test('a key is answered with what was committed, or free to run again, after k
   const perManager = await check.query(`SELECT employee_ref, count(*)::int AS n FROM ambassadors WHERE employee_ref LIKE 'CR%' GROUP BY 1 ORDER BY 1`)
   await check.end()
   t.same(perManager.rows.map((r) => [r.employee_ref, r.n]), [1, 2, 3, 4, 5, 6, 7, 8].map((n) => [`CR${n}`, 1]), 'one record per key, none twice')
+})
+
+t.test('a keyed write answered 503 by the handler timeout is not done afterwards', { skip: why }, async (t) => {
+  const { app, db } = await build(t, { env: { REQUEST_TIMEOUT_MS: '1000' } })
+  // Hold the insert behind a lock for longer than the request timeout.
+  const lockTaken = db.transaction().execute(async (trx) => {
+    await sql`LOCK TABLE ambassadors IN SHARE ROW EXCLUSIVE MODE`.execute(trx)
+    await sleep(2500)
+  })
+  await sleep(100)
+  const slow = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('TO1', 'manager'), body: { displayName: 'Too Slow' }, headers: { 'idempotency-key': 'k-slow' } })
+  t.equal(slow.status, 503, 'the handler timeout answered')
+  await lockTaken
+  await sleep(300)
+  const rows = await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', 'TO1').execute()
+  t.equal(rows.length, 0, 'the write that resumed after the answer was not kept')
+  const retry = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('TO1', 'manager'), body: { displayName: 'Too Slow' }, headers: { 'idempotency-key': 'k-slow' } })
+  t.equal(retry.status, 201, 'the key is free: the retry runs')
+  t.not(retry.headers['idempotent-replayed'], 'true')
 })
