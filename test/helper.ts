@@ -1,7 +1,8 @@
 // Test support: build(t) gives a ready app on its own database — a database cloned from a migrated
 // template on the server named by TEST_DATABASE_URL, or a fresh in-memory PGlite otherwise.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createSigner } from 'fast-jwt'
@@ -51,11 +52,38 @@ async function ensureTemplate(admin: pg.Client): Promise<string> {
   return name
 }
 
+let pgliteDump: Promise<Blob> | undefined
+
+/**
+ * The embedded database's migrated template: a dump of a PGlite data directory after every
+ * migration, kept in the system's temporary folder under the hash of the migrations and shared by
+ * every test file, so a test's database loads it (a few seconds) instead of running initdb and
+ * every migration (the PostgreSQL run clones a template database the same way).
+ */
+function pgliteTemplate(): Promise<Blob> {
+  pgliteDump ??= (async () => {
+    const h = createHash('sha256')
+    for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
+    h.update(readFileSync(new URL('../package-lock.json', import.meta.url)))
+    const file = join(tmpdir(), `m2m-pglite-template-${h.digest('hex').slice(0, 16)}.tar.gz`)
+    if (existsSync(file)) return new Blob([readFileSync(file)])
+    const { db, pglite } = createDatabase({ pgliteDir: '', inMemory: true, db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
+    await migrateToLatest(db)
+    const dump = await (await pglite!.dumpDataDir('gzip')).arrayBuffer()
+    await db.destroy()
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
+    writeFileSync(partial, Buffer.from(dump))
+    renameSync(partial, file) // atomic: a concurrent test file reads a whole dump or none
+    return new Blob([dump])
+  })()
+  return pgliteDump
+}
+
 /** A fresh, migrated database for one test; dropped at teardown. */
 export async function testDatabase(t: Test, poolMax = 10): Promise<{ db: Db; url?: string }> {
   if (!SERVER_URL) {
-    const { db } = createDatabase({ pgliteDir: '', inMemory: true, db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
-    await migrateToLatest(db)
+    const { db } = createDatabase({ pgliteDir: '', inMemory: true, loadDataDir: await pgliteTemplate(), db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
+    await migrateToLatest(db) // nothing to do unless a migration is newer than the template
     t.teardown(() => db.destroy())
     return { db }
   }

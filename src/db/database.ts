@@ -18,11 +18,15 @@ pg.types.setTypeParser(DATE_OID, (v: string) => v)
 export interface DatabaseHandle {
   db: Db
   kind: 'postgres' | 'pglite'
+  /** The embedded database itself (its dump makes the tests' template). */
+  pglite?: PGlite
 }
 
 export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'pgliteDir' | 'db'> & {
   /** PGlite only: keep the database in memory (tests, OpenAPI export). */
   inMemory?: boolean
+  /** PGlite only: start from this dump of a data directory (`dumpDataDir`) instead of an empty one (tests' migrated template). */
+  loadDataDir?: Blob
   applicationName?: string
 }
 
@@ -76,6 +80,7 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
     dataDir = resolve(opts.pgliteDir)
     mkdirSync(dataDir, { recursive: true })
   }
-  const pglite = new PGlite(dataDir, { parsers: { [DATE_OID]: (v: string) => v } })
-  return { db: new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins }), kind: 'pglite' }
+  // One options object: `new PGlite(undefined, options)` (in memory) silently ignores the options.
+  const pglite = new PGlite({ dataDir, parsers: { [DATE_OID]: (v: string) => v }, ...(opts.loadDataDir && { loadDataDir: opts.loadDataDir }) })
+  return { db: new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins }), kind: 'pglite', pglite }
 }
