@@ -129,6 +129,8 @@ export const ambassadorPolicies = {
     auditAs: 'self-or-staff',
     async check(trx, actor, target: { id: string; to: string; acceptGuidelines?: boolean; ifMatch?: string }) {
       const row = await lockVisible(trx, actor, target.id, { self: true })
+      // A stale If-Match is a 412 before any rule that depends on the record's state (RFC 9110 §13.2.2).
+      ambassadorIfMatch(row, target.ifMatch)
       const staff = isStaff(actor)
       const self = isSelf(actor, row)
       const from = row.effectiveStatus
@@ -138,7 +140,6 @@ export const ambassadorPolicies = {
         throw new PolicyDenied('forbidden', { en: 'Only the candidate can confirm their intention to become an Ambassador.', fr: 'Seul le candidat peut confirmer son intention de devenir ambassadeur.' })
       }
       if (to !== 'active' && to !== 'withdrawn' && !staff) throw forbidden()
-      ambassadorIfMatch(row, target.ifMatch)
 
       if (to === 'interviewed') {
         const failing = failingCompetencies(row.competencies)
