@@ -187,6 +187,17 @@ t.test('optimistic concurrency on every single resource (SPEC §4)', async (t) =
     t.equal(res.status, 404)
   })
 
+  t.test('the manager answering the survey does not move the ETag the Ambassador reads (RPT-2: unlinkable)', async (t) => {
+    const e = await engagement('active')
+    const closed = await ok({ method: 'POST', url: `${e.url}/close`, as: e.m, body: { outcome: 'goals_met' } })
+    const seen = (await ok({ url: e.url, as: e.a })).headers.etag
+    const answered = await call(app, { method: 'POST', url: '/v1/surveys/manager-responses', as: e.m, body: { token: closed.body.surveyToken, answers: { trustBuilt: 5, feltJudged: false, knowledgeExperience: 4, referralsEffective: 'yes', followUpAfterReferral: 'not_applicable', neededMoreThanTwoMeetings: true } } })
+    t.equal(answered.status, 201)
+    const after = await ok({ url: e.url, as: e.a })
+    t.equal(after.headers.etag, seen, 'same ETag for the Ambassador')
+    t.equal(after.body.version, (await ok({ url: e.url, as: e.m })).body.version)
+  })
+
   t.test('nmno’s de-identified engagement carries a weak ETag of what it shows, not the version', async (t) => {
     const e = await engagement('accepted')
     const res = await call(app, { url: e.url, as: NMNO })
