@@ -28,6 +28,7 @@ import dbPlugin from './plugins/db.ts'
 import idempotency from './plugins/idempotency.ts'
 import { loggerOptions } from './plugins/logging.ts'
 import policyGuard from './plugins/policy-guard.ts'
+import preconditions from './plugins/preconditions.ts'
 import problem from './plugins/problem.ts'
 import security from './plugins/security.ts'
 import swagger from './plugins/swagger.ts'
@@ -92,6 +93,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(idempotency, { requestTimeoutMs: config.requestTimeoutMs })
   await app.register(auditTrail)
   await app.register(policyGuard)
+  await app.register(preconditions)
   await app.register(swagger)
 
   await app.register(health)

@@ -96,6 +96,8 @@ export interface NotificationsTable {
   readAt: Timestamp | null
   resolvedAt: Timestamp | null
   resolvedBy: string | null
+  /** Bumped by a trigger on every update: the ETag (SPEC §4). */
+  version: Generated<number>
 }
 
 export interface IdempotencyKeysTable {
@@ -156,6 +158,8 @@ export interface MeetingsTable {
   cancelled: ColumnType<boolean, boolean | undefined, boolean>
   createdAt: GeneratedTimestamp
   updatedAt: GeneratedTimestamp
+  /** Bumped by a trigger on every update: the ETag (SPEC §4). */
+  version: Generated<number>
 }
 
 export interface GoalsTable {
@@ -185,6 +189,8 @@ export interface ReferralsTable {
   helpful: boolean | null
   createdAt: GeneratedTimestamp
   updatedAt: GeneratedTimestamp
+  /** Bumped by a trigger on every update: the ETag (SPEC §4). */
+  version: Generated<number>
 }
 
 export type ConflictKind = 'family' | 'reporting_line' | 'personal_conflict' | 'close_friend' | 'other'

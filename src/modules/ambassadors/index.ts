@@ -16,7 +16,6 @@ const DIRECTORY_ROLES = ['manager', 'nmno', 'governance', 'iservice'] as const
 const AmbassadorViewSchema = Type.Union([AmbassadorRecordSchema, AmbassadorPublicSchema], {
   description: '`view: record` for the Ambassador themself, nmno and governance; `view: public` for everyone else',
 })
-const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 200 })) })
 
 const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
@@ -42,7 +41,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('', {
-    config: { roles: ['manager', 'nmno'], action: 'ambassador.apply' },
+    config: { roles: ['manager', 'nmno'], action: 'ambassador.apply', etag: { kind: 'ambassador', ifMatch: false } },
     schema: {
       operationId: 'createAmbassador', tags: ['ambassadors'],
       summary: 'Apply to become an Ambassador (a manager, for themselves) or create a candidate (nmno, for an employeeRef) (AMB-1)',
@@ -55,7 +54,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:id', {
-    config: { roles: DIRECTORY_ROLES },
+    config: { roles: DIRECTORY_ROLES, etag: 'ambassador' },
     schema: {
       operationId: 'getAmbassador', tags: ['ambassadors'],
       summary: 'One Ambassador: the public view, or the full record for the Ambassador themself, nmno and governance',
@@ -70,11 +69,11 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/:id', {
-    config: { roles: ['manager', 'nmno'], action: 'ambassador.update' },
+    config: { roles: ['manager', 'nmno'], action: 'ambassador.update', etag: 'ambassador' },
     schema: {
       operationId: 'updateAmbassador', tags: ['ambassadors'],
       summary: 'Edit the profile: the Ambassador their bio, languages, modes, topics and capacity; nmno everything (AMB-8). If-Match supported.',
-      params: IdParamsSchema, headers: IfMatchHeaders, body: UpdateAmbassadorBodySchema,
+      params: IdParamsSchema, body: UpdateAmbassadorBodySchema,
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'precondition-failed', 'invalid-transition', 'bilingual-bio-required', 'profile-incomplete', 'payload-too-large', 'unsupported-media-type') },
     },
   }, async (req, reply) => {
@@ -83,11 +82,11 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/:id/transitions', {
-    config: { roles: ['manager', 'nmno'], action: 'ambassador.transition' },
+    config: { roles: ['manager', 'nmno'], action: 'ambassador.transition', etag: 'ambassador' },
     schema: {
       operationId: 'transitionAmbassador', tags: ['ambassadors'],
       summary: 'Move through selection (nmno), confirm with acceptGuidelines to become active (the candidate), or withdraw (AMB-1…AMB-4, AMB-6)',
-      params: IdParamsSchema, headers: IfMatchHeaders, body: TransitionBodySchema,
+      params: IdParamsSchema, body: TransitionBodySchema,
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition', 'precondition-failed', 'competency-requirements-not-met', 'orientation-incomplete', 'guidelines-not-accepted', 'bilingual-bio-required', 'profile-incomplete') },
     },
   }, async (req, reply) => {
@@ -96,36 +95,36 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.put('/:id/competencies', {
-    config: { roles: ['nmno'], action: 'ambassador.assess' },
+    config: { roles: ['nmno'], action: 'ambassador.assess', etag: 'ambassador' },
     schema: {
       operationId: 'assessAmbassadorCompetencies', tags: ['ambassadors'], summary: 'Record the competency assessment, levels 1–4 (nmno, AMB-2)',
       params: IdParamsSchema, body: CompetenciesBodySchema,
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
     },
   }, async (req, reply) => {
-    const { view, version } = await assessCompetencies(app.db, req.actor, req.params.id, req.body)
+    const { view, version } = await assessCompetencies(app.db, req.actor, req.params.id, req.body, req.headers['if-match'])
     return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
   })
 
   app.post('/:id/training-records', {
-    config: { roles: ['nmno'], action: 'ambassador.record-training' },
+    config: { roles: ['nmno'], action: 'ambassador.record-training', etag: 'ambassador' },
     schema: {
       operationId: 'recordAmbassadorTraining', tags: ['ambassadors'],
       summary: 'Record an orientation part, a professional development session or a network call (nmno, AMB-3, AMB-9); three missed sessions in a row notify nmno',
       params: IdParamsSchema, body: TrainingRecordBodySchema,
       response: { 201: TrainingRecordSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await recordTraining(app.db, req.actor, req.params.id, req.body)))
+  }, async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await recordTraining(app.db, req.actor, req.params.id, req.body, req.headers['if-match'])))
 
   app.post('/:id/renewals', {
-    config: { roles: ['nmno'], action: 'ambassador.renew' },
+    config: { roles: ['nmno'], action: 'ambassador.renew', etag: 'ambassador' },
     schema: {
       operationId: 'renewAmbassador', tags: ['ambassadors'], summary: 'Extend the term by 24 months with the Ambassador’s agreement (nmno, AMB-5)',
       params: IdParamsSchema, body: RenewalBodySchema,
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
     },
   }, async (req, reply) => {
-    const { view, version } = await renewAmbassador(app.db, req.actor, req.params.id)
+    const { view, version } = await renewAmbassador(app.db, req.actor, req.params.id, req.headers['if-match'])
     return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view)
   })
 }

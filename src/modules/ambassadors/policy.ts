@@ -6,6 +6,7 @@ import { forbidden } from '../../plugins/auth.ts'
 import { hasRole, type Actor, type Role } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import type { Trx } from '../../db/tx.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { currentGuidelinesVersion, findLiveRecordOf, lockAmbassador, orientationPartsAttended, type AmbassadorWithStatus } from './repository.ts'
 import type { CompetenciesBody, CreateAmbassadorBody, TrainingRecordBody, UpdateAmbassadorBody } from './schemas.ts'
 
@@ -57,13 +58,8 @@ async function lockVisible(trx: Trx, actor: Actor, id: string, opts: { self: boo
   throw new NotFound()
 }
 
-export function checkIfMatch(version: number, ifMatch: string | undefined) {
-  if (ifMatch === undefined) return
-  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''))
-  if (!tags.includes('*') && !tags.includes(`"a${version}"`)) {
-    throw new AppError('precondition-failed', { en: 'The record changed since you read it; read it again.', fr: 'Le dossier a changé depuis votre lecture; relisez-le.' })
-  }
-}
+/** If-Match on the Ambassador record (SPEC §4), compared with the locked row's version. */
+export const ambassadorIfMatch = (row: { version: number }, ifMatch: string | undefined) => checkIfMatch(etagOf('ambassador', row.version), ifMatch)
 
 const invalidTransition = (from: string, to: string) =>
   new PolicyDenied('invalid-transition', {
@@ -116,7 +112,7 @@ export const ambassadorPolicies = {
           throw new PolicyDenied('forbidden', { en: `Only the National M2M Network Office can change: ${denied.join(', ')}.`, fr: `Seul le Bureau national du Réseau G2G peut modifier : ${denied.join(', ')}.` }, { extensions: { fields: denied } })
         }
       }
-      checkIfMatch(row.version, target.ifMatch)
+      ambassadorIfMatch(row, target.ifMatch)
       // An active Ambassador stays listable: both bios, at least one language and one mode (AMB-4, AMB-7).
       if (row.status === 'active') {
         const bioEn = target.patch.bio && 'en' in target.patch.bio ? target.patch.bio.en : row.bioEn
@@ -133,6 +129,8 @@ export const ambassadorPolicies = {
     auditAs: 'self-or-staff',
     async check(trx, actor, target: { id: string; to: string; acceptGuidelines?: boolean; ifMatch?: string }) {
       const row = await lockVisible(trx, actor, target.id, { self: true })
+      // A stale If-Match is a 412 before any rule that depends on the record's state (RFC 9110 §13.2.2).
+      ambassadorIfMatch(row, target.ifMatch)
       const staff = isStaff(actor)
       const self = isSelf(actor, row)
       const from = row.effectiveStatus
@@ -142,7 +140,6 @@ export const ambassadorPolicies = {
         throw new PolicyDenied('forbidden', { en: 'Only the candidate can confirm their intention to become an Ambassador.', fr: 'Seul le candidat peut confirmer son intention de devenir ambassadeur.' })
       }
       if (to !== 'active' && to !== 'withdrawn' && !staff) throw forbidden()
-      checkIfMatch(row.version, target.ifMatch)
 
       if (to === 'interviewed') {
         const failing = failingCompetencies(row.competencies)
@@ -179,9 +176,10 @@ export const ambassadorPolicies = {
   'ambassador.assess': definePolicy({
     summary: 'nmno records the competency assessment (AMB-2).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       if (!isStaff(actor)) throw forbidden()
       const row = await lockVisible(trx, actor, target.id, { self: false })
+      ambassadorIfMatch(row, target.ifMatch)
       if (CLOSED_STATUSES.has(row.status)) throw notWhileClosed(row.status)
       return { row }
     },
@@ -190,13 +188,14 @@ export const ambassadorPolicies = {
   'ambassador.record-training': definePolicy({
     summary: 'nmno records orientation parts, professional development sessions and network calls (AMB-3, AMB-9).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string; body: TrainingRecordBody }) {
+    async check(trx, actor, target: { id: string; body: TrainingRecordBody; ifMatch?: string }) {
       if (!isStaff(actor)) throw forbidden()
       const { body } = target
       if ((body.kind === 'orientation_part') !== (body.part !== undefined)) {
         throw new AppError('validation-failed', { en: 'part (1–6) is required with kind orientation_part, and only then.', fr: 'part (1 à 6) est requis avec kind orientation_part, et seulement alors.' }, { errors: [{ path: '/body/part', message: 'required exactly when kind is orientation_part' }] })
       }
       const row = await lockVisible(trx, actor, target.id, { self: false })
+      ambassadorIfMatch(row, target.ifMatch)
       if (CLOSED_STATUSES.has(row.status)) throw notWhileClosed(row.status)
       return { row }
     },
@@ -216,9 +215,10 @@ export const ambassadorPolicies = {
   'ambassador.renew': definePolicy({
     summary: 'nmno renews the term by 24 months, with the Ambassador’s agreement (AMB-5).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       if (!isStaff(actor)) throw forbidden()
       const row = await lockVisible(trx, actor, target.id, { self: false })
+      ambassadorIfMatch(row, target.ifMatch)
       if (row.status !== 'active') throw invalidTransition(row.effectiveStatus, 'renewed')
       return { row }
     },

@@ -179,10 +179,14 @@ export async function renewTerm(auth: Authorized<'ambassador.renew'>, id: string
 export const setCompetencies = (auth: Authorized<'ambassador.assess'>, id: string, competencies: object) =>
   auth.trx.updateTable('ambassadors').set({ competencies: JSON.stringify(competencies) }).where('id', '=', id).execute()
 
-export const insertTrainingRecord = (
+export async function insertTrainingRecord(
   auth: Authorized<'ambassador.record-training'>,
   row: { ambassadorId: string; kind: 'orientation_part' | 'pd_session' | 'network_call'; part: number | null; heldOn: string; attended: boolean },
-) => auth.trx.insertInto('trainingRecords').values({ ...row, recordedBy: auth.actor.sub }).returningAll().executeTakeFirstOrThrow()
+) {
+  // The record view lists the training: its version (the ETag) moves with it (SPEC §4).
+  await auth.trx.updateTable('ambassadors').set({ updatedAt: sql`now()` } as any).where('id', '=', row.ambassadorId).execute()
+  return auth.trx.insertInto('trainingRecords').values({ ...row, recordedBy: auth.actor.sub }).returningAll().executeTakeFirstOrThrow()
+}
 
 /** The most recent professional-development sessions and network calls, newest first (AMB-9). */
 export const recentSessions = (trx: Trx, ambassadorId: string, n: number) =>

@@ -9,6 +9,7 @@ import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import type { Lang } from '../../shared/i18n.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
+import { etagOf } from '../../shared/etag.ts'
 import { expireOverdueRequests, requireTransferOfAllOf } from '../engagements/repository.ts'
 import { hasOpenNmnoNotification, insertNotifications, notifyNmno } from '../notifications/repository.ts'
 import { TERM_JOB, failingCompetencies } from './policy.ts'
@@ -76,7 +77,7 @@ async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<Ambassad
   }
 }
 
-export const recordEtag = (version: number) => `"a${version}"`
+export const recordEtag = (version: number) => etagOf('ambassador', version)
 
 /**
  * The public view's ETag hashes what is sent (CONF-5, #11): it moves when the public view does,
@@ -193,21 +194,21 @@ export async function transitionAmbassador(db: Db, actor: Actor, id: string, bod
   return readBack(db, actor, id)
 }
 
-export async function assessCompetencies(db: Db, actor: Actor, id: string, body: CompetenciesBody) {
+export async function assessCompetencies(db: Db, actor: Actor, id: string, body: CompetenciesBody, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'ambassador.assess', { id })
+    const auth = await authorize(trx, actor, 'ambassador.assess', { id, ifMatch })
     await setCompetencies(auth, id, { ...body, assessedAt: new Date().toISOString(), assessedBy: actor.sub })
   })
   return readBack(db, actor, id)
 }
 
-export async function recordTraining(db: Db, actor: Actor, id: string, body: TrainingRecordBody) {
+export async function recordTraining(db: Db, actor: Actor, id: string, body: TrainingRecordBody, ifMatch?: string) {
   const today = new Date().toISOString().slice(0, 10)
   if (body.on > today || body.on < '2000-01-01') {
     throw new AppError('validation-failed', { en: 'on must be a past date (attendance is recorded after the session).', fr: 'on doit être une date passée (la présence est consignée après la séance).' }, { errors: [{ path: '/body/on', message: 'must be between 2000-01-01 and today' }] })
   }
   return inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'ambassador.record-training', { id, body })
+    const auth = await authorize(trx, actor, 'ambassador.record-training', { id, body, ifMatch })
     const rec = await insertTrainingRecord(auth, { ambassadorId: id, kind: body.kind, part: body.part ?? null, heldOn: body.on, attended: body.attended })
     if (body.kind !== 'orientation_part' && !body.attended) {
       const recent = await recentSessions(trx, id, ABSENTEEISM_STREAK)
@@ -224,9 +225,9 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
   })
 }
 
-export async function renewAmbassador(db: Db, actor: Actor, id: string) {
+export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'ambassador.renew', { id })
+    const auth = await authorize(trx, actor, 'ambassador.renew', { id, ifMatch })
     await renewTerm(auth, id)
   })
   return readBack(db, actor, id)

@@ -1,12 +1,13 @@
 // Routes for /v1/consents (the manager's decisions and the statement text) and, through
 // engagementConsentRoutes, /v1/engagements/{id}/consents and /disclosures: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParamsSchema, problems } from '../../shared/schemas.ts'
+import { Type } from 'typebox'
+import { Id, IdParamsSchema, problems } from '../../shared/schemas.ts'
 import {
   ConsentSchema, DisclosureSchema, DraftConsentBodySchema, EmptyBodySchema, GrantConsentBodySchema, ListSchema,
   RecordDisclosureBodySchema, StatementQuerySchema, StatementSchema,
 } from './schemas.ts'
-import { consentStatement, consentsOf, disclosuresOf, draftConsent, grantConsent, recordDisclosure, withdrawConsent } from './service.ts'
+import { consentOf, consentStatement, consentsOf, disclosuresOf, draftConsent, grantConsent, recordDisclosure, withdrawConsent } from './service.ts'
 import { noStore } from '../../shared/http.ts'
 
 const consents: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,31 +23,31 @@ const consents: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => consentStatement(app.db, req.query.language, req.query.version))
 
   app.post('/:id/grant', {
-    config: { roles: ['manager'], action: 'consent.grant' },
+    config: { roles: ['manager'], action: 'consent.grant', etag: 'consent' },
     schema: {
       operationId: 'grantConsent', tags: ['consents'],
       summary: 'The manager grants a pending consent: typed full name and explicit agreement to the statement version (CNS-1)',
       params: IdParamsSchema, body: GrantConsentBodySchema,
       response: { 200: ConsentSchema, ...problems('not-found', 'invalid-transition', 'rule-violated') },
     },
-  }, async (req) => grantConsent(app.db, req.actor, req.params.id, req.body))
+  }, async (req) => grantConsent(app.db, req.actor, req.params.id, req.body, req.headers['if-match']))
 
   app.post('/:id/withdraw', {
-    config: { roles: ['manager'], action: 'consent.withdraw' },
+    config: { roles: ['manager'], action: 'consent.withdraw', etag: 'consent' },
     schema: {
       operationId: 'withdrawConsent', tags: ['consents'],
       summary: 'The manager withdraws a consent (or refuses a pending one): it authorizes nothing from that instant (CNS-1)',
       params: IdParamsSchema, body: EmptyBodySchema,
       response: { 200: ConsentSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => withdrawConsent(app.db, req.actor, req.params.id))
+  }, async (req) => withdrawConsent(app.db, req.actor, req.params.id, req.headers['if-match']))
 }
 export default consents
 
 /** /v1/engagements/{id}/consents and /v1/engagements/{id}/disclosures (registered by the engagements plugin). */
 export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/consents', {
-    config: { roles: ['manager'], action: 'consent.create' },
+    config: { roles: ['manager'], action: 'consent.create', etag: { kind: 'consent', ifMatch: false } },
     schema: {
       operationId: 'draftConsent', tags: ['consents'],
       summary: 'The assigned Ambassador or the manager drafts a consent; it awaits the manager’s grant (CNS-1)',
@@ -62,6 +63,14 @@ export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) =>
       params: IdParamsSchema, response: { 200: ListSchema(ConsentSchema), ...problems('not-found') },
     },
   }, async (req) => consentsOf(app.db, req.actor, req.params.id))
+
+  app.get('/:id/consents/:consentId', {
+    config: { roles: ['manager'], audit: { action: 'consent.read', resourceType: 'consent', resourceParam: 'consentId' }, etag: 'consent' },
+    schema: {
+      operationId: 'getConsent', tags: ['consents'], summary: 'One consent, with its ETag for If-Match on grant and withdraw (manager and assigned Ambassador only)',
+      params: Type.Object({ id: Id, consentId: Id }, { additionalProperties: false }), response: { 200: ConsentSchema, ...problems('not-found') },
+    },
+  }, async (req) => consentOf(app.db, req.actor, req.params.id, req.params.consentId))
 
   app.post('/:id/disclosures', {
     config: { roles: ['manager'], action: 'disclosure.create' },

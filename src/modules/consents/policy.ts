@@ -5,6 +5,7 @@ import type { Trx } from '../../db/tx.ts'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { lockAsParticipant } from '../engagements/policy.ts'
 import { designatedContactOf, findStatement, lockConsentForDecision, lockConsentForDisclosure, type ConsentRow } from './repository.ts'
 import type { GrantConsentBody, RecordDisclosureBody } from './schemas.ts'
@@ -22,10 +23,13 @@ export function requireOpen(e: { status: string }) {
  * The consent, locked, and the caller's side: the manager decides; the assigned Ambassador sees it
  * but may not decide (403); anyone else gets 404 (CONF-1).
  */
-async function lockForManagerDecision(trx: Trx, actor: Actor, id: string, verb: { en: string; fr: string }) {
+async function lockForManagerDecision(trx: Trx, actor: Actor, id: string, verb: { en: string; fr: string }, ifMatch: string | undefined) {
   const consent = await lockConsentForDecision(trx, id)
   if (!consent) throw new NotFound()
-  if (actor.roles.has('manager') && consent.managerRef === actor.sub) return consent
+  if (actor.roles.has('manager') && consent.managerRef === actor.sub) {
+    checkIfMatch(etagOf('consent', consent.version), ifMatch)
+    return consent
+  }
   const me = await actingAmbassadorId(trx, actor)
   if (me && me === consent.ambassadorId) {
     throw new PolicyDenied('forbidden', { en: `Only the manager can ${verb.en} a consent.`, fr: `Seul le gestionnaire peut ${verb.fr} un consentement.` })
@@ -69,8 +73,8 @@ export const consentPolicies = {
   'consent.grant': definePolicy({
     summary: 'Only the manager grants a pending consent: typed name and explicit agreement to the versioned statement (CNS-1, CNS-4).',
     auditAs: 'manager',
-    async check(trx, actor, target: { id: string; body: GrantConsentBody }) {
-      const consent = await lockForManagerDecision(trx, actor, target.id, { en: 'grant', fr: 'accorder' })
+    async check(trx, actor, target: { id: string; body: GrantConsentBody; ifMatch?: string }) {
+      const consent = await lockForManagerDecision(trx, actor, target.id, { en: 'grant', fr: 'accorder' }, target.ifMatch)
       if (consent.status !== 'pending') {
         throw notNow(consent.status, `A consent that is ${consent.status} cannot be granted; ask for a new one.`, `Un consentement à l’état ${consent.status} ne peut pas être accordé; demandez-en un nouveau.`)
       }
@@ -93,8 +97,8 @@ export const consentPolicies = {
   'consent.withdraw': definePolicy({
     summary: 'Only the manager withdraws a pending or granted consent; it authorizes nothing from that instant (CNS-1).',
     auditAs: 'manager',
-    async check(trx, actor, target: { id: string }) {
-      const consent = await lockForManagerDecision(trx, actor, target.id, { en: 'withdraw', fr: 'retirer' })
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
+      const consent = await lockForManagerDecision(trx, actor, target.id, { en: 'withdraw', fr: 'retirer' }, target.ifMatch)
       if (consent.status !== 'pending' && consent.status !== 'granted') {
         throw notNow(consent.status, `A consent that is ${consent.status} already authorizes nothing.`, `Un consentement à l’état ${consent.status} n’autorise déjà plus rien.`)
       }

@@ -96,6 +96,12 @@ export async function findStatement(db: Db | Trx, language: 'en' | 'fr', version
   return q.executeTakeFirst()
 }
 
+export async function findConsent(db: Db, engagementId: string, id: string) {
+  const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c WHERE c.engagement_id = ${engagementId} AND c.id = ${id}`.execute(db)
+  const row = r.rows[0]
+  return row ? openConsent(await readKey(db, engagementId), row) : undefined
+}
+
 export async function listConsents(db: Db, engagementId: string) {
   const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c WHERE c.engagement_id = ${engagementId}
     ORDER BY c.created_at, c.id`.execute(db)

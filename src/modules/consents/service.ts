@@ -7,7 +7,7 @@ import { authorize } from '../../policy/authorize.ts'
 import { requireParticipant } from '../engagements/repository.ts'
 import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
 import {
-  findStatement, insertConsent, insertDisclosure, listConsents, listDisclosures, markGranted, markWithdrawn, toConsentView, toDisclosureView,
+  findConsent, findStatement, insertConsent, insertDisclosure, listConsents, listDisclosures, markGranted, markWithdrawn, toConsentView, toDisclosureView,
 } from './repository.ts'
 import { CONSENT_MAX_DAYS, type DraftConsentBody, type GrantConsentBody, type RecordDisclosureBody } from './schemas.ts'
 
@@ -60,24 +60,32 @@ export function draftConsent(db: Db, actor: Actor, engagementId: string, body: D
   })
 }
 
-export function grantConsent(db: Db, actor: Actor, id: string, body: GrantConsentBody) {
+export function grantConsent(db: Db, actor: Actor, id: string, body: GrantConsentBody, ifMatch?: string) {
   const typedName = normalizeTypedName(body.typedName, actor.sub)
   return inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'consent.grant', { id, body })
+    const auth = await authorize(trx, actor, 'consent.grant', { id, body, ifMatch })
     const row = await markGranted(auth, typedName)
     await notifyPrincipals(auth, [auth.facts.consent.ambassadorEmployeeRef], { kind: 'consent_granted', subjectType: 'consent', subjectId: row.id, data: { engagementId: row.engagementId } })
     return toConsentView(row)
   })
 }
 
-export function withdrawConsent(db: Db, actor: Actor, id: string) {
+export function withdrawConsent(db: Db, actor: Actor, id: string, ifMatch?: string) {
   return inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'consent.withdraw', { id })
+    const auth = await authorize(trx, actor, 'consent.withdraw', { id, ifMatch })
     const row = await markWithdrawn(auth)
     // The Ambassador must stop relying on it at once.
     await notifyPrincipals(auth, [auth.facts.consent.ambassadorEmployeeRef], { kind: 'consent_withdrawn', subjectType: 'consent', subjectId: row.id, data: { engagementId: row.engagementId } })
     return toConsentView(row)
   })
+}
+
+/** One consent, for the participants only (its ETag: SPEC §4). */
+export async function consentOf(db: Db, actor: Actor, engagementId: string, consentId: string) {
+  await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
+  const row = await findConsent(db, engagementId, consentId)
+  if (!row) throw new NotFound()
+  return toConsentView(row)
 }
 
 export async function consentsOf(db: Db, actor: Actor, engagementId: string) {

@@ -13,6 +13,7 @@ import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../share
 import { GOAL_TEXT, requireParticipant } from './repository.ts'
 import { isSealed, open, seal } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
 const GOAL_STATUSES = ['open', 'achieved', 'dropped'] as const
@@ -62,11 +63,12 @@ export const goalPolicies = {
   'goal.update': definePolicy({
     summary: 'The manager edits a goal or settles a proposal; the assigned Ambassador proposes edits (ENG-6).',
     auditAs: 'participant',
-    async check(trx, actor, target: { engagementId: string; goalId: string; body: UpdateGoalBody }) {
+    async check(trx, actor, target: { engagementId: string; goalId: string; body: UpdateGoalBody; ifMatch?: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireRunning(engagement)
       const goal = await trx.selectFrom('goals').select(columns).where('id', '=', target.goalId).where('engagementId', '=', engagement.id).forUpdate().executeTakeFirst()
       if (!goal) throw new NotFound()
+      checkIfMatch(etagOf('goal', goal.version), target.ifMatch)
       if (side === 'ambassador' && target.body.acceptProposal !== undefined) {
         throw new PolicyDenied('forbidden', { en: 'Only the manager accepts a proposal.', fr: 'Seul le gestionnaire accepte une proposition.' })
       }
@@ -120,8 +122,8 @@ async function updateGoal(auth: Authorized<'goal.update'>, body: UpdateGoalBody)
 export const createGoal = (db: Db, actor: Actor, engagementId: string, body: CreateGoalBody) =>
   inTransaction(db, async (trx) => insertGoal(await authorize(trx, actor, 'goal.create', { engagementId }), body))
 
-export const changeGoal = (db: Db, actor: Actor, engagementId: string, goalId: string, body: UpdateGoalBody) =>
-  inTransaction(db, async (trx) => updateGoal(await authorize(trx, actor, 'goal.update', { engagementId, goalId, body }), body))
+export const changeGoal = (db: Db, actor: Actor, engagementId: string, goalId: string, body: UpdateGoalBody, ifMatch?: string) =>
+  inTransaction(db, async (trx) => updateGoal(await authorize(trx, actor, 'goal.update', { engagementId, goalId, body, ifMatch }), body))
 
 export async function listGoals(db: Db, actor: Actor, engagementId: string) {
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
@@ -130,9 +132,17 @@ export async function listGoals(db: Db, actor: Actor, engagementId: string) {
   return { items: rows.map((g) => openGoal(key, g)), nextCursor: null }
 }
 
+/** One goal, for the participants only (its ETag: SPEC §4). */
+export async function getGoal(db: Db, actor: Actor, engagementId: string, goalId: string) {
+  await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
+  const g = await db.selectFrom('goals').select(columns).where('engagementId', '=', engagementId).where('id', '=', goalId).executeTakeFirst()
+  if (!g) throw new NotFound()
+  return openGoal(await readKey(db, engagementId), g)
+}
+
 export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/goals', {
-    config: { roles: ['manager'], action: 'goal.create' },
+    config: { roles: ['manager'], action: 'goal.create', etag: { kind: 'goal', ifMatch: false } },
     schema: {
       operationId: 'createGoal', tags: ['engagements'], summary: 'The manager adds a goal (Annex G checklist; ENG-6)',
       params: IdParamsSchema, body: CreateGoalBodySchema, response: { 201: GoalSchema, ...problems('not-found', 'invalid-transition') },
@@ -147,11 +157,19 @@ export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req) => listGoals(app.db, req.actor, req.params.id) as any)
 
+  app.get('/:id/goals/:goalId', {
+    config: { roles: ['manager'], audit: { action: 'goal.read', resourceType: 'goal', resourceParam: 'goalId' }, etag: 'goal' },
+    schema: {
+      operationId: 'getGoal', tags: ['engagements'], summary: 'One goal, with its ETag (manager and assigned Ambassador only)',
+      params: GoalParamsSchema, response: { 200: GoalSchema, ...problems('not-found') },
+    },
+  }, async (req) => getGoal(app.db, req.actor, req.params.id, req.params.goalId) as any)
+
   app.patch('/:id/goals/:goalId', {
-    config: { roles: ['manager'], action: 'goal.update' },
+    config: { roles: ['manager'], action: 'goal.update', etag: 'goal' },
     schema: {
       operationId: 'updateGoal', tags: ['engagements'], summary: 'The manager edits (or accepts a proposal); the assigned Ambassador proposes edits (ENG-6)',
       params: GoalParamsSchema, body: UpdateGoalBodySchema, response: { 200: GoalSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => changeGoal(app.db, req.actor, req.params.id, req.params.goalId, req.body) as any)
+  }, async (req) => changeGoal(app.db, req.actor, req.params.id, req.params.goalId, req.body, req.headers['if-match']) as any)
 }

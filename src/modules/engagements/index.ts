@@ -17,7 +17,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('', {
-    config: { roles: ['manager'], action: 'engagement.create' },
+    config: { roles: ['manager'], action: 'engagement.create', etag: { kind: 'engagement', ifMatch: false } },
     schema: {
       operationId: 'requestEngagement', tags: ['engagements'],
       summary: 'A manager requests the Ambassador they picked (ENG-1, ENG-2)',
@@ -41,7 +41,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => listEngagements(app.db, req.actor, req.query))
 
   app.get('/:id', {
-    config: { roles: ['manager', 'nmno'], audit: { action: 'engagement.read', resourceType: 'engagement' } },
+    config: { roles: ['manager', 'nmno'], audit: { action: 'engagement.read', resourceType: 'engagement' }, etag: 'engagement' },
     schema: {
       operationId: 'getEngagement', tags: ['engagements'],
       summary: 'One engagement: the manager’s view, the assigned Ambassador’s view, or nmno’s de-identified view; 404 for everyone else',
@@ -50,57 +50,57 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => getEngagement(app.db, req.actor, req.params.id))
 
   app.post('/:id/accept', {
-    config: { roles: ['manager'], action: 'engagement.accept' },
+    config: { roles: ['manager'], action: 'engagement.accept', etag: 'engagement' },
     schema: {
       operationId: 'acceptEngagement', tags: ['engagements'], summary: 'The assigned Ambassador accepts the request (ENG-3)',
       params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'request-expired', 'conflict-of-interest') },
     },
-  }, async (req) => acceptEngagement(app.db, req.actor, req.params.id))
+  }, async (req) => acceptEngagement(app.db, req.actor, req.params.id, req.headers['if-match']))
 
   app.post('/:id/decline', {
-    config: { roles: ['manager'], action: 'engagement.decline' },
+    config: { roles: ['manager'], action: 'engagement.decline', etag: 'engagement' },
     schema: {
       operationId: 'declineEngagement', tags: ['engagements'], summary: 'The assigned Ambassador declines with a reason code the manager never sees (ENG-3)',
       params: IdParamsSchema, body: DeclineBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition', 'request-expired') },
     },
-  }, async (req) => declineEngagement(app.db, req.actor, req.params.id, req.body.reason))
+  }, async (req) => declineEngagement(app.db, req.actor, req.params.id, req.body.reason, req.headers['if-match']))
 
   app.post('/:id/withdraw', {
-    config: { roles: ['manager'], action: 'engagement.withdraw' },
+    config: { roles: ['manager'], action: 'engagement.withdraw', etag: 'engagement' },
     schema: {
       operationId: 'withdrawEngagement', tags: ['engagements'], summary: 'The manager withdraws before the first meeting (ENG-3)',
       params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => withdrawEngagement(app.db, req.actor, req.params.id))
+  }, async (req) => withdrawEngagement(app.db, req.actor, req.params.id, req.headers['if-match']))
 
   app.patch('/:id', {
-    config: { roles: ['manager'], action: 'engagement.set-stage' },
+    config: { roles: ['manager'], action: 'engagement.set-stage', etag: 'engagement' },
     schema: {
       operationId: 'setEngagementStage', tags: ['engagements'], summary: 'The assigned Ambassador moves to a later stage (ENG-4)',
       params: IdParamsSchema, body: StageBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => changeStage(app.db, req.actor, req.params.id, req.body.stage))
+  }, async (req) => changeStage(app.db, req.actor, req.params.id, req.body.stage, req.headers['if-match']))
 
   app.post('/:id/extend', {
-    config: { roles: ['manager'], action: 'engagement.extend' },
+    config: { roles: ['manager'], action: 'engagement.extend', etag: 'engagement' },
     schema: {
       operationId: 'extendEngagement', tags: ['engagements'],
       summary: 'Beyond the two initial meetings: the assigned Ambassador proposes, then the manager agrees (ENG-5)',
       params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => extendEngagement(app.db, req.actor, req.params.id))
+  }, async (req) => extendEngagement(app.db, req.actor, req.params.id, req.headers['if-match']))
 
   app.post('/:id/close', {
-    config: { roles: ['manager'], action: 'engagement.close' },
+    config: { roles: ['manager'], action: 'engagement.close', etag: 'engagement' },
     schema: {
       operationId: 'closeEngagement', tags: ['engagements'],
       summary: 'Close with an outcome after at least one held meeting; the manager receives a single-use survey token (ENG-8)',
       params: IdParamsSchema, body: CloseBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => closeEngagementAs(app.db, req.actor, req.params.id, req.body.outcome))
+  }, async (req) => closeEngagementAs(app.db, req.actor, req.params.id, req.body.outcome, req.headers['if-match']))
 
   app.post('/:id/transfer', {
-    config: { roles: ['manager'], action: 'engagement.transfer' },
+    config: { roles: ['manager'], action: 'engagement.transfer', etag: 'engagement' },
     schema: {
       operationId: 'transferEngagement', tags: ['engagements'],
       summary: 'The assigned Ambassador asks for a transfer ({}); the manager picks the new Ambassador, every request check runs again (ENG-9)',
@@ -109,10 +109,10 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     if (req.body.ambassadorId) {
-      const view = await transferTo(app.db, req.actor, req.params.id, req.body.ambassadorId, req.body.carryOverGoalsAndReferrals ?? false)
+      const view = await transferTo(app.db, req.actor, req.params.id, req.body.ambassadorId, req.body.carryOverGoalsAndReferrals ?? false, req.headers['if-match'])
       return reply.code(201).header('location', `/v1/engagements/${view.id}`).send(view)
     }
-    return requireTransfer(app.db, req.actor, req.params.id)
+    return requireTransfer(app.db, req.actor, req.params.id, req.headers['if-match'])
   })
 
   await app.register(meetingRoutes)

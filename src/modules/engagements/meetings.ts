@@ -11,6 +11,7 @@ import { authorize, recordCreated, type Authorized } from '../../policy/authoriz
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { MODES } from '../../shared/vocabularies.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { requireParticipant } from './repository.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
@@ -23,7 +24,7 @@ export const MEETINGS_PER_EXTENSION = 2
 const Duration = Type.Integer({ minimum: 15, maximum: 120, description: 'Minutes (15–120)' })
 export const MeetingSchema = Type.Object({
   id: Id, engagementId: Id, scheduledAt: Timestamp, durationMinutes: Type.Integer(), mode: StringEnum(MODES),
-  held: Type.Boolean(), cancelled: Type.Boolean(),
+  held: Type.Boolean(), cancelled: Type.Boolean(), version: Type.Integer({ description: 'Bumped on every change (the ETag)' }),
 }, { additionalProperties: false })
 const CreateMeetingBodySchema = Type.Object({ scheduledAt: Type.String({ format: 'date-time' }), durationMinutes: Duration, mode: StringEnum(MODES) }, { additionalProperties: false })
 const UpdateMeetingBodySchema = Type.Object({
@@ -36,7 +37,7 @@ const MeetingParamsSchema = Type.Object({ id: Id, meetingId: Id }, { additionalP
 
 // ---- SQL ----
 
-const meetingColumns = ['id', 'engagementId', 'scheduledAt', 'durationMinutes', 'mode', 'held', 'cancelled'] as const
+const meetingColumns = ['id', 'engagementId', 'scheduledAt', 'durationMinutes', 'mode', 'held', 'cancelled', 'version'] as const
 
 export async function heldCount(trx: Trx | Db, engagementId: string) {
   const r = await trx.selectFrom('meetings').select((eb) => eb.fn.countAll<number>().as('n')).where('engagementId', '=', engagementId).where('held', '=', true).executeTakeFirstOrThrow()
@@ -75,11 +76,12 @@ export const meetingPolicies = {
   'meeting.update': definePolicy({
     summary: 'Either side reschedules, cancels or records a meeting as held; the first held meeting makes the engagement active (ENG-3, ENG-5).',
     auditAs: 'participant',
-    async check(trx, actor, target: { engagementId: string; meetingId: string; body: UpdateMeetingBody }) {
+    async check(trx, actor, target: { engagementId: string; meetingId: string; body: UpdateMeetingBody; ifMatch?: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireRunning(engagement)
       const meeting = await trx.selectFrom('meetings').select(meetingColumns).where('id', '=', target.meetingId).where('engagementId', '=', engagement.id).forUpdate().executeTakeFirst()
       if (!meeting) throw new NotFound()
+      checkIfMatch(etagOf('meeting', meeting.version), target.ifMatch)
       if (meeting.held || meeting.cancelled) {
         throw new PolicyDenied('invalid-transition', { en: 'A held or cancelled meeting cannot change.', fr: 'Une rencontre tenue ou annulée ne peut plus changer.' })
       }
@@ -117,9 +119,9 @@ export function scheduleMeeting(db: Db, actor: Actor, engagementId: string, body
   return inTransaction(db, async (trx) => insertMeeting(await authorize(trx, actor, 'meeting.create', { engagementId }), body))
 }
 
-export function changeMeeting(db: Db, actor: Actor, engagementId: string, meetingId: string, body: UpdateMeetingBody) {
+export function changeMeeting(db: Db, actor: Actor, engagementId: string, meetingId: string, body: UpdateMeetingBody, ifMatch?: string) {
   if (body.scheduledAt) checkWhen(body.scheduledAt, '/body/scheduledAt')
-  return inTransaction(db, async (trx) => updateMeeting(await authorize(trx, actor, 'meeting.update', { engagementId, meetingId, body }), body))
+  return inTransaction(db, async (trx) => updateMeeting(await authorize(trx, actor, 'meeting.update', { engagementId, meetingId, body, ifMatch }), body))
 }
 
 /** Participants only: nmno does not see meetings (SPEC §2). */
@@ -129,11 +131,19 @@ export async function listMeetings(db: Db, actor: Actor, engagementId: string, a
   return { items, nextCursor: null }
 }
 
+/** One meeting, for the participants only (its ETag: SPEC §4). */
+export async function getMeeting(db: Db, actor: Actor, engagementId: string, meetingId: string, ambassadorId: string | undefined) {
+  await requireParticipant(db, actor, engagementId, ambassadorId)
+  const m = await db.selectFrom('meetings').select(meetingColumns).where('engagementId', '=', engagementId).where('id', '=', meetingId).executeTakeFirst()
+  if (!m) throw new NotFound()
+  return m
+}
+
 // ---- Routes ----
 
 export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/meetings', {
-    config: { roles: ['manager'], action: 'meeting.create' },
+    config: { roles: ['manager'], action: 'meeting.create', etag: { kind: 'meeting', ifMatch: false } },
     schema: {
       operationId: 'scheduleMeeting', tags: ['engagements'], summary: 'Schedule a meeting (manager or assigned Ambassador; ENG-5)',
       params: IdParamsSchema, body: CreateMeetingBodySchema, response: { 201: MeetingSchema, ...problems('not-found', 'invalid-transition', 'extension-required') },
@@ -148,11 +158,19 @@ export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req) => listMeetings(app.db, req.actor, req.params.id, await actingAmbassadorId(app.db, req.actor)))
 
+  app.get('/:id/meetings/:meetingId', {
+    config: { roles: ['manager'], audit: { action: 'meeting.read', resourceType: 'meeting', resourceParam: 'meetingId' }, etag: 'meeting' },
+    schema: {
+      operationId: 'getMeeting', tags: ['engagements'], summary: 'One meeting, with its ETag (manager and assigned Ambassador only)',
+      params: MeetingParamsSchema, response: { 200: MeetingSchema, ...problems('not-found') },
+    },
+  }, async (req) => getMeeting(app.db, req.actor, req.params.id, req.params.meetingId, await actingAmbassadorId(app.db, req.actor)))
+
   app.patch('/:id/meetings/:meetingId', {
-    config: { roles: ['manager'], action: 'meeting.update' },
+    config: { roles: ['manager'], action: 'meeting.update', etag: 'meeting' },
     schema: {
       operationId: 'updateMeeting', tags: ['engagements'], summary: 'Reschedule, cancel, or record a meeting as held (ENG-5)',
       params: MeetingParamsSchema, body: UpdateMeetingBodySchema, response: { 200: MeetingSchema, ...problems('not-found', 'invalid-transition', 'rule-violated') },
     },
-  }, async (req) => changeMeeting(app.db, req.actor, req.params.id, req.params.meetingId, req.body))
+  }, async (req) => changeMeeting(app.db, req.actor, req.params.id, req.params.meetingId, req.body, req.headers['if-match']))
 }

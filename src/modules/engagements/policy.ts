@@ -7,6 +7,7 @@ import { forbidden } from '../../plugins/auth.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { HELD_BY_AMBASSADOR, expireOverdueRequests, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
 import { STAGES, type RequestEngagementBody } from './schemas.ts'
 
@@ -50,6 +51,9 @@ export async function lockAsParticipant(trx: Trx, actor: Actor, id: string, side
   throw new NotFound()
 }
 
+/** If-Match on the engagement (SPEC §4): compared with the locked row's version. */
+export const engagementIfMatch = (e: { version: number }, ifMatch: string | undefined) => checkIfMatch(etagOf('engagement', e.version), ifMatch)
+
 /** Meetings, goals and referrals change only while the engagement runs. */
 export function requireRunning(e: { status: string }) {
   if (e.status !== 'accepted' && e.status !== 'active') {
@@ -91,8 +95,9 @@ export const engagementPolicies = {
   'engagement.accept': definePolicy({
     summary: 'The assigned Ambassador accepts a request before it expires (ENG-3, ENG-11).',
     auditAs: 'ambassador',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+      engagementIfMatch(e, target.ifMatch)
       if (e.status === 'expired') throw expiredRequest()
       if (e.status !== 'requested') throw notNow(e.status, 'accepted')
       await lockAmbassadorForPairing(trx, e.ambassadorId)
@@ -104,8 +109,9 @@ export const engagementPolicies = {
   'engagement.decline': definePolicy({
     summary: 'The assigned Ambassador declines a request with a reason code the manager never sees (ENG-3).',
     auditAs: 'ambassador',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+      engagementIfMatch(e, target.ifMatch)
       if (e.status === 'expired') throw expiredRequest()
       if (e.status !== 'requested') throw notNow(e.status, 'declined')
       return { engagement: e }
@@ -115,8 +121,9 @@ export const engagementPolicies = {
   'engagement.withdraw': definePolicy({
     summary: 'The manager withdraws before the first meeting is held (ENG-3, ENG-8).',
     auditAs: 'manager',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const e = await lockAsManager(trx, actor, target.id)
+      engagementIfMatch(e, target.ifMatch)
       if (e.status !== 'requested' && e.status !== 'accepted') throw notNow(e.status, 'withdrawn')
       return { engagement: e }
     },
@@ -125,8 +132,9 @@ export const engagementPolicies = {
   'engagement.set-stage': definePolicy({
     summary: 'The assigned Ambassador moves the relationship to a later stage, never back (ENG-4).',
     auditAs: 'ambassador',
-    async check(trx, actor, target: { id: string; stage: string }) {
+    async check(trx, actor, target: { id: string; stage: string; ifMatch?: string }) {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+      engagementIfMatch(e, target.ifMatch)
       if (!['accepted', 'active'].includes(e.status)) throw notNow(e.status, 'changed')
       if (STAGES.indexOf(target.stage as any) <= STAGES.indexOf(e.stage as any)) {
         throw new PolicyDenied('invalid-transition', { en: `Stages only move forward (now ${e.stage}).`, fr: `Les étapes ne font qu’avancer (actuellement ${e.stage}).` }, { extensions: { from: e.stage, to: target.stage } })
@@ -140,8 +148,9 @@ export const engagementLifecyclePolicies = {
   'engagement.extend': definePolicy({
     summary: 'Beyond two meetings: the Ambassador proposes an extension, the manager agrees (ENG-5).',
     auditAs: 'participant',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
+      engagementIfMatch(engagement, target.ifMatch)
       requireRunning(engagement)
       const row = await trx.selectFrom('engagements').select(['extensionProposedAt']).where('id', '=', engagement.id).executeTakeFirstOrThrow()
       if (side === 'manager' && !row.extensionProposedAt) {
@@ -154,8 +163,9 @@ export const engagementLifecyclePolicies = {
   'engagement.close': definePolicy({
     summary: 'Either side closes after at least one held meeting (before that, the manager withdraws) (ENG-8).',
     auditAs: 'participant',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
+      engagementIfMatch(engagement, target.ifMatch)
       if (engagement.status !== 'active') {
         throw new PolicyDenied('invalid-transition', {
           en: engagement.status === 'accepted' || engagement.status === 'requested' ? 'No meeting was held yet: withdraw the request instead.' : `An engagement that is ${engagement.status} cannot be closed.`,
@@ -169,8 +179,9 @@ export const engagementLifecyclePolicies = {
   'engagement.require-transfer': definePolicy({
     summary: 'The assigned Ambassador finds the situation beyond their competence: the manager is asked to pick another (ENG-9).',
     auditAs: 'ambassador',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const { engagement } = await lockAsParticipant(trx, actor, target.id, ['ambassador'])
+      engagementIfMatch(engagement, target.ifMatch)
       requireRunning(engagement)
       return { engagement }
     },
@@ -179,8 +190,9 @@ export const engagementLifecyclePolicies = {
   'engagement.transfer': definePolicy({
     summary: 'The manager moves an engagement awaiting transfer to a new Ambassador; every request check runs again (ENG-9).',
     auditAs: 'manager',
-    async check(trx, actor, target: { id: string; ambassadorId: string }) {
+    async check(trx, actor, target: { id: string; ambassadorId: string; ifMatch?: string }) {
       const { engagement } = await lockAsParticipant(trx, actor, target.id, ['manager'])
+      engagementIfMatch(engagement, target.ifMatch)
       if (engagement.status !== 'transfer_required') {
         throw new PolicyDenied('invalid-transition', { en: 'Only an engagement awaiting transfer can move to another Ambassador.', fr: 'Seul un jumelage en attente de transfert peut passer à un autre ambassadeur.' }, { extensions: { from: engagement.status } })
       }

@@ -10,6 +10,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { requireParticipant } from './repository.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
@@ -32,9 +33,10 @@ type UpdateReferralBody = Static<typeof UpdateReferralBodySchema>
 export const ReferralSchema = Type.Object({
   id: Id, engagementId: Id, resourceId: Id, forWhom: StringEnum(FOR_WHOM), followUpDueAt: Timestamp,
   followedUpAt: Type.Union([Timestamp, Type.Null()]), helpful: Type.Union([Type.Boolean(), Type.Null()]), createdAt: Timestamp,
+  version: Type.Integer({ description: 'Bumped on every change (the ETag)' }),
 }, { additionalProperties: false })
 const ReferralParamsSchema = Type.Object({ id: Id, referralId: Id }, { additionalProperties: false })
-const columns = ['id', 'engagementId', 'resourceId', 'forWhom', 'followUpDueAt', 'followedUpAt', 'helpful', 'createdAt'] as const
+const columns = ['id', 'engagementId', 'resourceId', 'forWhom', 'followUpDueAt', 'followedUpAt', 'helpful', 'createdAt', 'version'] as const
 
 function checkDate(iso: string | undefined, path: string, opts: { future?: boolean; past?: boolean }) {
   if (iso === undefined) return
@@ -65,12 +67,13 @@ export const referralPolicies = {
   'referral.update': definePolicy({
     summary: 'The assigned Ambassador records the follow-up and whether it helped (ENG-7).',
     auditAs: 'participant',
-    async check(trx, actor, target: { engagementId: string; referralId: string }) {
+    async check(trx, actor, target: { engagementId: string; referralId: string; ifMatch?: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       if (side !== 'ambassador') throw ambassadorOnly()
       if (!['accepted', 'active', 'closed'].includes(engagement.status)) requireRunning(engagement)
-      const referral = await trx.selectFrom('referrals').select('id').where('id', '=', target.referralId).where('engagementId', '=', engagement.id).forUpdate().executeTakeFirst()
+      const referral = await trx.selectFrom('referrals').select(['id', 'version']).where('id', '=', target.referralId).where('engagementId', '=', engagement.id).forUpdate().executeTakeFirst()
       if (!referral) throw new NotFound()
+      checkIfMatch(etagOf('referral', referral.version), target.ifMatch)
       return { engagement, referral }
     },
   }),
@@ -90,15 +93,23 @@ export function createReferral(db: Db, actor: Actor, engagementId: string, body:
   return inTransaction(db, async (trx) => insertReferral(await authorize(trx, actor, 'referral.create', { engagementId, resourceId: body.resourceId }), body))
 }
 
-export function changeReferral(db: Db, actor: Actor, engagementId: string, referralId: string, body: UpdateReferralBody) {
+export function changeReferral(db: Db, actor: Actor, engagementId: string, referralId: string, body: UpdateReferralBody, ifMatch?: string) {
   checkDate(body.followedUpAt, '/body/followedUpAt', { past: true })
   checkDate(body.followUpDueAt, '/body/followUpDueAt', {})
-  return inTransaction(db, async (trx) => updateReferral(await authorize(trx, actor, 'referral.update', { engagementId, referralId }), body))
+  return inTransaction(db, async (trx) => updateReferral(await authorize(trx, actor, 'referral.update', { engagementId, referralId, ifMatch }), body))
 }
 
 export async function listReferrals(db: Db, actor: Actor, engagementId: string) {
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
   return { items: await db.selectFrom('referrals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute(), nextCursor: null }
+}
+
+/** One referral, for the participants only (its ETag: SPEC §4). */
+export async function getReferral(db: Db, actor: Actor, engagementId: string, referralId: string) {
+  await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
+  const r = await db.selectFrom('referrals').select(columns).where('engagementId', '=', engagementId).where('id', '=', referralId).executeTakeFirst()
+  if (!r) throw new NotFound()
+  return r
 }
 
 /** The Ambassador's overdue follow-ups (tasks). */
@@ -110,7 +121,7 @@ export const overdueFollowUps = (db: Db, ambassadorId: string) =>
 
 export const referralRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/referrals', {
-    config: { roles: ['manager'], action: 'referral.create' },
+    config: { roles: ['manager'], action: 'referral.create', etag: { kind: 'referral', ifMatch: false } },
     schema: {
       operationId: 'createReferral', tags: ['engagements'], summary: 'The assigned Ambassador refers to a catalogue resource (ENG-7)',
       params: IdParamsSchema, body: CreateReferralBodySchema, response: { 201: ReferralSchema, ...problems('not-found', 'invalid-transition', 'rule-violated') },
@@ -125,11 +136,19 @@ export const referralRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req) => listReferrals(app.db, req.actor, req.params.id))
 
+  app.get('/:id/referrals/:referralId', {
+    config: { roles: ['manager'], audit: { action: 'referral.read', resourceType: 'referral', resourceParam: 'referralId' }, etag: 'referral' },
+    schema: {
+      operationId: 'getReferral', tags: ['engagements'], summary: 'One referral, with its ETag (manager and assigned Ambassador only)',
+      params: ReferralParamsSchema, response: { 200: ReferralSchema, ...problems('not-found') },
+    },
+  }, async (req) => getReferral(app.db, req.actor, req.params.id, req.params.referralId))
+
   app.patch('/:id/referrals/:referralId', {
-    config: { roles: ['manager'], action: 'referral.update' },
+    config: { roles: ['manager'], action: 'referral.update', etag: 'referral' },
     schema: {
       operationId: 'updateReferral', tags: ['engagements'], summary: 'The assigned Ambassador records the follow-up (ENG-7)',
       params: ReferralParamsSchema, body: UpdateReferralBodySchema, response: { 200: ReferralSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => changeReferral(app.db, req.actor, req.params.id, req.params.referralId, req.body))
+  }, async (req) => changeReferral(app.db, req.actor, req.params.id, req.params.referralId, req.body, req.headers['if-match']))
 }

@@ -123,18 +123,18 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
   return toManagerView(row)
 }
 
-export async function acceptEngagement(db: Db, actor: Actor, id: string) {
+export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.accept', { id })
+    const auth = await authorize(trx, actor, 'engagement.accept', { id, ifMatch })
     await setStatus(auth, id, 'accepted')
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_accepted', subjectType: 'engagement', subjectId: id })
   })
   return readBack(db, actor, id)
 }
 
-export async function declineEngagement(db: Db, actor: Actor, id: string, reason: string) {
+export async function declineEngagement(db: Db, actor: Actor, id: string, reason: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.decline', { id })
+    const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
     await setStatus(auth, id, 'declined', { declineReason: reason, freeSlotOf: auth.facts.engagement.ambassadorId })
     // The manager learns only that it was declined, and may pick again (ENG-3).
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: id })
@@ -142,17 +142,17 @@ export async function declineEngagement(db: Db, actor: Actor, id: string, reason
   return released(db, id)
 }
 
-export async function withdrawEngagement(db: Db, actor: Actor, id: string) {
+export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.withdraw', { id })
+    const auth = await authorize(trx, actor, 'engagement.withdraw', { id, ifMatch })
     await setStatus(auth, id, 'withdrawn', { freeSlotOf: auth.facts.engagement.ambassadorId })
   })
   return readBack(db, actor, id)
 }
 
-export async function changeStage(db: Db, actor: Actor, id: string, stage: string) {
+export async function changeStage(db: Db, actor: Actor, id: string, stage: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.set-stage', { id, stage })
+    const auth = await authorize(trx, actor, 'engagement.set-stage', { id, stage, ifMatch })
     await setStage(auth, id, stage)
   })
   return readBack(db, actor, id)
@@ -178,9 +178,9 @@ export async function sweepExpiredRequests(db: Db): Promise<number> {
   return n
 }
 
-export async function extendEngagement(db: Db, actor: Actor, id: string) {
+export async function extendEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.extend', { id })
+    const auth = await authorize(trx, actor, 'engagement.extend', { id, ifMatch })
     await recordExtension(auth, auth.facts.side)
     if (auth.facts.side === 'ambassador' && !auth.facts.proposed) {
       await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'extension_proposed', subjectType: 'engagement', subjectId: id })
@@ -189,26 +189,26 @@ export async function extendEngagement(db: Db, actor: Actor, id: string) {
   return readBack(db, actor, id)
 }
 
-export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: string) {
+export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.close', { id })
+    const auth = await authorize(trx, actor, 'engagement.close', { id, ifMatch })
     await closeEngagement(auth, outcome, randomBytes(24).toString('base64url'))
   })
   return readBack(db, actor, id)
 }
 
-export async function requireTransfer(db: Db, actor: Actor, id: string) {
+export async function requireTransfer(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.require-transfer', { id })
+    const auth = await authorize(trx, actor, 'engagement.require-transfer', { id, ifMatch })
     await markTransferRequired(auth, 'outside_competence')
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'transfer_required', subjectType: 'engagement', subjectId: id })
   })
   return released(db, id)
 }
 
-export async function transferTo(db: Db, actor: Actor, id: string, ambassadorId: string, carryOver: boolean) {
+export async function transferTo(db: Db, actor: Actor, id: string, ambassadorId: string, carryOver: boolean, ifMatch?: string) {
   const newId = await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'engagement.transfer', { id, ambassadorId })
+    const auth = await authorize(trx, actor, 'engagement.transfer', { id, ambassadorId, ifMatch })
     const created = await transferEngagement(auth, ambassadorId, carryOver)
     await notifyPrincipals(auth, [auth.facts.ambassador.employeeRef], { kind: 'engagement_requested', subjectType: 'engagement', subjectId: created.id, data: { transferred: true } })
     return created.id

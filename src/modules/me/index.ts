@@ -6,7 +6,7 @@ import { Id, IdParamsSchema, Page, StringEnum, Timestamp, problems } from '../..
 import { AcceptGuidelinesBodySchema, AcceptanceSchema } from '../conduct-guidelines/schemas.ts'
 import { acceptGuidelines } from '../conduct-guidelines/service.ts'
 import { ListOwnNotificationsQuerySchema, NotificationSchema } from '../notifications/schemas.ts'
-import { listOwnInbox, readOwnNotification } from '../notifications/service.ts'
+import { getOwnNotification, listOwnInbox, readOwnNotification } from '../notifications/service.ts'
 import { ownApplication, tasksFor } from './service.ts'
 import { noStore } from '../../shared/http.ts'
 
@@ -47,13 +47,21 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req) => listOwnInbox(app.db, req.actor, req.query))
 
+  app.get('/notifications/:id', {
+    config: { etag: 'notification' },
+    schema: {
+      operationId: 'getMyNotification', tags: ['me'], summary: 'One notification of the caller’s own inbox, with its ETag',
+      params: IdParamsSchema, response: { 200: NotificationSchema, ...problems('not-found') },
+    },
+  }, async (req) => getOwnNotification(app.db, req.actor, req.params.id))
+
   app.post('/notifications/:id/read', {
-    config: { action: 'notification.read-own' },
+    config: { action: 'notification.read-own', etag: 'notification' },
     schema: {
       operationId: 'markMyNotificationRead', tags: ['me'], summary: 'Mark one of the caller’s notifications read',
       params: IdParamsSchema, response: { 200: NotificationSchema, ...problems('not-found') },
     },
-  }, async (req) => readOwnNotification(app.db, req.actor, req.params.id))
+  }, async (req) => readOwnNotification(app.db, req.actor, req.params.id, req.headers['if-match']))
 
   app.post('/guidelines-acceptance', {
     config: { roles: ['manager'], action: 'guidelines.accept' },

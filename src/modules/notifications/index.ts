@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
 import { ListNmnoNotificationsQuerySchema, OfficeNotificationSchema, ResolveNotificationBodySchema } from './schemas.ts'
-import { listOfficeInbox, resolveNotification } from './service.ts'
+import { getOfficeNotification, listOfficeInbox, resolveNotification } from './service.ts'
 
 const notifications: FastifyPluginAsyncTypebox = async (app) => {
 
@@ -18,8 +18,19 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
     return listOfficeInbox(app.db, req.query)
   })
 
+  app.get('/:id', {
+    config: { roles: ['nmno'], etag: 'notification' },
+    schema: {
+      operationId: 'getOfficeNotification', tags: ['notifications'], summary: 'One notification of the office inbox (nmno), with its ETag; dates only (CONF-2)',
+      params: IdParamsSchema, response: { 200: OfficeNotificationSchema, ...problems('not-found') },
+    },
+  }, async (req, reply) => {
+    reply.header('cache-control', 'no-store')
+    return getOfficeNotification(app.db, req.params.id)
+  })
+
   app.post('/:id/resolve', {
-    config: { roles: ['nmno'], action: 'notification.resolve' },
+    config: { roles: ['nmno'], action: 'notification.resolve', etag: 'notification' },
     schema: {
       operationId: 'resolveNotification', tags: ['notifications'],
       summary: 'Mark an office notification resolved (nmno); a crisis_debrief is closed with {clinicianOffered} (CRS-2)',
@@ -28,7 +39,7 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store')
-    return resolveNotification(app.db, req.actor, req.params.id, req.body)
+    return resolveNotification(app.db, req.actor, req.params.id, req.body, req.headers['if-match'])
   })
 }
 export default notifications

@@ -47,7 +47,14 @@ export async function hasOpenNmnoNotification(auth: Authorized<Action>, kind: st
 
 export interface ListFilter { after?: [string, string]; limit: number; kind?: string; unresolved?: boolean; unread?: boolean }
 
-const COLUMNS = ['id', 'kind', 'subjectType', 'subjectId', 'designatedContactRef', 'data', 'createdAt', 'readAt', 'resolvedAt'] as const
+const COLUMNS = ['id', 'kind', 'subjectType', 'subjectId', 'designatedContactRef', 'data', 'createdAt', 'readAt', 'resolvedAt', 'version'] as const
+
+/** One notification of the office inbox, or of the recipient's own inbox. */
+export const findNotification = (db: Db, id: string, inbox: { audience: 'nmno' } | { audience: 'principal'; recipientRef: string }) => {
+  let q = db.selectFrom('notifications').select(COLUMNS).where('id', '=', id).where('audience', '=', inbox.audience)
+  if (inbox.audience === 'principal') q = q.where('recipientRef', '=', inbox.recipientRef)
+  return q.executeTakeFirst()
+}
 
 export function listNmno(db: Db, f: ListFilter) {
   let q = db.selectFrom('notifications').select(COLUMNS).where('audience', '=', 'nmno')

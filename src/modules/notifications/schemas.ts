@@ -11,6 +11,7 @@ export const NotificationSchema = Type.Object({
   createdAt: Timestamp,
   readAt: Type.Union([Timestamp, Type.Null()]),
   resolvedAt: Type.Union([Timestamp, Type.Null()]),
+  version: Type.Integer({ description: 'Bumped on every change (the ETag)' }),
 }, { additionalProperties: false })
 
 /**
@@ -26,6 +27,7 @@ export const OfficeNotificationSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'De-identified facts' }),
   createdOn: DateOnly,
   resolvedOn: Type.Union([DateOnly, Type.Null()]),
+  version: Type.Integer({ description: 'Bumped on every change (the ETag)' }),
 }, { additionalProperties: false })
 export type OfficeNotification = Static<typeof OfficeNotificationSchema>
 

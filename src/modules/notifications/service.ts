@@ -5,7 +5,8 @@ import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import type { OfficeNotification } from './schemas.ts'
-import { listNmno, listOwn, markRead, markResolved } from './repository.ts'
+import { NotFound } from '../../errors/app-error.ts'
+import { findNotification, listNmno, listOwn, markRead, markResolved } from './repository.ts'
 
 type Row = Awaited<ReturnType<typeof listNmno>>[number]
 
@@ -23,7 +24,7 @@ const dateOnly = (d: Date | string | null) => (d === null ? null : new Date(d).t
 export function toOfficeView(n: Row): OfficeNotification {
   return {
     id: n.id, kind: n.kind, subjectType: n.subjectType, subjectId: n.subjectId, designatedContactRef: n.designatedContactRef,
-    data: n.data as Record<string, unknown>, createdOn: dateOnly(n.createdAt)!, resolvedOn: dateOnly(n.resolvedAt),
+    data: n.data as Record<string, unknown>, createdOn: dateOnly(n.createdAt)!, resolvedOn: dateOnly(n.resolvedAt), version: n.version,
   }
 }
 
@@ -40,8 +41,22 @@ export async function listOwnInbox(db: Db, actor: Actor, q: { unread?: boolean; 
   return page(await listOwn(db, actor.sub, { unread: q.unread, after: after(q.cursor), limit: limit + 1 }), limit)
 }
 
-export const readOwnNotification = (db: Db, actor: Actor, id: string) =>
-  inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id }), id))
+/** One notification of the office inbox (nmno), dates only (its ETag: SPEC §4). */
+export async function getOfficeNotification(db: Db, id: string) {
+  const n = await findNotification(db, id, { audience: 'nmno' })
+  if (!n) throw new NotFound()
+  return toOfficeView(n)
+}
 
-export const resolveNotification = (db: Db, actor: Actor, id: string, body: { clinicianOffered?: boolean } | null = null) =>
-  inTransaction(db, async (trx) => toOfficeView(await markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered }), id)))
+/** One notification of the caller's own inbox. */
+export async function getOwnNotification(db: Db, actor: Actor, id: string) {
+  const n = await findNotification(db, id, { audience: 'principal', recipientRef: actor.sub })
+  if (!n) throw new NotFound()
+  return n
+}
+
+export const readOwnNotification = (db: Db, actor: Actor, id: string, ifMatch?: string) =>
+  inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id, ifMatch }), id))
+
+export const resolveNotification = (db: Db, actor: Actor, id: string, body: { clinicianOffered?: boolean } | null = null, ifMatch?: string) =>
+  inTransaction(db, async (trx) => toOfficeView(await markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered, ifMatch }), id)))

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
 import { CreateResourceBodySchema, ListResourcesQuerySchema, ResourceSchema, UpdateResourceBodySchema } from './schemas.ts'
-import { createResource, editResource, listCatalogue } from './service.ts'
+import { createResource, editResource, getResource, listCatalogue } from './service.ts'
 
 const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
@@ -18,8 +18,19 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
     return listCatalogue(app.db, req.actor, req.lang, req.query)
   })
 
+  app.get('/:id', {
+    config: { roles: ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'], etag: 'resource' },
+    schema: {
+      operationId: 'getResource', tags: ['resources'], summary: 'One resource of the catalogue, with its ETag; a retired one for nmno only',
+      params: IdParamsSchema, response: { 200: ResourceSchema, ...problems('not-found') },
+    },
+  }, async (req, reply) => {
+    reply.header('content-language', req.lang).header('vary', 'Accept-Language, Authorization').header('cache-control', 'private, no-cache')
+    return getResource(app.db, req.actor, req.lang, req.params.id)
+  })
+
   app.post('', {
-    config: { roles: ['nmno'], action: 'resource.create' },
+    config: { roles: ['nmno'], action: 'resource.create', etag: { kind: 'resource', ifMatch: false } },
     schema: {
       operationId: 'createResource', tags: ['resources'], summary: 'Add a resource to the catalogue (nmno)',
       body: CreateResourceBodySchema,
@@ -31,7 +42,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/:id', {
-    config: { roles: ['nmno'], action: 'resource.update' },
+    config: { roles: ['nmno'], action: 'resource.update', etag: 'resource' },
     schema: {
       operationId: 'updateResource', tags: ['resources'], summary: 'Edit or retire (active: false) a resource (nmno); the slug never changes',
       params: IdParamsSchema, body: UpdateResourceBodySchema,
@@ -39,7 +50,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     reply.header('content-language', req.lang)
-    return editResource(app.db, req.actor, req.lang, req.params.id, req.body)
+    return editResource(app.db, req.actor, req.lang, req.params.id, req.body, req.headers['if-match'])
   })
 }
 export default resources

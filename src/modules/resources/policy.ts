@@ -2,6 +2,7 @@
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { findResourceBySlug, lockResource } from './repository.ts'
 
 export const resourcePolicies = {
@@ -17,10 +18,11 @@ export const resourcePolicies = {
   'resource.update': definePolicy({
     summary: 'nmno edits or retires a resource (ENG-7); the slug never changes.',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       if (!actor.roles.has('nmno')) throw forbidden()
       const row = await lockResource(trx, target.id)
       if (!row) throw new NotFound()
+      checkIfMatch(etagOf('resource', row.version), target.ifMatch)
       return { row }
     },
   }),

@@ -21,6 +21,9 @@ export const findResourceBySlug = (db: Db | Trx, slug: string) =>
 export const findResourcesBySlugs = (db: Db | Trx, slugs: string[]) =>
   db.selectFrom('resources').select(RESOURCE_COLUMNS).where('slug', 'in', slugs).where('active', '=', true).orderBy('slug').execute()
 
+export const findResource = (db: Db, id: string) =>
+  db.selectFrom('resources').select(RESOURCE_COLUMNS).where('id', '=', id).executeTakeFirst()
+
 export const lockResource = (trx: Trx, id: string) =>
   trx.selectFrom('resources').select(RESOURCE_COLUMNS).where('id', '=', id).forUpdate().executeTakeFirst()
 

@@ -1,14 +1,14 @@
 // The resource catalogue (ENG-7): any principal reads it in their language; nmno curates it.
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
-import { AppError } from '../../errors/app-error.ts'
+import { AppError, NotFound } from '../../errors/app-error.ts'
 import type { Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import type { Lang } from '../../shared/i18n.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { slugTaken } from './policy.ts'
-import { findResourcesBySlugs, insertResource, listResources, updateResource } from './repository.ts'
+import { findResource, findResourcesBySlugs, insertResource, listResources, updateResource } from './repository.ts'
 import type { CreateResourceBody, ListResourcesQuery, Resource, UpdateResourceBody } from './schemas.ts'
 
 /** Slugs later code relies on (ENG-1: the personal-support referral lists these). */
@@ -30,6 +30,13 @@ export function toResource(r: ResourceRow, lang: Lang): Resource {
 /** The active resources with these slugs, localized (e.g. [EAP, PEER_SUPPORT_PROGRAM]). */
 export async function resourcesBySlug(db: Db, slugs: string[], lang: Lang): Promise<Resource[]> {
   return (await findResourcesBySlugs(db, slugs)).map((r) => toResource(r, lang))
+}
+
+/** One resource of the catalogue; a retired one only for nmno, like the list (its ETag: SPEC §4). */
+export async function getResource(db: Db, actor: Actor, lang: Lang, id: string) {
+  const row = await findResource(db, id)
+  if (!row || (!row.active && !actor.roles.has('nmno'))) throw new NotFound()
+  return toResource(row, lang)
 }
 
 export async function listCatalogue(db: Db, actor: Actor, lang: Lang, query: ListResourcesQuery) {
@@ -58,9 +65,9 @@ export async function createResource(db: Db, actor: Actor, lang: Lang, body: Cre
   return toResource(row, lang)
 }
 
-export async function editResource(db: Db, actor: Actor, lang: Lang, id: string, patch: UpdateResourceBody) {
+export async function editResource(db: Db, actor: Actor, lang: Lang, id: string, patch: UpdateResourceBody, ifMatch?: string) {
   const row = await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'resource.update', { id })
+    const auth = await authorize(trx, actor, 'resource.update', { id, ifMatch })
     const set: Record<string, unknown> = {}
     if (patch.kind !== undefined) set.kind = patch.kind
     if (patch.name?.en !== undefined) set.nameEn = patch.name.en.trim()

@@ -6,7 +6,7 @@ import { purgeOwnEngagement } from './service.ts'
 
 export const engagementPurgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/:id', {
-    config: { roles: ['manager'], action: 'engagement.purge' },
+    config: { roles: ['manager'], action: 'engagement.purge', etag: 'engagement' },
     schema: {
       operationId: 'purgeEngagement', tags: ['engagements', 'retention'],
       summary: 'The manager has their ended engagement purged at once: meetings, goals, referrals, consents, disclosures, crisis records and their identity go; de-identified statistics and id-only audit events remain (RET-2)',
@@ -14,7 +14,7 @@ export const engagementPurgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null({ description: 'Purged' }), ...problems('not-found', 'engagement-open') },
     },
   }, async (req, reply) => {
-    await purgeOwnEngagement(app.db, req.actor, req.params.id)
+    await purgeOwnEngagement(app.db, req.actor, req.params.id, req.headers['if-match'])
     return reply.code(204).send(null)
   })
 }

@@ -5,6 +5,7 @@ import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
 import type { Actor, Role } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { engagementIfMatch } from '../engagements/policy.ts'
 import { expireOverdueRequests, lockEngagement } from '../engagements/repository.ts'
 
 /** The purge job's principal: never a token's, so no request can act as it. */
@@ -29,9 +30,10 @@ export const retentionPolicies = {
   'engagement.purge': definePolicy({
     summary: 'The manager has their ended engagement purged at once: their consent to disposal (RET-2).',
     auditAs: 'manager',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       const e = await lockEngagement(trx, target.id)
       if (!e || !actor.roles.has('manager') || e.managerRef !== actor.sub) throw new NotFound()
+      engagementIfMatch(e, target.ifMatch)
       // A request that went unanswered is expired at query time; end it properly (its slot) first.
       if (e.status === 'expired' && e.rawStatus === 'requested') await expireOverdueRequests(trx, e.ambassadorId)
       else if (OPEN.has(e.rawStatus)) {

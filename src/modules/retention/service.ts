@@ -53,5 +53,5 @@ export async function runPurge(db: Db, opts: { retentionDays: number; dryRun?: b
 }
 
 /** RET-2: the manager's ended engagement goes now, with everything that identifies it. */
-export const purgeOwnEngagement = (db: Db, actor: Actor, id: string) =>
-  inTransaction(db, async (trx) => purgeEngagements(await authorize(trx, actor, 'engagement.purge', { id }), [id]))
+export const purgeOwnEngagement = (db: Db, actor: Actor, id: string, ifMatch?: string) =>
+  inTransaction(db, async (trx) => purgeEngagements(await authorize(trx, actor, 'engagement.purge', { id, ifMatch }), [id]))

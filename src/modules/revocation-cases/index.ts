@@ -15,7 +15,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('', {
-    config: { roles: ['nmno'], action: 'revocation-case.open' },
+    config: { roles: ['nmno'], action: 'revocation-case.open', etag: { kind: 'revocation-case', ifMatch: false } },
     schema: {
       operationId: 'openRevocationCase', tags: ['revocation-cases'],
       summary: 'nmno opens a revocation case with grounds from the closed list and a summary naming no manager; interimSuspension suspends at once (REV-1, REV-2, REV-4)',
@@ -38,7 +38,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => listRevocationCases(app.db, req.actor, req.query))
 
   app.get('/:id', {
-    config: { roles: ['manager', 'nmno', 'governance'] },
+    config: { roles: ['manager', 'nmno', 'governance'], etag: 'revocation-case' },
     schema: {
       operationId: 'getRevocationCase', tags: ['revocation-cases'],
       summary: 'One case: the whole case for nmno and governance; status, grounds and decision for the Ambassador it is about; 404 for everyone else (REV-7)',
@@ -48,17 +48,17 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => getRevocationCase(app.db, req.actor, req.params.id))
 
   app.post('/:id/findings', {
-    config: { roles: ['nmno'], action: 'revocation-case.present-findings' },
+    config: { roles: ['nmno'], action: 'revocation-case.present-findings', etag: 'revocation-case' },
     schema: {
       operationId: 'presentRevocationFindings', tags: ['revocation-cases'],
       summary: 'nmno presents the investigation’s findings to governance: investigating → findings_presented (REV-2)',
       params: IdParamsSchema, body: FindingsBodySchema,
       response: { 200: RevocationCaseSchema, ...problems('not-found', 'invalid-transition', 'identifying-text', 'payload-too-large', 'unsupported-media-type') },
     },
-  }, async (req) => presentFindings(app.db, req.actor, req.params.id, req.body.findings))
+  }, async (req) => presentFindings(app.db, req.actor, req.params.id, req.body.findings, req.headers['if-match']))
 
   app.post('/:id/decision', {
-    config: { roles: ['governance'], action: 'revocation-case.decide' },
+    config: { roles: ['governance'], action: 'revocation-case.decide', etag: 'revocation-case' },
     schema: {
       operationId: 'decideRevocationCase', tags: ['revocation-cases'],
       summary: 'Governance decides after the findings (REV-2, REV-3): `revoke` (final; refused with 422 when personal_health is the only ground), '
@@ -69,14 +69,14 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParamsSchema, body: DecisionBodySchema,
       response: { 200: RevocationCaseSchema, ...problems('not-found', 'invalid-transition', 'revocation-not-permitted', 'rule-violated') },
     },
-  }, async (req) => decideRevocationCase(app.db, req.actor, req.params.id, req.body))
+  }, async (req) => decideRevocationCase(app.db, req.actor, req.params.id, req.body, req.headers['if-match']))
 }
 export default revocationCases
 
 /** POST /v1/ambassadors/{id}/reinstatement, registered under the /v1/ambassadors prefix. */
 export const reinstatementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/reinstatement', {
-    config: { roles: ['nmno'], action: 'ambassador.reinstate' },
+    config: { roles: ['nmno'], action: 'ambassador.reinstate', etag: 'ambassador' },
     schema: {
       operationId: 'reinstateAmbassador', tags: ['ambassadors'],
       summary: 'nmno reinstates a suspended Ambassador once wellness is re-established: active again, same term (REV-5). Never from revoked.',
@@ -84,7 +84,7 @@ export const reinstatementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
     },
   }, async (req, reply) => {
-    await reinstateAmbassador(app.db, req.actor, req.params.id)
+    await reinstateAmbassador(app.db, req.actor, req.params.id, req.headers['if-match'])
     const { view, version } = await getAmbassador(app.db, req.actor, req.params.id, req.lang)
     return reply.header('etag', recordEtag(version)).header('cache-control', 'no-store').send(view as AmbassadorRecord)
   })

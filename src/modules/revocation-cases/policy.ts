@@ -10,6 +10,7 @@ import { definePolicy } from '../../policy/define.ts'
 import { lockAmbassador } from '../ambassadors/repository.ts'
 import { findOpenCaseOf, identifyingToken, lockCase, lockOpenEngagementsOf } from './repository.ts'
 import type { CreateRevocationCaseBody, DecisionBody } from './schemas.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 
 /** Clock tolerance for an `effectiveAt` given as "now" by another machine. */
 const EFFECTIVE_AT_SKEW_MS = 5 * 60_000
@@ -62,10 +63,11 @@ export const revocationCasePolicies = {
   'revocation-case.present-findings': definePolicy({
     summary: 'nmno presents the investigation’s findings to governance: investigating → findings_presented (REV-2).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string; findings: string }) {
+    async check(trx, actor, target: { id: string; findings: string; ifMatch?: string }) {
       if (!hasRole(actor, 'nmno')) throw forbidden()
       const c = await lockCase(trx, target.id)
       if (!c) throw new NotFound()
+      checkIfMatch(etagOf('revocation-case', c.version), target.ifMatch)
       if (c.status !== 'investigating') {
         throw invalidTransition(`Findings were already presented (the case is ${c.status}).`, `Les constatations ont déjà été présentées (le dossier est à l’état ${c.status}).`, { from: c.status, to: 'findings_presented' })
       }
@@ -77,10 +79,11 @@ export const revocationCasePolicies = {
   'revocation-case.decide': definePolicy({
     summary: 'Governance decides a case whose findings were presented: revoke, suspend or no_action; personal health alone never revokes (REV-2, REV-3).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string } & DecisionBody) {
+    async check(trx, actor, target: { id: string; ifMatch?: string } & DecisionBody) {
       if (!hasRole(actor, 'governance')) throw forbidden()
       const c = await lockCase(trx, target.id)
       if (!c) throw new NotFound()
+      checkIfMatch(etagOf('revocation-case', c.version), target.ifMatch)
       if (c.status !== 'findings_presented') {
         throw invalidTransition(
           c.status === 'investigating' ? 'nmno presents the findings before governance decides.' : 'The case is already decided.',
@@ -113,10 +116,11 @@ export const revocationCasePolicies = {
   'ambassador.reinstate': definePolicy({
     summary: 'nmno reinstates a suspended Ambassador once wellness is re-established: active again, same term (REV-5).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string }) {
+    async check(trx, actor, target: { id: string; ifMatch?: string }) {
       if (!hasRole(actor, 'nmno')) throw forbidden()
       const amb = await lockAmbassador(trx, target.id)
       if (!amb) throw new NotFound()
+      checkIfMatch(etagOf('ambassador', amb.version), target.ifMatch)
       if (amb.status !== 'suspended') {
         throw invalidTransition(`Only a suspended Ambassador can be reinstated (this record is ${amb.effectiveStatus}).`,
           `Seul un ambassadeur suspendu peut être réintégré (ce dossier est à l’état ${amb.effectiveStatus}).`, { from: amb.effectiveStatus, to: 'active' })

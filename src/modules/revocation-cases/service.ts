@@ -96,17 +96,17 @@ export async function openRevocationCase(db: Db, actor: Actor, body: CreateRevoc
   return readBack(db, id)
 }
 
-export async function presentFindings(db: Db, actor: Actor, id: string, findings: string) {
+export async function presentFindings(db: Db, actor: Actor, id: string, findings: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'revocation-case.present-findings', { id, findings })
+    const auth = await authorize(trx, actor, 'revocation-case.present-findings', { id, findings, ifMatch })
     await recordFindings(auth, findings.trim())
   })
   return readBack(db, id)
 }
 
-export async function decideRevocationCase(db: Db, actor: Actor, id: string, body: DecisionBody) {
+export async function decideRevocationCase(db: Db, actor: Actor, id: string, body: DecisionBody, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'revocation-case.decide', { id, ...body })
+    const auth = await authorize(trx, actor, 'revocation-case.decide', { ...body, id, ifMatch })
     const { case: c, ambassador: amb, effectiveAt } = auth.facts
     await recordDecision(auth, body.decision, effectiveAt)
     const reason = `revocation case: governance decision ${body.decision}`
@@ -126,9 +126,9 @@ export async function decideRevocationCase(db: Db, actor: Actor, id: string, bod
 }
 
 /** REV-5: back to `active` with the same term (a term that ran out meanwhile is renewed separately, AMB-5). */
-export async function reinstateAmbassador(db: Db, actor: Actor, id: string) {
+export async function reinstateAmbassador(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'ambassador.reinstate', { id })
+    const auth = await authorize(trx, actor, 'ambassador.reinstate', { id, ifMatch })
     const amb = auth.facts.ambassador
     await setAmbassadorStatus(auth, amb.id, { from: 'suspended', to: 'active', reason: 'reinstated by nmno' })
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'ambassador_reinstated', subjectType: 'ambassador', subjectId: amb.id })
