@@ -29,6 +29,7 @@ const EnvSchema = Type.Object({
   STATS_MIN_CELL: Type.Integer({ minimum: 5, maximum: 1000, default: 10 }),
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 730 }),
   PURGE_DAILY: Type.Boolean({ default: false }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
@@ -72,6 +73,8 @@ export interface Config {
   /** Run the retention purge in-process once a day (RET-1); one replica purges at a time. */
   purgeDaily: boolean
   rateLimitMax: number
+  /** Redis shared by the replicas: the rate-limit counters live there (in memory without it). */
+  redisUrl?: string
   bodyLimit: number
   logLevel: string
 }
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     retentionDays: e.RETENTION_DAYS,
     purgeDaily: e.PURGE_DAILY,
     rateLimitMax: e.RATE_LIMIT_MAX,
+    redisUrl: e.REDIS_URL || undefined,
     bodyLimit: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   })
