@@ -1,7 +1,7 @@
 // #12 item 10: with REDIS_URL the rate limit is one limit across replicas (the counters live in
 // Redis); without it each replica counts on its own. A Redis that is down never fails a request.
 import { randomUUID } from 'node:crypto'
-import { connect } from 'node:net'
+import { connect, createServer } from 'node:net'
 import t from 'tap'
 import { as, build, call } from '../helper.ts'
 
@@ -52,4 +52,17 @@ t.test('a Redis that is down fails no request and does not stop the process', as
     t.equal(res.status, 200, `request ${i + 1} served`)
   }
   t.equal((await call(app, { url: '/health/ready' })).status, 200, 'still ready')
+})
+
+t.test('a Redis that accepts connections but never answers holds no request', async (t) => {
+  const hung = createServer(() => { /* accept, never answer */ })
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r))
+  t.teardown(() => { hung.close() })
+  const port = (hung.address() as { port: number }).port
+  const { app } = await build(t, { env: { RATE_LIMIT_MAX: '4', REDIS_URL: `redis://127.0.0.1:${port}` } })
+  const me = as(`RLH-${randomUUID()}`, 'manager')
+  for (let i = 0; i < 3; i++) {
+    const res = await call(app, { url: '/v1/me', as: me })
+    t.equal(res.status, 200, `request ${i + 1} served`)
+  }
 })
