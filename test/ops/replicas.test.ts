@@ -13,7 +13,7 @@ import t from 'tap'
 import type { App } from '../../src/app.ts'
 import { createDatabase } from '../../src/db/database.ts'
 import { migrateToLatest } from '../../src/db/migrate.ts'
-import { activeAmbassador, as, call, SERVER_URL, TEST_SECRET, tokenFor } from '../helper.ts'
+import { activeAmbassador, as, call, FULL_PROFILE, SERVER_URL, TEST_SECRET, tokenFor } from '../helper.ts'
 import { gone, killAll, start, waitFor, type Proc } from './procs.ts'
 
 const LB_PORT = 3879
@@ -146,15 +146,21 @@ ${PORTS.map((p, i) => `  server r${i} 127.0.0.1:${p} check`).join('\n')}
     let running = true
     let sent = 0
     const failures: string[] = []
-    const urls = ['/v1/ambassadors', '/v1/me', '/health/ready']
+    // Reads, and writes (an application to become an Ambassador, 201), which no balancer retries.
+    const urls = ['/v1/ambassadors', '/v1/me', 'POST /v1/ambassadors', '/health/ready']
     const worker = async (w: number) => {
       while (running) {
         const path = urls[sent % urls.length]
         const n = sent++
+        const write = path.startsWith('POST ')
         try {
-          const res = await fetch(base + path, { headers: { authorization: `Bearer ${tokenFor(as(`REP-L${w}-${n}`, 'manager'))}` } })
+          const res = await fetch(base + path.replace('POST ', ''), {
+            method: write ? 'POST' : 'GET',
+            headers: { authorization: `Bearer ${tokenFor(as(`REP-L${w}-${n}`, 'manager'))}`, ...(write ? { 'content-type': 'application/json' } : {}) },
+            body: write ? JSON.stringify({ displayName: `Candidate ${w}-${n}`, ...FULL_PROFILE }) : undefined,
+          })
           await res.arrayBuffer()
-          if (res.status !== 200) failures.push(`${path}: ${res.status}`)
+          if (res.status !== (write ? 201 : 200)) failures.push(`${path}: ${res.status}`)
         } catch (err) {
           failures.push(`${path}: ${(err as Error).message}`)
         }
