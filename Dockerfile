@@ -1,16 +1,26 @@
-# M2M Network API — production-like image. tsx is a runtime dependency (the service runs its
-# TypeScript sources directly), so no build step; devDependencies are left out.
+# M2M Network API — production image. Two stages: the first compiles the TypeScript sources to
+# JavaScript (npm run build → dist/), the second holds only the production dependencies and dist/,
+# and runs `node` itself as the container's command (no npm, no tsx at run time), so `docker stop`'s
+# SIGTERM reaches the server: readiness fails, the requests in flight finish, it exits within 10 s.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY scripts ./scripts
+RUN npm run build
+
 FROM node:20-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
-COPY src ./src
-COPY migrations ./migrations
-COPY scripts ./scripts
-COPY openapi ./openapi
+COPY --from=build /app/dist ./dist
 USER node
 ENV HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
-CMD ["npm", "start"]
+STOPSIGNAL SIGTERM
+# The scripts run the same way: docker compose exec api node dist/scripts/audit-verify.js
+CMD ["node", "dist/src/server.js"]

@@ -43,6 +43,13 @@ export interface BuildOptions {
 
 export type App = FastifyInstance
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** draining: the process is stopping (server.ts); readiness answers 503 from then on. */
+    lifecycle: { draining: boolean }
+  }
+}
+
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
 
 function makeAjv(coerce: boolean) {
@@ -70,6 +77,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('lifecycle', { draining: false })
 
   // The API reads JSON only: a text/plain body is a 415, not a string handed to validation.
   app.removeContentTypeParser('text/plain')

@@ -16,6 +16,7 @@ const EnvSchema = Type.Object({
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
   DB_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 30000 }),
+  SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 5000, default: 0 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
@@ -28,6 +29,7 @@ const EnvSchema = Type.Object({
   STATS_MIN_CELL: Type.Integer({ minimum: 5, maximum: 1000, default: 10 }),
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 730 }),
   PURGE_DAILY: Type.Boolean({ default: false }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
@@ -42,6 +44,8 @@ export interface Config {
   pgliteDir: string
   db: { poolMax: number; statementTimeoutMs: number; acquireTimeoutMs: number }
   requestTimeoutMs: number
+  /** On SIGTERM, how long readiness fails before the server stops accepting (load balancers). */
+  shutdownDelayMs: number
   jwt: {
     /** HS256 secret (development and tests). */
     secret?: string
@@ -69,6 +73,8 @@ export interface Config {
   /** Run the retention purge in-process once a day (RET-1); one replica purges at a time. */
   purgeDaily: boolean
   rateLimitMax: number
+  /** Redis shared by the replicas: the rate-limit counters live there (in memory without it). */
+  redisUrl?: string
   bodyLimit: number
   logLevel: string
 }
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pgliteDir: e.PGLITE_DIR,
     db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS },
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     jwt: {
       secret: e.JWT_SECRET,
       jwksUrl: e.JWT_JWKS_URL,
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     retentionDays: e.RETENTION_DAYS,
     purgeDaily: e.PURGE_DAILY,
     rateLimitMax: e.RATE_LIMIT_MAX,
+    redisUrl: e.REDIS_URL || undefined,
     bodyLimit: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   })

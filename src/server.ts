@@ -2,7 +2,7 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, withDevSecret } from './config.ts'
-import { createDatabase } from './db/database.ts'
+import { createDatabase, type DatabaseHandle } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { sweepEndedTerms } from './modules/ambassadors/service.ts'
 import { sweepExpiredRequests } from './modules/engagements/service.ts'
@@ -16,7 +16,15 @@ try {
   process.exit(1)
 }
 
-const { db, kind } = createDatabase(config)
+let handle: DatabaseHandle
+try {
+  // Refuses (one line, exit 1) while another server or a script holds the same PGLITE_DIR.
+  handle = createDatabase(config)
+} catch (err) {
+  console.error((err as Error).message)
+  process.exit(1)
+}
+const { db, kind } = handle
 await migrateToLatest(db)
 const app = await buildApp({ config, db })
 app.addHook('onClose', async () => db.destroy())
@@ -54,9 +62,16 @@ if (config.purgeDaily) {
   })
 }
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// SIGTERM/SIGINT: readiness answers 503 at once (a load balancer stops sending new requests), then
+// after SHUTDOWN_DELAY_MS (enough for the balancer's health checks to notice) the server stops
+// accepting connections, answers the requests in flight and closes the database. Whatever is left
+// after SHUTDOWN_BUDGET_MS is cut (exit 1): the whole stop fits in `docker stop`'s 10 s.
+const SHUTDOWN_BUDGET_MS = 9_000
+closeWithGrace({ delay: SHUTDOWN_BUDGET_MS }, async ({ signal, err }) => {
+  app.lifecycle.draining = true
   if (err) app.log.error({ err }, 'closing after an error')
-  else app.log.info({ signal }, 'closing')
+  else app.log.info({ signal, delayMs: config.shutdownDelayMs }, 'closing: draining')
+  if (!err && config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs))
   await app.close()
 })
 

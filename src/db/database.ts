@@ -3,9 +3,11 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import lockfile from 'proper-lockfile'
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.ts'
+import { PGliteDialect } from './pglite-dialect.ts'
 import type { DB } from './schema.ts'
 import { holdAware } from './tx.ts'
 
@@ -14,6 +16,44 @@ export type Db = Kysely<DB>
 // Dates (`date` columns) stay 'YYYY-MM-DD' strings: no time zone shift on either driver.
 const DATE_OID = 1082
 pg.types.setTypeParser(DATE_OID, (v: string) => v)
+
+/**
+ * The embedded database directory is held by another process (a server or a script). PGlite has
+ * no lock of its own: opening one directory twice corrupts it, so the second opener refuses.
+ */
+export class DatabaseInUseError extends Error {
+  constructor(dir: string) {
+    super(`PGLITE_DIR ${dir} is in use by another process (a running server or script): stop it first, or use DATABASE_URL. A lock left by a crashed process expires within ${LOCK_STALE_MS / 1000} s.`)
+    this.name = 'DatabaseInUseError'
+  }
+}
+
+// The holder refreshes its lock every LOCK_STALE_MS / 2; a lock not refreshed for LOCK_STALE_MS
+// (its process died without releasing it) is taken over.
+const LOCK_STALE_MS = 10_000
+
+/** Takes the lock of a PGlite directory (`<dir>.lock`, beside it) or throws DatabaseInUseError. */
+function lockDataDir(dataDir: string): () => void {
+  let release: () => void
+  try {
+    release = lockfile.lockSync(dataDir, {
+      stale: LOCK_STALE_MS,
+      realpath: false,
+      // Only when another process took the lock over (this one's event loop was blocked for more
+      // than LOCK_STALE_MS) or deleted it: reported, not thrown (a throw would end the process).
+      onCompromised: (err) => { process.emitWarning(`PGLITE_DIR lock: ${err.message}`) },
+    })
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ELOCKED') throw new DatabaseInUseError(dataDir)
+    throw err
+  }
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    try { release() } catch { /* already gone */ }
+  }
+}
 
 export interface DatabaseHandle {
   db: Db
@@ -76,11 +116,23 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
     return { db: new Kysely<DB>({ dialect: holdAware(new PostgresDialect({ pool })), plugins }), kind: 'postgres' }
   }
   let dataDir: string | undefined
+  let unlock = () => {}
   if (!opts.inMemory) {
     dataDir = resolve(opts.pgliteDir)
     mkdirSync(dataDir, { recursive: true })
+    unlock = lockDataDir(dataDir)
   }
   // One options object: `new PGlite(undefined, options)` (in memory) silently ignores the options.
   const pglite = new PGlite({ dataDir, parsers: { [DATE_OID]: (v: string) => v }, ...(opts.loadDataDir && { loadDataDir: opts.loadDataDir }) })
-  return { db: new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins }), kind: 'pglite', pglite }
+  const db = new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins })
+  // The lock lives as long as the database is open: released once it is closed.
+  const destroy = db.destroy.bind(db)
+  db.destroy = async () => {
+    try {
+      await destroy()
+    } finally {
+      unlock()
+    }
+  }
+  return { db, kind: 'pglite', pglite }
 }

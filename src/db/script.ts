@@ -18,7 +18,15 @@ export async function withConfiguredDatabase(
     console.error((err as Error).message)
     process.exit(1)
   }
-  const { db, kind } = createDatabase(config)
+  let handle: DatabaseHandle
+  try {
+    // Refuses (one line, exit 1) while a server or another script holds the same PGLITE_DIR.
+    handle = createDatabase(config)
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(1)
+  }
+  const { db, kind } = handle
   try {
     await fn(db, kind, config)
   } catch (err) {

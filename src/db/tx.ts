@@ -123,66 +123,32 @@ export function beforeCommit(trx: Trx, hook: () => Promise<void>): boolean {
  * single connection, wait for it forever).
  */
 export function holdAware(dialect: Dialect): Dialect {
-  // A single-connection database (PGlite): Kysely would queue every use of the connection, loans
-  // included, behind the held transaction; the queue moves here, and loans skip it.
-  const single = dialect.createAdapter().supportsMultipleConnections === false
   return {
     createQueryCompiler: () => dialect.createQueryCompiler(),
-    createAdapter: () => {
-      const adapter = dialect.createAdapter()
-      return single ? new Proxy(adapter, {
-        get: (target, p) => (p === 'supportsMultipleConnections' ? true : Reflect.get(target, p, target)),
-      }) : adapter
-    },
+    createAdapter: () => dialect.createAdapter(),
     createIntrospector: (db) => dialect.createIntrospector(db),
-    createDriver: () => heldAwareDriver(dialect.createDriver(), single),
-  }
-}
-
-/** One holder at a time, in order of arrival. */
-function mutex() {
-  let tail = Promise.resolve()
-  return {
-    async lock(): Promise<() => void> {
-      let release!: () => void
-      const previous = tail
-      tail = new Promise<void>((r) => { release = r })
-      await previous
-      return release
-    },
+    // PGlite's driver (pglite-dialect.ts) queues every use of its one connection: loans skip the
+    // queue, which the held transaction is at the head of.
+    createDriver: () => heldAwareDriver(dialect.createDriver()),
   }
 }
 
 const borrowed = new WeakSet<DatabaseConnection>()
 
-function heldAwareDriver(inner: Driver, single: boolean): Driver {
-  const queue = single ? mutex() : undefined
-  const releases = new WeakMap<DatabaseConnection, () => void>()
+function heldAwareDriver(inner: Driver): Driver {
   return {
     init: (...a) => inner.init(...a),
     destroy: (...a) => inner.destroy(...a),
     async acquireConnection(...a) {
       const store = requestScope.getStore()
       const conn = store && !store.closed && store.held ? store.connection : undefined
-      if (!conn) {
-        const release = await queue?.lock()
-        const acquired = await inner.acquireConnection(...a).catch((err) => { release?.(); throw err })
-        if (release) releases.set(acquired, release)
-        return acquired
-      }
+      if (!conn) return inner.acquireConnection(...a)
       const loan: DatabaseConnection = { executeQuery: (q) => conn.executeQuery(q), streamQuery: (q, n) => conn.streamQuery(q, n) }
       borrowed.add(loan)
       return loan
     },
     async releaseConnection(conn, ...a) {
-      if (borrowed.has(conn)) return
-      const release = releases.get(conn)
-      releases.delete(conn)
-      try {
-        await inner.releaseConnection(conn, ...a)
-      } finally {
-        release?.()
-      }
+      if (!borrowed.has(conn)) await inner.releaseConnection(conn, ...a)
     },
     async beginTransaction(conn, settings) {
       await inner.beginTransaction(conn, settings)

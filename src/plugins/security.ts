@@ -3,7 +3,32 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
 import type { Config } from '../config.ts'
+
+/**
+ * The rate-limit counters' Redis (REDIS_URL), so that the limit holds across replicas. A Redis that
+ * is down or hung never fails nor holds a request: commands are not queued while disconnected,
+ * time out after a second, and the limiter lets the request through (skipOnError).
+ */
+function rateLimitRedis(app: import('fastify').FastifyInstance, url: string): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  })
+  let lastWarning = 0
+  redis.on('error', (err) => {
+    // One line a minute at most while Redis is away; the limit is per replica meanwhile.
+    if (Date.now() - lastWarning < 60_000) return
+    lastWarning = Date.now()
+    app.log.warn({ err: { type: 'RedisError', code: (err as { code?: string }).code, message: err.message } }, 'rate-limit store unavailable: requests are not counted across replicas')
+  })
+  app.addHook('onClose', async () => { redis.disconnect() })
+  return redis
+}
 
 export default fp<{ config: Readonly<Config> }>(
   async (app, { config }) => {
@@ -35,6 +60,7 @@ export default fp<{ config: Readonly<Config> }>(
       hook: 'preValidation',
       keyGenerator: (req) => (req.actor ? `p:${req.actor.sub}` : `ip:${req.ip}`),
       allowList: (req) => req.routeOptions.url?.startsWith('/health/') ?? false,
+      ...(config.redisUrl ? { redis: rateLimitRedis(app, config.redisUrl), nameSpace: 'm2m:rate-limit:', skipOnError: true } : {}),
     })
   },
   { name: 'security', dependencies: ['auth'] },

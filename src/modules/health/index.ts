@@ -23,6 +23,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     schema: { operationId: 'getReadiness', tags: ['health'], summary: 'The database answers', security: [], response: { 200: StatusSchema, ...publicProblems() } },
   }, async (_req, reply) => {
     reply.header('cache-control', 'no-store')
+    // Stopping (SIGTERM): out of the load balancer's rotation while the requests in flight finish.
+    if (app.lifecycle.draining) throw new AppError('service-unavailable', { en: 'The service is shutting down.', fr: 'Le service est en cours d’arrêt.' })
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('readiness timeout')), READY_TIMEOUT_MS)
