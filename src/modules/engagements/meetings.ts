@@ -9,7 +9,9 @@ import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
-import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { Id, IdParamsSchema, Page, PageQuerySchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { requireRoom } from '../../shared/caps.ts'
+import { afterOf, afterWhere, limitOf, pageOf, sortKeyOf, type PageQuery } from '../../shared/pagination.ts'
 import { MODES } from '../../shared/vocabularies.ts'
 import { requireParticipant } from './repository.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
@@ -69,6 +71,7 @@ export const meetingPolicies = {
           fr: `${held} rencontres ont eu lieu : une autre exige une prolongation proposée par l’ambassadeur et acceptée par le gestionnaire, sinon le jumelage est clos.`,
         }, { extensions: { held, allowed } })
       }
+      await requireRoom(trx, engagement.id, 'scheduledMeetings', 'meetings')
       return { engagement, side }
     },
   }),
@@ -122,11 +125,14 @@ export function changeMeeting(db: Db, actor: Actor, engagementId: string, meetin
   return inTransaction(db, async (trx) => updateMeeting(await authorize(trx, actor, 'meeting.update', { engagementId, meetingId, body }), body))
 }
 
-/** Participants only: nmno does not see meetings (SPEC §2). */
-export async function listMeetings(db: Db, actor: Actor, engagementId: string, ambassadorId: string | undefined) {
+/** Participants only: nmno does not see meetings (SPEC §2). In time order, a page at a time (#12 item 4). */
+export async function listMeetings(db: Db, actor: Actor, engagementId: string, ambassadorId: string | undefined, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   await requireParticipant(db, actor, engagementId, ambassadorId)
-  const items = await db.selectFrom('meetings').select(meetingColumns).where('engagementId', '=', engagementId).orderBy('scheduledAt').orderBy('id').execute()
-  return { items, nextCursor: null }
+  let query = db.selectFrom('meetings').select([...meetingColumns, sortKeyOf('scheduled_at').as('sortKey')]).where('engagementId', '=', engagementId)
+  if (after) query = query.where(afterWhere('scheduled_at', 'id', after))
+  return pageOf(await query.orderBy('scheduledAt').orderBy('id').limit(limit + 1).execute(), limit)
 }
 
 // ---- Routes ----
@@ -136,7 +142,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'meeting.create' },
     schema: {
       operationId: 'scheduleMeeting', tags: ['engagements'], summary: 'Schedule a meeting (manager or assigned Ambassador; ENG-5)',
-      params: IdParamsSchema, body: CreateMeetingBodySchema, response: { 201: MeetingSchema, ...problems('not-found', 'invalid-transition', 'extension-required') },
+      params: IdParamsSchema, body: CreateMeetingBodySchema, response: { 201: MeetingSchema, ...problems('not-found', 'invalid-transition', 'extension-required', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await scheduleMeeting(app.db, req.actor, req.params.id, req.body)))
 
@@ -144,9 +150,9 @@ export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], audit: { action: 'meeting.list', resourceType: 'meeting' } },
     schema: {
       operationId: 'listMeetings', tags: ['engagements'], summary: 'The engagement’s meetings (manager and assigned Ambassador only)',
-      params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(MeetingSchema), nextCursor: Type.Null() }), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(MeetingSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => listMeetings(app.db, req.actor, req.params.id, await actingAmbassadorId(app.db, req.actor)))
+  }, async (req) => listMeetings(app.db, req.actor, req.params.id, await actingAmbassadorId(app.db, req.actor), req.query))
 
   app.patch('/:id/meetings/:meetingId', {
     config: { roles: ['manager'], action: 'meeting.update' },
