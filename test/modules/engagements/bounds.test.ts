@@ -225,3 +225,19 @@ t.test('each engagement holds at most its caps (409 limit-reached, nothing store
     }
   })
 })
+
+t.test('the Ambassadors yet to accept the current Guidelines of Conduct page the same way', async (t) => {
+  const { app } = await build(t)
+  for (const sub of ['BG01', 'BG02', 'BG03']) await activeAmbassador(app, sub)
+  const V2 = { text: { en: 'Version two of the Guidelines of Conduct: refrain from clinical advice.', fr: 'Version deux des lignes directrices de conduite : s’abstenir de conseils cliniques.' } }
+  t.equal((await call(app, { method: 'POST', url: '/v1/conduct-guidelines', as: NMNO, body: V2 })).status, 201)
+  const url = '/v1/conduct-guidelines/current/pending-acceptances'
+  const first = await call(app, { url: `${url}?limit=2`, as: NMNO })
+  t.same([first.status, first.body.items.length, first.body.currentVersion], [200, 2, 2])
+  t.type(first.body.nextCursor, 'string')
+  const second = await call(app, { url: `${url}?limit=2&cursor=${first.body.nextCursor}`, as: NMNO })
+  t.same([second.body.items.length, second.body.nextCursor], [1, null])
+  t.same([...first.body.items, ...second.body.items].map((i: { displayName: string }) => i.displayName), ['Ambassador BG01', 'Ambassador BG02', 'Ambassador BG03'])
+  t.equal((await call(app, { url: `${url}?cursor=${first.body.nextCursor.slice(0, -2)}AA`, as: NMNO })).body.code, 'invalid-cursor')
+  t.equal((await call(app, { url: `${url}?limit=101`, as: NMNO })).status, 400)
+})
