@@ -241,3 +241,32 @@ t.test('the Ambassadors yet to accept the current Guidelines of Conduct page the
   t.equal((await call(app, { url: `${url}?cursor=${first.body.nextCursor.slice(0, -2)}AA`, as: NMNO })).body.code, 'invalid-cursor')
   t.equal((await call(app, { url: `${url}?limit=101`, as: NMNO })).status, 400)
 })
+
+t.test('inboxes page through notifications written in the same microsecond, each once', async (t) => {
+  const { app, db } = await build(t)
+  const amb = await activeAmbassador(app, 'B003')
+  t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${amb.id}`, as: NMNO, body: { designatedContactRef: 'N901' } })).status, 200)
+  const m = as('BN01', 'manager')
+  const eid = await pair(app, m, amb.id, amb.me)
+  for (let i = 0; i < 3; i++) {
+    t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${eid}/consents`, as: amb.me, body: CONSENT })).status, 201)
+    t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${eid}/disclosures`, as: amb.me, body: DISCLOSURE })).status, 201)
+  }
+  // One statement may notify several at once (the same transaction time); a cursor keeping only
+  // milliseconds of such a time skipped the rest of the group.
+  await sql`UPDATE notifications SET created_at = '2026-06-01T10:00:00.123456Z'`.execute(db)
+  for (const [url, who] of [['/v1/me/notifications', m], ['/v1/notifications', NMNO]] as const) {
+    const all = await call(app, { url: `${url}?limit=100`, as: who })
+    t.ok(all.body.items.length >= 3, url)
+    const seen: string[] = []
+    let cursor: string | null = null
+    let pages = 0
+    do {
+      const res = await call(app, { url: `${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`, as: who })
+      t.equal(res.status, 200)
+      seen.push(...res.body.items.map((i: { id: string }) => i.id))
+      cursor = res.body.nextCursor
+    } while (cursor && ++pages < 50)
+    t.same(seen, all.body.items.map((i: { id: string }) => i.id), `${url}: every notification once, newest first`)
+  }
+})
