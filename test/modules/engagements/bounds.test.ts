@@ -65,7 +65,7 @@ t.test('the lists under an engagement page with limit and cursor', async (t) => 
       const url = `/v1/engagements/${eid}/${path}`
       for (const who of [m, amb.me]) {
         if (path === 'access-log' && who === amb.me) continue
-        const all = await call(app, { url: `${url}?limit=100`, as: who })
+        const all = await call(app, { url: `${url}${url.includes('?') ? '&' : '?'}limit=100`, as: who })
         t.equal(all.status, 200)
         t.equal(all.body.nextCursor, null, 'one page holds them all')
         if (path !== 'access-log') t.equal(all.body.items.length, N)
@@ -242,7 +242,7 @@ t.test('the Ambassadors yet to accept the current Guidelines of Conduct page the
   t.equal((await call(app, { url: `${url}?limit=101`, as: NMNO })).status, 400)
 })
 
-t.test('inboxes page through notifications written in the same microsecond, each once', async (t) => {
+t.test('lists page through rows written in the same microsecond, each once', async (t) => {
   const { app, db } = await build(t)
   const amb = await activeAmbassador(app, 'B003')
   t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${amb.id}`, as: NMNO, body: { designatedContactRef: 'N901' } })).status, 200)
@@ -254,19 +254,26 @@ t.test('inboxes page through notifications written in the same microsecond, each
   }
   // One statement may notify several at once (the same transaction time); a cursor keeping only
   // milliseconds of such a time skipped the rest of the group.
+  await pair(app, as('BN02', 'manager'), amb.id, amb.me)
+  await pair(app, as('BN03', 'manager'), amb.id, amb.me)
+  for (const employeeRef of ['X001', 'X002', 'X003']) {
+    t.equal((await call(app, { method: 'POST', url: '/v1/conflict-declarations', as: NMNO, body: { ambassadorId: amb.id, employeeRef, kind: 'other' } })).status, 201)
+  }
   await sql`UPDATE notifications SET created_at = '2026-06-01T10:00:00.123456Z'`.execute(db)
-  for (const [url, who] of [['/v1/me/notifications', m], ['/v1/notifications', NMNO]] as const) {
-    const all = await call(app, { url: `${url}?limit=100`, as: who })
+  await sql`UPDATE engagements SET requested_at = '2026-06-01T10:00:00.123456Z'`.execute(db)
+  await sql`UPDATE conflict_declarations SET created_at = '2026-06-01T10:00:00.123456Z'`.execute(db)
+  for (const [url, who] of [['/v1/me/notifications', m], ['/v1/notifications', NMNO], ['/v1/engagements', NMNO], ['/v1/engagements?as=ambassador', amb.me], ['/v1/conflict-declarations', NMNO]] as const) {
+    const all = await call(app, { url: `${url}${url.includes('?') ? '&' : '?'}limit=100`, as: who })
     t.ok(all.body.items.length >= 3, url)
     const seen: string[] = []
     let cursor: string | null = null
     let pages = 0
     do {
-      const res = await call(app, { url: `${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`, as: who })
+      const res = await call(app, { url: `${url}${url.includes('?') ? '&' : '?'}limit=1${cursor ? `&cursor=${cursor}` : ''}`, as: who })
       t.equal(res.status, 200)
       seen.push(...res.body.items.map((i: { id: string }) => i.id))
       cursor = res.body.nextCursor
     } while (cursor && ++pages < 50)
-    t.same(seen, all.body.items.map((i: { id: string }) => i.id), `${url}: every notification once, newest first`)
+    t.same(seen, all.body.items.map((i: { id: string }) => i.id), `${url}: every row once, newest first`)
   }
 })
