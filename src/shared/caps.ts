@@ -41,6 +41,29 @@ const WHAT: Record<EngagementCap, { table: string; where: string; en: string; fr
   crisisEscalations: { table: 'crisis_escalations', where: 'TRUE', en: 'crisis escalations', fr: 'signalements de crise' },
 }
 
+/** Per principal: what one caller may accumulate outside any engagement. */
+export const PRINCIPAL_CAPS = {
+  /** Conflict-of-interest declarations by one Ambassador or manager (COI-1; nmno is not capped). */
+  conflictDeclarations: 200,
+} as const
+
+/**
+ * Refuses a new conflict declaration when its declarer already holds PRINCIPAL_CAPS of them. No row
+ * stands for a principal, so a transaction-scoped advisory lock on the declarer serialises their
+ * writes (parallel declarations cannot both take the last slot).
+ */
+export async function requireDeclarationRoom(trx: Trx, declarerRef: string) {
+  const max = PRINCIPAL_CAPS.conflictDeclarations
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`conflict-declarations:${declarerRef}`}, 0))`.execute(trx)
+  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM conflict_declarations WHERE declarer_ref = ${declarerRef}`.execute(trx)
+  if (Number(r.rows[0]?.n ?? 0) >= max) {
+    throw new PolicyDenied('limit-reached', {
+      en: `You already hold ${max} conflict-of-interest declarations, the most one person may hold; withdraw one that no longer applies, or ask the Office.`,
+      fr: `Vous détenez déjà ${max} déclarations de conflit d’intérêts, le maximum permis par personne; retirez-en une qui ne s’applique plus, ou adressez-vous au Bureau.`,
+    }, { extensions: { cap: 'conflictDeclarations', max } })
+  }
+}
+
 /**
  * Refuses the write when the engagement already holds its cap of `caps`. Call it from a policy
  * check, after the engagement row is locked in the write's transaction.

@@ -6,7 +6,7 @@
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
 import type { Db } from '../../../src/db/database.ts'
-import { ENGAGEMENT_CAPS } from '../../../src/shared/caps.ts'
+import { ENGAGEMENT_CAPS, PRINCIPAL_CAPS } from '../../../src/shared/caps.ts'
 import { NMNO, activeAmbassador, as, build, call, type Principal } from '../../helper.ts'
 import type { App } from '../../../src/app.ts'
 
@@ -276,4 +276,25 @@ t.test('lists page through rows written in the same microsecond, each once', asy
     } while (cursor && ++pages < 50)
     t.same(seen, all.body.items.map((i: { id: string }) => i.id), `${url}: every row once, newest first`)
   }
+})
+
+t.test('an Ambassador holds at most PRINCIPAL_CAPS.conflictDeclarations declarations', async (t) => {
+  const { app, db } = await build(t)
+  const amb = await activeAmbassador(app, 'B004')
+  const max = PRINCIPAL_CAPS.conflictDeclarations
+  const declare = (employeeRef: string, lang?: string) => call(app, { method: 'POST', url: '/v1/conflict-declarations', as: amb.me, body: { ambassadorId: amb.id, employeeRef, kind: 'family' }, ...(lang ? { headers: { 'accept-language': lang } } : {}) })
+  const held = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM conflict_declarations WHERE declarer_ref = 'B004'`.execute(db)).rows[0]!.n)
+  await sql`INSERT INTO conflict_declarations (ambassador_id, employee_ref, kind, declarer_ref, declarer_role)
+    SELECT ${amb.id}, 'F' || g, 'family', 'B004', 'ambassador' FROM generate_series(1, ${max - 3}) g`.execute(db)
+  const results = await Promise.all(['P1', 'P2', 'P3', 'P4', 'P5', 'P6'].map((ref) => declare(ref)))
+  t.same(results.map((r) => r.status).sort(), [201, 201, 201, 409, 409, 409], 'three slots left: three of six parallel declarations succeed')
+  t.equal(await held(), max, 'exactly the cap stored')
+  const over = await declare('Q1')
+  t.same([over.status, over.body.code, over.body.cap, over.body.max], [409, 'limit-reached', 'conflictDeclarations', max])
+  t.match((await declare('Q2', 'fr')).body.detail, /maximum permis par personne/)
+  t.equal(await held(), max, 'nothing stored')
+  const mine = (await call(app, { url: '/v1/conflict-declarations?limit=1', as: amb.me })).body.items[0].id
+  t.equal((await call(app, { method: 'DELETE', url: `/v1/conflict-declarations/${mine}`, as: amb.me })).status, 204)
+  t.equal((await declare('Q3')).status, 201, 'a withdrawn declaration frees its slot')
+  t.equal((await call(app, { method: 'POST', url: '/v1/conflict-declarations', as: NMNO, body: { ambassadorId: amb.id, employeeRef: 'Q4', kind: 'other' } })).status, 201, 'the Office is not capped')
 })
