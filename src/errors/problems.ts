@@ -25,6 +25,7 @@ export const problemTypes = {
   'duplicate-engagement': { status: 409, title: { en: 'You already have an open engagement with this Ambassador', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur' } },
   'conflict-of-interest': { status: 409, title: { en: 'This pairing is not possible', fr: 'Ce jumelage n’est pas possible' } },
   'request-expired': { status: 409, title: { en: 'The request expired', fr: 'La demande a expiré' } },
+  'limit-reached': { status: 409, title: { en: 'A limit is reached', fr: 'Une limite est atteinte' } },
   'extension-required': { status: 409, title: { en: 'An extension must be agreed first', fr: 'Une prolongation doit d’abord être convenue' } },
   'precondition-failed': { status: 412, title: { en: 'The resource has changed', fr: 'La ressource a été modifiée' } },
   'payload-too-large': { status: 413, title: { en: 'The request body is too large', fr: 'Le corps de la requête est trop volumineux' } },

@@ -20,6 +20,9 @@ export const PaginationQuery = {
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_-]+$', description: 'Opaque cursor from a previous page' })),
 }
 
+/** The query of a list that has no filter of its own: `limit` and `cursor` only. */
+export const PageQuerySchema = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
+
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 

@@ -40,7 +40,7 @@ t.test('guidelines of conduct', async (t) => {
 
   t.test('active Ambassadors who have not accepted are listed for nmno and asked (AMB-10)', async (t) => {
     const pending = await call(app, { url: '/v1/conduct-guidelines/current/pending-acceptances', as: NMNO })
-    t.same(pending.body, { items: [{ ambassadorId: a.id, displayName: 'Ambassador G001', acceptedVersion: 1 }], currentVersion: 2 })
+    t.same(pending.body, { items: [{ ambassadorId: a.id, displayName: 'Ambassador G001', acceptedVersion: 1 }], nextCursor: null, currentVersion: 2 })
     t.equal((await call(app, { url: '/v1/conduct-guidelines/current/pending-acceptances', as: a.me })).status, 403)
     const tasks = (await call(app, { url: '/v1/me/tasks', as: a.me })).body.items
     t.same(tasks.map((i: any) => [i.kind, i.data.version]), [['accept_guidelines', 2]])

@@ -1,6 +1,6 @@
 // The versioned Guidelines of Conduct (Annex E; version 1 ships with the first migration).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { problems } from '../../shared/schemas.ts'
+import { PageQuerySchema, problems } from '../../shared/schemas.ts'
 import { GuidelinesSchema, PendingAcceptanceSchema, PublishGuidelinesBodySchema } from './schemas.ts'
 import { getCurrentGuidelines, listPendingAcceptances, publishGuidelines } from './service.ts'
 
@@ -16,11 +16,11 @@ const conductGuidelines: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['nmno'] },
     schema: {
       operationId: 'listPendingGuidelinesAcceptances', tags: ['conduct-guidelines'], summary: 'Active Ambassadors who have not accepted the current version (nmno)',
-      response: { 200: PendingAcceptanceSchema, ...problems() },
+      querystring: PageQuerySchema, response: { 200: PendingAcceptanceSchema, ...problems('invalid-cursor') },
     },
-  }, async (_req, reply) => {
+  }, async (req, reply) => {
     reply.header('cache-control', 'no-store')
-    return listPendingAcceptances(app.db)
+    return listPendingAcceptances(app.db, req.query)
   })
 
   app.post('', {

@@ -24,6 +24,14 @@ export const ambassadorsPendingAcceptance = (db: Db | Trx, version: number) =>
     .where(ACTIVE_IN_TERM).where((eb) => eb.or([eb('guidelinesVersion', 'is', null), eb('guidelinesVersion', '<', version)]))
     .orderBy('displayName').orderBy('id').execute()
 
+/** One page of them for nmno, by name then id (#12 item 4); `limit` rows after `after`. */
+export function pagePendingAcceptance(db: Db, version: number, f: { after?: [string, string]; limit: number }) {
+  let q = db.selectFrom('ambassadors').select(['id as ambassadorId', 'displayName', 'guidelinesVersion as acceptedVersion'])
+    .where(ACTIVE_IN_TERM).where((eb) => eb.or([eb('guidelinesVersion', 'is', null), eb('guidelinesVersion', '<', version)]))
+  if (f.after) q = q.where(sql<boolean>`(display_name, id) > (${f.after[0]}, ${f.after[1]}::uuid)`)
+  return q.orderBy('displayName').orderBy('id').limit(f.limit).execute()
+}
+
 export async function recordAcceptance(auth: Authorized<'guidelines.accept'>, ambassadorId: string, version: number) {
   await auth.trx.updateTable('ambassadors').set({ guidelinesVersion: version, guidelinesAcceptedAt: sql`now()` } as any).where('id', '=', ambassadorId).execute()
   return auth.trx.insertInto('guidelinesAcceptances').values({ ambassadorId, version })

@@ -24,5 +24,6 @@ export const AcceptanceSchema = Type.Object({ ambassadorId: Id, version: Type.In
 
 export const PendingAcceptanceSchema = Type.Object({
   items: Type.Array(Type.Object({ ambassadorId: Id, displayName: Type.String(), acceptedVersion: Type.Union([Type.Integer(), Type.Null()]) }, { additionalProperties: false })),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
   currentVersion: Type.Integer(),
 }, { additionalProperties: false })

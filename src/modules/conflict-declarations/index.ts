@@ -12,7 +12,7 @@ const conflictDeclarations: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'declareConflictOfInterest', tags: ['conflict-declarations'],
       summary: 'Declare a conflict of interest: an active Ambassador about any employee, a manager about an Ambassador, nmno either way (COI-1). Never visible to the employee declared.',
       body: CreateConflictDeclarationBodySchema,
-      response: { 201: ConflictDeclarationSchema, ...problems('not-found', 'already-exists', 'rule-violated', 'payload-too-large', 'unsupported-media-type') },
+      response: { 201: ConflictDeclarationSchema, ...problems('not-found', 'already-exists', 'rule-violated', 'limit-reached', 'payload-too-large', 'unsupported-media-type') },
     },
   }, async (req, reply) => {
     const view = await declareConflict(app.db, req.actor, req.body)

@@ -4,6 +4,7 @@ import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
 import { actingAmbassadorId, hasRole } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { requireDeclarationRoom } from '../../shared/caps.ts'
 import { findAmbassadorForDeclaration, findOwnDuplicate, lockVisibleDeclaration } from './repository.ts'
 import type { CreateConflictDeclarationBody } from './schemas.ts'
 
@@ -42,6 +43,7 @@ export const conflictDeclarationPolicies = {
       }
       const dup = await findOwnDuplicate(trx, { ambassadorId: target.ambassadorId, employeeRef: target.employeeRef, declarerRef: actor.sub })
       if (dup) throw alreadyDeclared(dup.id)
+      if (declarerRole !== 'nmno') await requireDeclarationRoom(trx, actor.sub)
       return { declarerRole }
     },
   }),

@@ -1,6 +1,7 @@
 // All SQL for conflict-of-interest declarations (COI-1). Reads are scoped to the declarer (nmno:
 // all) in SQL; writes demand an Authorized token.
 import { sql } from 'kysely'
+import { sortKeyOf } from '../../shared/pagination.ts'
 import type { Db } from '../../db/database.ts'
 import type { ConflictKind } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
@@ -11,7 +12,7 @@ const COLUMNS = ['id', 'ambassadorId', 'employeeRef', 'kind', 'declarerRef', 'de
 export interface DeclarationsVisibleTo { all: boolean; declarerRef: string }
 
 export function listDeclarations(db: Db, visibleTo: DeclarationsVisibleTo, f: { after?: [string, string]; limit: number }) {
-  let q = db.selectFrom('conflictDeclarations').select(COLUMNS)
+  let q = db.selectFrom('conflictDeclarations').select([...COLUMNS, sortKeyOf('created_at').as('sortKey')])
   if (!visibleTo.all) q = q.where('declarerRef', '=', visibleTo.declarerRef)
   if (f.after) q = q.where(sql<boolean>`(created_at, id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`)
   return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(f.limit).execute()

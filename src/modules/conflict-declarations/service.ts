@@ -51,7 +51,7 @@ export async function listConflictDeclarations(db: Db, actor: Actor, query: List
   const last = page[page.length - 1]
   return {
     items: page.map((r) => toView(r as any)),
-    nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor([last.sortKey, last.id]) : null,
   }
 }
 

@@ -2,9 +2,9 @@
 // engagementConsentRoutes, /v1/engagements/{id}/consents and /disclosures: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { Id, IdParamsSchema, problems } from '../../shared/schemas.ts'
+import { Id, IdParamsSchema, Page, PageQuerySchema, problems } from '../../shared/schemas.ts'
 import {
-  ConsentSchema, DisclosureSchema, DraftConsentBodySchema, EmptyBodySchema, GrantConsentBodySchema, ListSchema,
+  ConsentSchema, DisclosureSchema, DraftConsentBodySchema, EmptyBodySchema, GrantConsentBodySchema,
   RecordDisclosureBodySchema, StatementQuerySchema, StatementSchema,
 } from './schemas.ts'
 import { consentOf, consentStatement, consentsOf, disclosuresOf, draftConsent, grantConsent, recordDisclosure, withdrawConsent } from './service.ts'
@@ -52,7 +52,7 @@ export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) =>
       operationId: 'draftConsent', tags: ['consents'],
       summary: 'The assigned Ambassador or the manager drafts a consent; it awaits the manager’s grant (CNS-1)',
       params: IdParamsSchema, body: DraftConsentBodySchema,
-      response: { 201: ConsentSchema, ...problems('not-found', 'invalid-transition') },
+      response: { 201: ConsentSchema, ...problems('not-found', 'invalid-transition', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await draftConsent(app.db, req.actor, req.params.id, req.body)))
 
@@ -60,9 +60,9 @@ export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) =>
     config: { roles: ['manager'], audit: { action: 'consent.list', resourceType: 'consent' } },
     schema: {
       operationId: 'listConsents', tags: ['consents'], summary: 'The engagement’s consents (manager and assigned Ambassador only)',
-      params: IdParamsSchema, response: { 200: ListSchema(ConsentSchema), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(ConsentSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => consentsOf(app.db, req.actor, req.params.id))
+  }, async (req) => consentsOf(app.db, req.actor, req.params.id, req.query))
 
   app.get('/:id/consents/:consentId', {
     config: { roles: ['manager'], audit: { action: 'consent.read', resourceType: 'consent', resourceParam: 'consentId' }, etag: 'consent' },
@@ -78,7 +78,7 @@ export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) =>
       operationId: 'recordDisclosure', tags: ['consents'],
       summary: 'The assigned Ambassador records a release or receipt of information: under an active covering consent, or one of the three confidentiality exceptions with a justification (CNS-2, CNS-3)',
       params: IdParamsSchema, body: RecordDisclosureBodySchema,
-      response: { 201: DisclosureSchema, ...problems('not-found', 'invalid-transition', 'consent-required', 'justification-required', 'rule-violated') },
+      response: { 201: DisclosureSchema, ...problems('not-found', 'invalid-transition', 'consent-required', 'justification-required', 'rule-violated', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await recordDisclosure(app.db, req.actor, req.params.id, req.body)))
 
@@ -86,7 +86,7 @@ export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) =>
     config: { roles: ['manager'], audit: { action: 'disclosure.list', resourceType: 'disclosure' } },
     schema: {
       operationId: 'listDisclosures', tags: ['consents'], summary: 'The engagement’s disclosures (manager and assigned Ambassador only)',
-      params: IdParamsSchema, response: { 200: ListSchema(DisclosureSchema), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(DisclosureSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => disclosuresOf(app.db, req.actor, req.params.id))
+  }, async (req) => disclosuresOf(app.db, req.actor, req.params.id, req.query))
 }

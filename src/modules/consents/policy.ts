@@ -6,6 +6,7 @@ import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
+import { requireRoom } from '../../shared/caps.ts'
 import { lockAsParticipant } from '../engagements/policy.ts'
 import { designatedContactOf, findStatement, lockConsentForDecision, lockConsentForDisclosure, type ConsentRow } from './repository.ts'
 import type { GrantConsentBody, RecordDisclosureBody } from './schemas.ts'
@@ -66,6 +67,7 @@ export const consentPolicies = {
     async check(trx, actor, target: { engagementId: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireOpen(engagement)
+      await requireRoom(trx, engagement.id, 'pendingConsents', 'consents')
       return { engagement, side }
     },
   }),
@@ -125,6 +127,7 @@ export const disclosurePolicies = {
         if (!body.consentId) throw consentRequired('Name the manager’s consent that covers this disclosure.', 'Indiquez le consentement du gestionnaire qui couvre cette communication.', [{ path: '/body/consentId', message: 'required' }])
         const consent = await lockConsentForDisclosure(trx, body.consentId, engagement)
         checkCoverage(consent, body)
+        await requireRoom(trx, engagement.id, 'disclosures')
         return { engagement, side, consent: consent!, designatedContactRef: null }
       }
       if (body.consentId !== undefined) {
@@ -133,6 +136,7 @@ export const disclosurePolicies = {
       if (!body.justification || !body.justification.trim()) {
         throw new PolicyDenied('justification-required', { en: 'A confidentiality exception requires a justification.', fr: 'Une exception à la confidentialité exige une justification.' }, { errors: [{ path: '/body/justification', message: 'required' }] })
       }
+      await requireRoom(trx, engagement.id, 'disclosures')
       return { engagement, side, consent: undefined, designatedContactRef: await designatedContactOf(trx, engagement.ambassadorId) }
     },
   }),

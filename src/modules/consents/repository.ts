@@ -10,6 +10,7 @@ import { recordCreated } from '../../policy/authorize.ts'
 import type { DraftConsentBody, RecordDisclosureBody } from './schemas.ts'
 import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
 import { unwrapDataKey } from '../../shared/crypto.ts'
+import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
 
 // #11 finding 7: the recipient, the purpose and the typed name of a consent, and the recipient and
 // the justification of a disclosure, are stored sealed with the engagement's data key; rows from
@@ -102,9 +103,11 @@ export async function findConsent(db: Db, engagementId: string, id: string) {
   return row ? openConsent(await readKey(db, engagementId), row) : undefined
 }
 
-export async function listConsents(db: Db, engagementId: string) {
-  const r = await sql<ConsentRow>`SELECT ${CONSENT_COLUMNS} FROM consents c WHERE c.engagement_id = ${engagementId}
-    ORDER BY c.created_at, c.id`.execute(db)
+/** Oldest first; `limit` rows after the position `after` (the caller asks one more than a page). */
+export async function listConsents(db: Db, engagementId: string, f: { after?: After; limit: number }) {
+  const r = await sql<ConsentRow & { sortKey: string }>`SELECT ${CONSENT_COLUMNS}, ${sortKeyOf('c.created_at')} AS sort_key FROM consents c
+    WHERE c.engagement_id = ${engagementId} ${f.after ? sql`AND ${afterWhere('c.created_at', 'c.id', f.after)}` : sql``}
+    ORDER BY c.created_at, c.id LIMIT ${f.limit}`.execute(db)
   if (r.rows.length === 0) return r.rows
   const key = await readKey(db, engagementId)
   return r.rows.map((row) => openConsent(key, row)!)
@@ -169,9 +172,11 @@ export async function insertDisclosure(auth: Authorized<'disclosure.create'>, bo
   return recordCreated(auth, openFields(key, 'disclosures', row as DisclosureRow, DISCLOSURE_TEXT))
 }
 
-export async function listDisclosures(db: Db, engagementId: string): Promise<DisclosureRow[]> {
-  const rows = await db.selectFrom('disclosures').select(DISCLOSURE_COLUMNS).where('engagementId', '=', engagementId)
-    .orderBy('createdAt').orderBy('id').execute() as DisclosureRow[]
+/** Oldest first; `limit` rows after the position `after` (the caller asks one more than a page). */
+export async function listDisclosures(db: Db, engagementId: string, f: { after?: After; limit: number }): Promise<(DisclosureRow & { sortKey: string })[]> {
+  let q = db.selectFrom('disclosures').select([...DISCLOSURE_COLUMNS, sortKeyOf('created_at').as('sortKey')]).where('engagementId', '=', engagementId)
+  if (f.after) q = q.where(afterWhere('created_at', 'id', f.after))
+  const rows = await q.orderBy('createdAt').orderBy('id').limit(f.limit).execute() as (DisclosureRow & { sortKey: string })[]
   if (rows.length === 0) return rows
   const key = await readKey(db, engagementId)
   return rows.map((r) => openFields(key, 'disclosures', r, DISCLOSURE_TEXT))

@@ -104,4 +104,3 @@ export const DisclosureSchema = Type.Object({
   createdAt: Timestamp,
 }, { additionalProperties: false })
 
-export const ListSchema = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Null() })

@@ -9,6 +9,7 @@ import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
 import {
   findConsent, findStatement, insertConsent, insertDisclosure, listConsents, listDisclosures, markGranted, markWithdrawn, toConsentView, toDisclosureView,
 } from './repository.ts'
+import { afterOf, limitOf, pageOf, type PageQuery } from '../../shared/pagination.ts'
 import { CONSENT_MAX_DAYS, type DraftConsentBody, type GrantConsentBody, type RecordDisclosureBody } from './schemas.ts'
 
 const DAY = 86400_000
@@ -88,9 +89,13 @@ export async function consentOf(db: Db, actor: Actor, engagementId: string, cons
   return toConsentView(row)
 }
 
-export async function consentsOf(db: Db, actor: Actor, engagementId: string) {
+/** Oldest first, a page at a time (#12 item 4). */
+export async function consentsOf(db: Db, actor: Actor, engagementId: string, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
-  return { items: (await listConsents(db, engagementId)).map(toConsentView), nextCursor: null }
+  const { items, nextCursor } = pageOf(await listConsents(db, engagementId, { after, limit: limit + 1 }), limit)
+  return { items: items.map(toConsentView), nextCursor }
 }
 
 export async function consentStatement(db: Db, language: 'en' | 'fr' = 'en', version?: number) {
@@ -122,7 +127,11 @@ export function recordDisclosure(db: Db, actor: Actor, engagementId: string, bod
   })
 }
 
-export async function disclosuresOf(db: Db, actor: Actor, engagementId: string) {
+/** Oldest first, a page at a time (#12 item 4). */
+export async function disclosuresOf(db: Db, actor: Actor, engagementId: string, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
-  return { items: (await listDisclosures(db, engagementId)).map(toDisclosureView), nextCursor: null }
+  const { items, nextCursor } = pageOf(await listDisclosures(db, engagementId, { after, limit: limit + 1 }), limit)
+  return { items: items.map(toDisclosureView), nextCursor }
 }

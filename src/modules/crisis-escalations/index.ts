@@ -1,7 +1,6 @@
 // Routes for /v1/engagements/{id}/crisis-escalations (registered by the engagements plugin): HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-import { IdParamsSchema, problems } from '../../shared/schemas.ts'
+import { IdParamsSchema, Page, PageQuerySchema, problems } from '../../shared/schemas.ts'
 import { CreateCrisisEscalationBodySchema, CrisisEscalationSchema, CrisisParamsSchema, FollowUpBodySchema } from './schemas.ts'
 import { crisisEscalationsOf, escalateCrisis, followUpCrisis } from './service.ts'
 
@@ -12,7 +11,7 @@ export const crisisEscalationRoutes: FastifyPluginAsyncTypebox = async (app) => 
       operationId: 'escalateCrisis', tags: ['crisis'],
       summary: 'The assigned Ambassador reports a crisis: nmno is told (de-identified), a follow-up with the manager is due in 2 days, a self-care debrief opens (CRS-2, CRS-3)',
       params: IdParamsSchema, body: CreateCrisisEscalationBodySchema,
-      response: { 201: CrisisEscalationSchema, ...problems('not-found', 'invalid-transition', 'emergency-services-required', 'rule-violated') },
+      response: { 201: CrisisEscalationSchema, ...problems('not-found', 'invalid-transition', 'emergency-services-required', 'rule-violated', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await escalateCrisis(app.db, req.actor, req.params.id, req.body)))
 
@@ -21,9 +20,9 @@ export const crisisEscalationRoutes: FastifyPluginAsyncTypebox = async (app) => 
     schema: {
       operationId: 'listCrisisEscalations', tags: ['crisis'],
       summary: 'The engagement’s crisis escalations (manager and assigned Ambassador; nmno sees them de-identified in its inbox)',
-      params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(CrisisEscalationSchema), nextCursor: Type.Null() }), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(CrisisEscalationSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => crisisEscalationsOf(app.db, req.actor, req.params.id))
+  }, async (req) => crisisEscalationsOf(app.db, req.actor, req.params.id, req.query))
 
   app.post('/:id/crisis-escalations/:crisisId/follow-up', {
     config: { roles: ['manager'], action: 'crisis-escalation.follow-up' },

@@ -2,6 +2,7 @@
 // Ambassador, in the write's transaction, the engagement locked.
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { requireRoom } from '../../shared/caps.ts'
 import { requireOpen } from '../consents/policy.ts'
 import { lockAsParticipant } from '../engagements/policy.ts'
 import { designatedContactOf, lockCrisisEscalation } from './repository.ts'
@@ -27,6 +28,7 @@ export const crisisEscalationPolicies = {
           fr: 'Lorsque la présence d’armes est connue, appelez immédiatement les services d’urgence et prévenez-les de l’arme; consignez ensuite qui a été contacté.',
         }, { errors: [{ path: '/body/authoritiesContacted', message: 'emergency services must be contacted when weapons are involved' }] })
       }
+      await requireRoom(trx, engagement.id, 'crisisEscalations')
       return { engagement, side, designatedContactRef: await designatedContactOf(trx, engagement.ambassadorId) }
     },
   }),

@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
+import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
 import { FOLLOW_UP_DAYS, type CreateCrisisEscalationBody } from './schemas.ts'
 
 export interface CrisisRow {
@@ -67,9 +68,11 @@ export async function markFollowedUp(auth: Authorized<'crisis-escalation.follow-
   return r.rows[0]
 }
 
-export async function listCrisisEscalations(db: Db, engagementId: string) {
-  const r = await sql<CrisisRow>`SELECT ${COLUMNS}, ${DEBRIEF} FROM crisis_escalations x WHERE x.engagement_id = ${engagementId}
-    ORDER BY x.created_at, x.id`.execute(db)
+/** Oldest first; `limit` rows after the position `after` (the caller asks one more than a page). */
+export async function listCrisisEscalations(db: Db, engagementId: string, f: { after?: After; limit: number }) {
+  const r = await sql<CrisisRow & { sortKey: string }>`SELECT ${COLUMNS}, ${DEBRIEF}, ${sortKeyOf('x.created_at')} AS sort_key FROM crisis_escalations x
+    WHERE x.engagement_id = ${engagementId} ${f.after ? sql`AND ${afterWhere('x.created_at', 'x.id', f.after)}` : sql``}
+    ORDER BY x.created_at, x.id LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 

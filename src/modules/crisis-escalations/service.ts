@@ -8,6 +8,7 @@ import { requireParticipant } from '../engagements/repository.ts'
 import { notifyNmno } from '../notifications/repository.ts'
 import { crisisTasksOf, insertCrisisEscalation, listCrisisEscalations, markFollowedUp, toCrisisView } from './repository.ts'
 import type { CreateCrisisEscalationBody, FollowUpBody } from './schemas.ts'
+import { afterOf, limitOf, pageOf, type PageQuery } from '../../shared/pagination.ts'
 
 const YEAR = 366 * 86400_000
 
@@ -55,11 +56,15 @@ export function followUpCrisis(db: Db, actor: Actor, engagementId: string, crisi
   })
 }
 
-export async function crisisEscalationsOf(db: Db, actor: Actor, engagementId: string) {
+/** Oldest first, a page at a time (#12 item 4). */
+export async function crisisEscalationsOf(db: Db, actor: Actor, engagementId: string, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   const ambassadorId = await actingAmbassadorId(db, actor)
   const e = await requireParticipant(db, actor, engagementId, ambassadorId)
   const side = actor.roles.has('manager') && e.managerRef === actor.sub ? 'manager' : 'ambassador'
-  return { items: (await listCrisisEscalations(db, engagementId)).map((r) => toCrisisView(r, side)), nextCursor: null }
+  const { items, nextCursor } = pageOf(await listCrisisEscalations(db, engagementId, { after, limit: limit + 1 }), limit)
+  return { items: items.map((r) => toCrisisView(r, side)), nextCursor }
 }
 
 /** For GET /v1/me/tasks. */

@@ -9,7 +9,9 @@ import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
-import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { Id, IdParamsSchema, Page, PageQuerySchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { requireRoom } from '../../shared/caps.ts'
+import { afterOf, afterWhere, limitOf, pageOf, sortKeyOf, type PageQuery } from '../../shared/pagination.ts'
 import { GOAL_TEXT, requireParticipant } from './repository.ts'
 import { isSealed, open, seal } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
@@ -57,6 +59,7 @@ export const goalPolicies = {
           return r
         })
       requireRunning(engagement)
+      await requireRoom(trx, engagement.id, 'goals')
       return { engagement }
     },
   }),
@@ -125,11 +128,16 @@ export const createGoal = (db: Db, actor: Actor, engagementId: string, body: Cre
 export const changeGoal = (db: Db, actor: Actor, engagementId: string, goalId: string, body: UpdateGoalBody, ifMatch?: string) =>
   inTransaction(db, async (trx) => updateGoal(await authorize(trx, actor, 'goal.update', { engagementId, goalId, body, ifMatch }), body))
 
-export async function listGoals(db: Db, actor: Actor, engagementId: string) {
+/** Oldest first, a page at a time (#12 item 4). */
+export async function listGoals(db: Db, actor: Actor, engagementId: string, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
-  const rows = await db.selectFrom('goals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute()
-  const key = rows.length ? await readKey(db, engagementId) : undefined
-  return { items: rows.map((g) => openGoal(key, g)), nextCursor: null }
+  let query = db.selectFrom('goals').select([...columns, sortKeyOf('created_at').as('sortKey')]).where('engagementId', '=', engagementId)
+  if (after) query = query.where(afterWhere('created_at', 'id', after))
+  const { items, nextCursor } = pageOf(await query.orderBy('createdAt').orderBy('id').limit(limit + 1).execute(), limit)
+  const key = items.length ? await readKey(db, engagementId) : undefined
+  return { items: items.map((g) => openGoal(key, g)), nextCursor }
 }
 
 /** One goal, for the participants only (its ETag: SPEC §4). */
@@ -145,7 +153,7 @@ export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'goal.create', etag: { kind: 'goal', ifMatch: false } },
     schema: {
       operationId: 'createGoal', tags: ['engagements'], summary: 'The manager adds a goal (Annex G checklist; ENG-6)',
-      params: IdParamsSchema, body: CreateGoalBodySchema, response: { 201: GoalSchema, ...problems('not-found', 'invalid-transition') },
+      params: IdParamsSchema, body: CreateGoalBodySchema, response: { 201: GoalSchema, ...problems('not-found', 'invalid-transition', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await createGoal(app.db, req.actor, req.params.id, req.body) as any))
 
@@ -153,9 +161,9 @@ export const goalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], audit: { action: 'goal.list', resourceType: 'goal' } },
     schema: {
       operationId: 'listGoals', tags: ['engagements'], summary: 'The engagement’s goals (manager and assigned Ambassador only)',
-      params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(GoalSchema), nextCursor: Type.Null() }), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(GoalSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => listGoals(app.db, req.actor, req.params.id) as any)
+  }, async (req) => listGoals(app.db, req.actor, req.params.id, req.query) as any)
 
   app.get('/:id/goals/:goalId', {
     config: { roles: ['manager'], audit: { action: 'goal.read', resourceType: 'goal', resourceParam: 'goalId' }, etag: 'goal' },

@@ -9,7 +9,9 @@ import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
-import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { Id, IdParamsSchema, Page, PageQuerySchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { requireRoom } from '../../shared/caps.ts'
+import { afterOf, afterWhere, limitOf, pageOf, sortKeyOf, type PageQuery } from '../../shared/pagination.ts'
 import { MODES } from '../../shared/vocabularies.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { requireParticipant } from './repository.ts'
@@ -70,6 +72,7 @@ export const meetingPolicies = {
           fr: `${held} rencontres ont eu lieu : une autre exige une prolongation proposée par l’ambassadeur et acceptée par le gestionnaire, sinon le jumelage est clos.`,
         }, { extensions: { held, allowed } })
       }
+      await requireRoom(trx, engagement.id, 'scheduledMeetings', 'meetings')
       return { engagement, side }
     },
   }),
@@ -124,11 +127,14 @@ export function changeMeeting(db: Db, actor: Actor, engagementId: string, meetin
   return inTransaction(db, async (trx) => updateMeeting(await authorize(trx, actor, 'meeting.update', { engagementId, meetingId, body, ifMatch }), body))
 }
 
-/** Participants only: nmno does not see meetings (SPEC §2). */
-export async function listMeetings(db: Db, actor: Actor, engagementId: string, ambassadorId: string | undefined) {
+/** Participants only: nmno does not see meetings (SPEC §2). In time order, a page at a time (#12 item 4). */
+export async function listMeetings(db: Db, actor: Actor, engagementId: string, ambassadorId: string | undefined, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   await requireParticipant(db, actor, engagementId, ambassadorId)
-  const items = await db.selectFrom('meetings').select(meetingColumns).where('engagementId', '=', engagementId).orderBy('scheduledAt').orderBy('id').execute()
-  return { items, nextCursor: null }
+  let query = db.selectFrom('meetings').select([...meetingColumns, sortKeyOf('scheduled_at').as('sortKey')]).where('engagementId', '=', engagementId)
+  if (after) query = query.where(afterWhere('scheduled_at', 'id', after))
+  return pageOf(await query.orderBy('scheduledAt').orderBy('id').limit(limit + 1).execute(), limit)
 }
 
 /** One meeting, for the participants only (its ETag: SPEC §4). */
@@ -146,7 +152,7 @@ export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'meeting.create', etag: { kind: 'meeting', ifMatch: false } },
     schema: {
       operationId: 'scheduleMeeting', tags: ['engagements'], summary: 'Schedule a meeting (manager or assigned Ambassador; ENG-5)',
-      params: IdParamsSchema, body: CreateMeetingBodySchema, response: { 201: MeetingSchema, ...problems('not-found', 'invalid-transition', 'extension-required') },
+      params: IdParamsSchema, body: CreateMeetingBodySchema, response: { 201: MeetingSchema, ...problems('not-found', 'invalid-transition', 'extension-required', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await scheduleMeeting(app.db, req.actor, req.params.id, req.body)))
 
@@ -154,9 +160,9 @@ export const meetingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], audit: { action: 'meeting.list', resourceType: 'meeting' } },
     schema: {
       operationId: 'listMeetings', tags: ['engagements'], summary: 'The engagement’s meetings (manager and assigned Ambassador only)',
-      params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(MeetingSchema), nextCursor: Type.Null() }), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(MeetingSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => listMeetings(app.db, req.actor, req.params.id, await actingAmbassadorId(app.db, req.actor)))
+  }, async (req) => listMeetings(app.db, req.actor, req.params.id, await actingAmbassadorId(app.db, req.actor), req.query))
 
   app.get('/:id/meetings/:meetingId', {
     config: { roles: ['manager'], audit: { action: 'meeting.read', resourceType: 'meeting', resourceParam: 'meetingId' }, etag: 'meeting' },

@@ -9,8 +9,10 @@ import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize, recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { definePolicy } from '../../policy/define.ts'
-import { Id, IdParamsSchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { Id, IdParamsSchema, Page, PageQuerySchema, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
+import { requireRoom } from '../../shared/caps.ts'
+import { afterOf, afterWhere, limitOf, pageOf, sortKeyOf, type PageQuery } from '../../shared/pagination.ts'
 import { requireParticipant } from './repository.ts'
 import { lockAsParticipant, requireRunning } from './policy.ts'
 
@@ -61,6 +63,7 @@ export const referralPolicies = {
       if (!resource.rows.length) {
         throw new PolicyDenied('rule-violated', { en: 'Refer to a resource of the catalogue (GET /v1/resources).', fr: 'Aiguillez vers une ressource du catalogue (GET /v1/resources).' }, { errors: [{ path: '/body/resourceId', message: 'unknown resource' }] })
       }
+      await requireRoom(trx, engagement.id, 'openReferrals', 'referrals')
       return { engagement }
     },
   }),
@@ -99,9 +102,14 @@ export function changeReferral(db: Db, actor: Actor, engagementId: string, refer
   return inTransaction(db, async (trx) => updateReferral(await authorize(trx, actor, 'referral.update', { engagementId, referralId, ifMatch }), body))
 }
 
-export async function listReferrals(db: Db, actor: Actor, engagementId: string) {
+/** Oldest first, a page at a time (#12 item 4). */
+export async function listReferrals(db: Db, actor: Actor, engagementId: string, q: PageQuery = {}) {
+  const after = afterOf(q)
+  const limit = limitOf(q)
   await requireParticipant(db, actor, engagementId, await actingAmbassadorId(db, actor))
-  return { items: await db.selectFrom('referrals').select(columns).where('engagementId', '=', engagementId).orderBy('createdAt').orderBy('id').execute(), nextCursor: null }
+  let query = db.selectFrom('referrals').select([...columns, sortKeyOf('created_at').as('sortKey')]).where('engagementId', '=', engagementId)
+  if (after) query = query.where(afterWhere('created_at', 'id', after))
+  return pageOf(await query.orderBy('createdAt').orderBy('id').limit(limit + 1).execute(), limit)
 }
 
 /** One referral, for the participants only (its ETag: SPEC §4). */
@@ -124,7 +132,7 @@ export const referralRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'referral.create', etag: { kind: 'referral', ifMatch: false } },
     schema: {
       operationId: 'createReferral', tags: ['engagements'], summary: 'The assigned Ambassador refers to a catalogue resource (ENG-7)',
-      params: IdParamsSchema, body: CreateReferralBodySchema, response: { 201: ReferralSchema, ...problems('not-found', 'invalid-transition', 'rule-violated') },
+      params: IdParamsSchema, body: CreateReferralBodySchema, response: { 201: ReferralSchema, ...problems('not-found', 'invalid-transition', 'rule-violated', 'limit-reached') },
     },
   }, async (req, reply) => reply.code(201).send(await createReferral(app.db, req.actor, req.params.id, req.body)))
 
@@ -132,9 +140,9 @@ export const referralRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], audit: { action: 'referral.list', resourceType: 'referral' } },
     schema: {
       operationId: 'listReferrals', tags: ['engagements'], summary: 'The engagement’s referrals (manager and assigned Ambassador only)',
-      params: IdParamsSchema, response: { 200: Type.Object({ items: Type.Array(ReferralSchema), nextCursor: Type.Null() }), ...problems('not-found') },
+      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(ReferralSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => listReferrals(app.db, req.actor, req.params.id))
+  }, async (req) => listReferrals(app.db, req.actor, req.params.id, req.query))
 
   app.get('/:id/referrals/:referralId', {
     config: { roles: ['manager'], audit: { action: 'referral.read', resourceType: 'referral', resourceParam: 'referralId' }, etag: 'referral' },

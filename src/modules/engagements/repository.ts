@@ -12,6 +12,7 @@ import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { insertNotifications } from '../notifications/repository.ts'
 import { keyedHash, seal, unwrapDataKey } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKeys, sealFields, wrappedKeyForNewEngagement } from '../../shared/engagement-keys.ts'
+import { sortKeyOf } from '../../shared/pagination.ts'
 
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 /** AMB-5: the engagement's Ambassador is past their term (inactive at query time, before any sweep). */
@@ -108,7 +109,8 @@ export async function requireParticipant(db: Db, actor: { sub: string; roles: Re
 }
 
 export interface ListFilter { status?: string; urgency?: string; after?: [number, string, string]; limit: number }
-export type ListedRow = EngagementRow & { listRank: number }
+/** sortKey: the exact request time (microseconds, as text) the cursor carries. */
+export type ListedRow = EngagementRow & { listRank: number; sortKey: string }
 
 /** CRS-1: 0 for an urgent request still awaiting its answer (listed first), 1 for the rest. */
 const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND e.expires_at > now() AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
@@ -122,19 +124,19 @@ function listWhere(f: ListFilter) {
 }
 
 export async function listForManager(db: Db, managerRef: string, f: ListFilter) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.manager_ref = ${managerRef} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return openTokens(db, r.rows)
 }
 
 export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFilter) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.ambassador_id = ${ambassadorId} AND ${AMBASSADOR_HOLDS} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
 export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean; followUpOverdue?: boolean }) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (${EFFECTIVE_ENGAGEMENT_STATUS} = 'transfer_required') = ${f.transferRequired}`}
     ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
     ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)

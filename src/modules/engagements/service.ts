@@ -104,7 +104,7 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
   }
   const page = rows.slice(0, limit)
   const last = page[page.length - 1]
-  return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor([last.listRank, new Date(last.requestedAt).toISOString(), last.id]) : null }
+  return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor([last.listRank, last.sortKey, last.id]) : null }
 }
 
 export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {

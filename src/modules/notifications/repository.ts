@@ -1,5 +1,6 @@
 // Inboxes: nmno's shared inbox and each principal's own. Payloads are de-identified facts only.
 import { sql } from 'kysely'
+import { sortKeyOf } from '../../shared/pagination.ts'
 import type { Db } from '../../db/database.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
@@ -56,8 +57,11 @@ export const findNotification = (db: Db, id: string, inbox: { audience: 'nmno' }
   return q.executeTakeFirst()
 }
 
+/** The cursor's key is the exact creation time (microseconds, as text), not a millisecond Date. */
+const SORT_KEY = sortKeyOf('created_at').as('sortKey')
+
 export function listNmno(db: Db, f: ListFilter) {
-  let q = db.selectFrom('notifications').select(COLUMNS).where('audience', '=', 'nmno')
+  let q = db.selectFrom('notifications').select([...COLUMNS, SORT_KEY]).where('audience', '=', 'nmno')
   if (f.kind) q = q.where('kind', '=', f.kind)
   if (f.unresolved) q = q.where('resolvedAt', 'is', null)
   if (f.after) q = q.where(sql<boolean>`(created_at, id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`)
@@ -65,7 +69,7 @@ export function listNmno(db: Db, f: ListFilter) {
 }
 
 export function listOwn(db: Db, recipientRef: string, f: ListFilter) {
-  let q = db.selectFrom('notifications').select(COLUMNS).where('audience', '=', 'principal').where('recipientRef', '=', recipientRef)
+  let q = db.selectFrom('notifications').select([...COLUMNS, SORT_KEY]).where('audience', '=', 'principal').where('recipientRef', '=', recipientRef)
   if (f.unread) q = q.where('readAt', 'is', null)
   if (f.after) q = q.where(sql<boolean>`(created_at, id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`)
   return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(f.limit).execute()

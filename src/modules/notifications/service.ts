@@ -13,15 +13,15 @@ type Row = Awaited<ReturnType<typeof listNmno>>[number]
 function page(rows: Row[], limit: number) {
   const last = rows[limit - 1]
   return {
-    items: rows.slice(0, limit),
-    nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null,
+    items: rows.slice(0, limit).map(({ sortKey: _k, ...n }) => n),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.sortKey, last.id]) : null,
   }
 }
 
 const dateOnly = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString().slice(0, 10))
 
 /** What the office reads of a notification: dates only (CONF-2). */
-export function toOfficeView(n: Row): OfficeNotification {
+export function toOfficeView(n: Omit<Row, 'sortKey'>): OfficeNotification {
   return {
     id: n.id, kind: n.kind, subjectType: n.subjectType, subjectId: n.subjectId, designatedContactRef: n.designatedContactRef,
     data: n.data as Record<string, unknown>, createdOn: dateOnly(n.createdAt)!, resolvedOn: dateOnly(n.resolvedAt), version: n.version,

@@ -2,6 +2,7 @@
 // scoped in SQL (staff: all; anyone else: the cases about their own Ambassador records); writes
 // demand an Authorized token.
 import { sql } from 'kysely'
+import { sortKeyOf } from '../../shared/pagination.ts'
 import type { Db } from '../../db/database.ts'
 import type { AmbassadorStatus, RevocationGround } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
@@ -45,11 +46,11 @@ export const findCase = (db: Db | Trx, id: string, v: CasesVisibleTo) =>
   visible(db, v).where('c.id', '=', id).executeTakeFirst() as Promise<CaseRow | undefined>
 
 export function listCases(db: Db, v: CasesVisibleTo, f: { status?: string; ambassadorId?: string; after?: [string, string]; limit: number }) {
-  let q = visible(db, v)
+  let q = visible(db, v).select(sortKeyOf('c.opened_at').as('sortKey'))
   if (f.status) q = q.where('c.status', '=', f.status as CaseRow['status'])
   if (f.ambassadorId) q = q.where('c.ambassadorId', '=', f.ambassadorId)
   if (f.after) q = q.where(sql<boolean>`(c.opened_at, c.id) < (${f.after[0]}::timestamptz, ${f.after[1]}::uuid)`)
-  return q.orderBy('c.openedAt', 'desc').orderBy('c.id', 'desc').limit(f.limit).execute() as Promise<CaseRow[]>
+  return q.orderBy('c.openedAt', 'desc').orderBy('c.id', 'desc').limit(f.limit).execute() as Promise<(CaseRow & { sortKey: string })[]>
 }
 
 /** Locks a case for a write, with the employee ref of the Ambassador it is about. */

@@ -60,7 +60,7 @@ export async function listRevocationCases(db: Db, actor: Actor, q: ListRevocatio
   const last = page[page.length - 1]
   return {
     items: page.map((c) => viewFor(v, c)),
-    nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.openedAt).toISOString(), last.id]) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor([last.sortKey, last.id]) : null,
   }
 }
 
