@@ -113,7 +113,9 @@ function toAppError(err: FastifyError | AppError | Error, request?: FastifyReque
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: AppError) {
   const lang: Lang = request.lang ?? 'en'
+  // Extensions first: a standard member (status, type, code…) is never overridden by one.
   const body: Record<string, unknown> = {
+    ...(err.extensions ?? {}),
     type: problemTypeUri(err.code),
     title: problemTypes[err.code].title[lang],
     status: err.status,
@@ -122,7 +124,6 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: A
     code: err.code,
     requestId: request.id,
     ...(err.errors ? { errors: err.errors } : {}),
-    ...(err.extensions ?? {}),
   }
   // RFC 6750 §3: a 401 names the scheme it wants.
   if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="m2m-network"')
