@@ -8,7 +8,7 @@
 // audit trail and idempotency records aside, which a refusal may append to — is the same after:
 // row counts and newest row versions of every table).
 // FUZZ_SEED fixes the seed (printed); FUZZ_RUNS the inputs per operation; FUZZ_OPS a substring filter.
-// The operations are shared between two test files (write-operations-{1,2}.test.ts) to keep each
+// The operations are shared between three test files (write-operations-{1,2,3}.test.ts) to keep each
 // within the runner's per-file timeout. Not a test file itself.
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
