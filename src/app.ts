@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
 import { useKeys } from './shared/crypto.ts'
+import { boundedDate, boundedDateTime } from './shared/formats.ts'
 import ambassadors from './modules/ambassadors/index.ts'
 import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
@@ -25,11 +26,12 @@ import revocationCases, { reinstatementRoutes } from './modules/revocation-cases
 import auditTrail from './plugins/audit.ts'
 import auth from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
+import headers from './plugins/headers.ts'
 import idempotency from './plugins/idempotency.ts'
 import { loggerOptions } from './plugins/logging.ts'
 import policyGuard from './plugins/policy-guard.ts'
 import preconditions from './plugins/preconditions.ts'
-import problem from './plugins/problem.ts'
+import problem, { clientErrorHandler, frameworkErrors } from './plugins/problem.ts'
 import security from './plugins/security.ts'
 import swagger from './plugins/swagger.ts'
 
@@ -56,6 +58,8 @@ function makeAjv(coerce: boolean) {
   // removeAdditional: false — an unknown field is a 400, never silently stripped (mass assignment).
   const ajv = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: coerce ? 'array' : false, allErrors: true, strict: false })
   addFormats(ajv)
+  ajv.addFormat('date', boundedDate)
+  ajv.addFormat('date-time', boundedDateTime)
   return ajv
 }
 
@@ -76,6 +80,10 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+    // What Fastify and Node answer before any hook (414, a bad URL, an unparsable request) is a
+    // problem too (plugins/problem.ts).
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('lifecycle', { draining: false })
@@ -95,6 +103,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   const ownsDb = !opts.db
   const db = opts.db ?? createDatabase(config).db
 
+  await app.register(headers)
   await app.register(problem)
   await app.register(dbPlugin, { db, ownsDb })
   await app.register(auth, { config })

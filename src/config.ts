@@ -31,6 +31,9 @@ const EnvSchema = Type.Object({
   PURGE_DAILY: Type.Boolean({ default: false }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
+  AUTH_FAILURE_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 100 }),
+  AUTH_FAILURE_WINDOW_S: Type.Integer({ minimum: 1, maximum: 86400, default: 60 }),
+  JWT_JWKS_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 })
@@ -56,6 +59,8 @@ export interface Config {
     algorithms: string[]
     /** Longest accepted token lifetime (exp − now, and exp − iat), seconds. */
     maxLifetimeS: number
+    /** Least time between two JWKS fetches caused by an unknown `kid`, seconds. */
+    jwksCooldownS: number
   }
   corsOrigins: string[]
   /**
@@ -75,6 +80,8 @@ export interface Config {
   rateLimitMax: number
   /** Redis shared by the replicas: the rate-limit counters live there (in memory without it). */
   redisUrl?: string
+  /** Failed authentications per client address and window before 429 (no token work then). */
+  authFailure: { max: number; windowS: number }
   bodyLimit: number
   logLevel: string
 }
@@ -120,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       audience: e.JWT_AUDIENCE,
       algorithms: jwksMode ? e.JWT_ALGORITHMS.split(',') : ['HS256'],
       maxLifetimeS: e.JWT_MAX_LIFETIME_S,
+      jwksCooldownS: e.JWT_JWKS_COOLDOWN_S,
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     auditKey: e.AUDIT_KEY,
@@ -129,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     purgeDaily: e.PURGE_DAILY,
     rateLimitMax: e.RATE_LIMIT_MAX,
     redisUrl: e.REDIS_URL || undefined,
+    authFailure: { max: e.AUTH_FAILURE_MAX, windowS: e.AUTH_FAILURE_WINDOW_S },
     bodyLimit: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
   })

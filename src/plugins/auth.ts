@@ -1,12 +1,12 @@
 // Bearer JWT authentication (AUTH-2) and request.actor. Routes are authenticated unless their
 // config says `public: true`; `config.roles` lists the roles that may call the route (403 otherwise).
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import buildGetJwks from 'get-jwks'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors/app-error.ts'
 import { ROLES, type Actor, type Role } from '../policy/actor.ts'
+import { KeySet } from './jwks.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -53,6 +53,51 @@ function plausibleTimes(payload: { iat?: unknown; exp?: unknown }, maxLifetimeS:
   return payload.iat <= now + CLOCK_TOLERANCE_S && payload.exp - payload.iat <= maxLifetimeS + CLOCK_TOLERANCE_S
 }
 
+const tooMany = () => new AppError('too-many-requests', { en: 'Too many failed authentications from your address; retry later.', fr: 'Trop d’authentifications échouées depuis votre adresse; réessayez plus tard.' })
+
+type Limiter = (req: FastifyRequest) => Promise<{ isExceeded?: boolean; ttl?: number; ttlInSeconds?: number }>
+
+/** Failed authentications per client address (see the onRequest hook). */
+class FailureThrottle {
+  limiter: Limiter | undefined
+  /** Addresses over their budget → when their window ends (ms). Bounded: the oldest go first. */
+  private blocked = new Map<string, number>()
+
+  constructor(private readonly max: number, private readonly windowMs: number) {}
+
+  refuseIfBlocked(request: FastifyRequest, reply: FastifyReply) {
+    const until = this.blocked.get(request.ip)
+    if (until === undefined) return
+    const left = until - Date.now()
+    if (left <= 0) {
+      this.blocked.delete(request.ip)
+      return
+    }
+    reply.header('retry-after', String(Math.ceil(left / 1000)))
+    throw tooMany()
+  }
+
+  /** Counts one failure; over the budget, the answer becomes a 429 (and the address is remembered). */
+  async record(request: FastifyRequest, reply: FastifyReply) {
+    if (!this.limiter) return
+    let verdict: Awaited<ReturnType<Limiter>>
+    try {
+      verdict = await this.limiter(request)
+    } catch (err) {
+      // The store is unreachable: authentication keeps answering 401 rather than failing.
+      request.log.warn({ err }, 'auth failure throttle: store unavailable')
+      return
+    }
+    if (!verdict.isExceeded) return
+    const ttl = verdict.ttl && verdict.ttl > 0 ? verdict.ttl : this.windowMs
+    if (this.blocked.size >= 10_000) this.blocked.delete(this.blocked.keys().next().value!)
+    this.blocked.set(request.ip, Date.now() + ttl)
+    request.log.warn({ failures: this.max, windowS: Math.round(this.windowMs / 1000) }, 'too many failed authentications from one address')
+    reply.header('retry-after', String(Math.ceil(ttl / 1000)))
+    throw tooMany()
+  }
+}
+
 export const forbidden = () => new AppError('forbidden', { en: 'Your role does not give access to this.', fr: 'Votre rôle ne donne pas accès à ceci.' })
 
 export default fp<{ config: Readonly<Config> }>(
@@ -69,13 +114,11 @@ export default fp<{ config: Readonly<Config> }>(
     if (jwt.secret) {
       await app.register(fastifyJwt, { secret: jwt.secret, verify })
     } else if (jwt.jwksUrl) {
-      const url = new URL(jwt.jwksUrl)
-      const getJwks = buildGetJwks({ jwksPath: url.pathname, max: 50, ttl: 10 * 60_000 })
+      const keySet = new KeySet({ url: jwt.jwksUrl, cooldownMs: jwt.jwksCooldownS * 1000 })
       await app.register(fastifyJwt, {
         decode: { complete: true },
         verify,
-        secret: (_req: FastifyRequest, token: any) =>
-          getJwks.getPublicKey({ domain: url.origin, kid: token?.header?.kid, alg: token?.header?.alg }),
+        secret: (_req: FastifyRequest, token: any) => keySet.publicKey(token?.header?.kid, token?.header?.alg),
       } as any)
     } else {
       throw new Error('auth: neither JWT_SECRET nor JWT_JWKS_URL is configured')
@@ -94,9 +137,24 @@ export default fp<{ config: Readonly<Config> }>(
       if (methods.length === 1 && methods[0] === 'OPTIONS') route.config = { ...(route.config ?? {}), public: true }
     })
 
-    app.addHook('onRequest', async (request) => {
-      const cfg = request.routeOptions.config
-      if (cfg.public || !request.routeOptions.url) return
+    // #12 item 6: failed authentications are counted per client address in the rate limiter's store
+    // (memory, or the shared store when there is one); past AUTH_FAILURE_MAX in the window the address
+    // gets 429 before any token work, valid token or not, until the window ends. Other addresses are
+    // not affected. The verdict is remembered here until its window ends, so a blocked address costs
+    // no store round trip; with a shared store another replica learns it at that address's next failure.
+    const failures = new FailureThrottle(config.authFailure.max, config.authFailure.windowS * 1000)
+    app.addHook('onReady', async () => {
+      const create = (app as any).createRateLimit
+      if (typeof create !== 'function') throw new Error('auth: @fastify/rate-limit must be registered (plugins/security.ts)')
+      failures.limiter = create({
+        max: config.authFailure.max,
+        timeWindow: config.authFailure.windowS * 1000,
+        keyGenerator: (req: FastifyRequest) => `authfail:${req.ip}`,
+        allowList: () => false,
+      })
+    })
+
+    const authenticate = async (request: FastifyRequest) => {
       const header = request.headers.authorization
       if (!header || !/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(header)) throw unauthorized()
       // Node keeps the first of two Authorization headers and drops the other: which one a proxy in
@@ -112,6 +170,20 @@ export default fp<{ config: Readonly<Config> }>(
       }
       if (typeof payload?.sub !== 'string' || !SUB.test(payload.sub)) throw unauthorized()
       if (!plausibleTimes(payload, jwt.maxLifetimeS)) throw unauthorized()
+      return payload
+    }
+
+    app.addHook('onRequest', async (request, reply) => {
+      const cfg = request.routeOptions.config
+      if (cfg.public || !request.routeOptions.url) return
+      failures.refuseIfBlocked(request, reply)
+      let payload: any
+      try {
+        payload = await authenticate(request)
+      } catch (err) {
+        await failures.record(request, reply)
+        throw err
+      }
       const claimed: unknown = payload.roles
       const roles = new Set<Role>(Array.isArray(claimed) ? (claimed.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[]) : [])
       request.actor = Object.freeze({ sub: payload.sub, roles, requestId: request.id })

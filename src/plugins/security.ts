@@ -1,6 +1,5 @@
-// Security headers, CORS allowlist for iService, rate limiting per principal: official plugins.
+// CORS allowlist for iService, rate limiting per principal: official plugins (security headers: plugins/headers.ts).
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
@@ -32,19 +31,6 @@ function rateLimitRedis(app: import('fastify').FastifyInstance, url: string): Re
 
 export default fp<{ config: Readonly<Config> }>(
   async (app, { config }) => {
-    await app.register(helmet, {
-      // The API serves JSON; /docs (swagger-ui) needs its own scripts and styles.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          frameAncestors: ["'none'"],
-        },
-      },
-      crossOriginResourcePolicy: { policy: 'same-site' },
-    })
     await app.register(cors, {
       origin: config.corsOrigins.length ? config.corsOrigins : false,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

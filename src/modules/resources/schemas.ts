@@ -4,8 +4,8 @@ import { Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas
 export const RESOURCE_KINDS = ['advisory_service', 'learning', 'tools_and_guides', 'external_resource'] as const
 
 const Slug = Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$', description: 'Stable identifier used by code and clients, e.g. `eap`, `peer_support_program`' })
-const Name = Type.String({ minLength: 1, maxLength: 200 })
-const Description = Type.String({ minLength: 1, maxLength: 2000 })
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Not blank (it is stored trimmed)' })
+const Description = Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S', description: 'Not blank (it is stored trimmed)' })
 const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://' })
 const Text = Type.Object({ name: Type.String(), description: Type.String() }, { additionalProperties: false })
 

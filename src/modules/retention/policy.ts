@@ -40,7 +40,7 @@ export const retentionPolicies = {
         throw new PolicyDenied('engagement-open', {
           en: 'This engagement is still open. Withdraw or close it first; its data can then be purged.',
           fr: 'Ce jumelage est encore ouvert. Retirez-le ou clôturez-le d’abord; ses données pourront ensuite être purgées.',
-        }, { extensions: { status: e.status } })
+        }, { extensions: { from: e.status } })
       }
       return { engagement: e }
     },

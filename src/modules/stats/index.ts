@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
+import { negotiateMediaType } from '../../shared/http.ts'
 import { runPeriodically } from '../../shared/periodic.ts'
 import { problems } from '../../shared/schemas.ts'
 import { refreshRollups } from './job.ts'
@@ -14,10 +15,8 @@ const CSV_NOTE = ' JSON by default; `Accept: text/csv` answers the same figures 
 /** How often the rollup job runs (a report is counted at once either way: see job.ts). */
 const ROLLUP_EVERY_MS = 15_000
 
-const wantsCsv = (req: FastifyRequest) => {
-  const accept = String(req.headers.accept ?? '')
-  return /\btext\/csv\b/i.test(accept) && !/\bapplication\/json\b/i.test(accept.split(',')[0] ?? '')
-}
+// The same negotiation as the 406 check (plugins/problem.ts): JSON unless Accept prefers CSV.
+const wantsCsv = (req: FastifyRequest) => negotiateMediaType(req.headers.accept, ['application/json', 'text/csv']) === 'text/csv'
 
 function send<T>(req: FastifyRequest, reply: FastifyReply, answer: T, csv: (a: T) => string) {
   reply.header('cache-control', 'private, no-store').header('vary', 'Accept')

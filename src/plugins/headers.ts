@@ -1,0 +1,41 @@
+// Security headers (helmet) on every answer: registered first, so its onRequest hook runs before
+// any hook that may refuse the request (Accept-Language, Accept, authentication): a 400, 401, 403,
+// 404, 406 or 429 carries the same headers as a 200. The answers Fastify writes before any hook runs
+// (an over-long or malformed URL, a client error on the socket) take them from securityHeaders().
+import fastifyHelmet from '@fastify/helmet'
+import fp from 'fastify-plugin'
+import helmet, { type HelmetOptions } from 'helmet'
+
+export const HELMET_OPTIONS: HelmetOptions = {
+  // The API serves JSON; /docs (swagger-ui) needs its own scripts and styles.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      frameAncestors: ["'none'"],
+    },
+  },
+  crossOriginResourcePolicy: { policy: 'same-site' },
+}
+
+let computed: Readonly<Record<string, string>> | undefined
+
+/** The headers helmet sets with HELMET_OPTIONS (lower-case names), computed once. */
+export function securityHeaders(): Readonly<Record<string, string>> {
+  if (computed) return computed
+  const out: Record<string, string> = {}
+  const res = {
+    setHeader: (name: string, value: unknown) => { out[name.toLowerCase()] = String(value) },
+    removeHeader: (name: string) => { delete out[name.toLowerCase()] },
+    getHeader: (name: string) => out[name.toLowerCase()],
+  }
+  helmet(HELMET_OPTIONS)({ headers: {} } as any, res as any, () => {})
+  computed = Object.freeze(out)
+  return computed
+}
+
+export default fp(async (app) => {
+  await app.register(fastifyHelmet, HELMET_OPTIONS as any)
+}, { name: 'headers' })
