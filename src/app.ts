@@ -72,6 +72,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     logger,
     genReqId: () => randomUUID(),
     bodyLimit: config.bodyLimit,
+    // Behind a load balancer every client would share its address (one failed-authentication
+    // budget for all): TRUST_PROXY names the balancers whose X-Forwarded-For is believed.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     requestTimeout: config.requestTimeoutMs,
     // A handler still running after this answers 503 instead of holding the client forever.
     handlerTimeout: config.requestTimeoutMs,
@@ -132,3 +135,6 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(audit, { prefix: '/v1/audit' })
   return app as unknown as App
 }
+
+/** proxy-addr's trust function for a count of hops: the n nearest proxies are believed. */
+const trustHops = (n: number) => (_address: string, hop: number) => hop < n

@@ -31,6 +31,7 @@ const EnvSchema = Type.Object({
   PURGE_DAILY: Type.Boolean({ default: false }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
+  TRUST_PROXY: Type.String({ default: '', pattern: '^$|^[0-9]{1,2}$|^[0-9A-Fa-f:./]+(,[0-9A-Fa-f:./ ]+)*$' }),
   AUTH_FAILURE_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 100 }),
   AUTH_FAILURE_WINDOW_S: Type.Integer({ minimum: 1, maximum: 86400, default: 60 }),
   JWT_JWKS_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
@@ -78,6 +79,8 @@ export interface Config {
   /** Run the retention purge in-process once a day (RET-1); one replica purges at a time. */
   purgeDaily: boolean
   rateLimitMax: number
+  /** Fastify's trustProxy: the load balancers whose X-Forwarded-For names the client (a hop count or their addresses); false: none. */
+  trustProxy: false | number | string[]
   /** Redis shared by the replicas: the rate-limit counters live there (in memory without it). */
   redisUrl?: string
   /** Failed authentications per client address and window before 429 (no token work then). */
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     purgeDaily: e.PURGE_DAILY,
     rateLimitMax: e.RATE_LIMIT_MAX,
     redisUrl: e.REDIS_URL || undefined,
+    trustProxy: !e.TRUST_PROXY ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY.split(',').map((a) => a.trim()).filter(Boolean),
     authFailure: { max: e.AUTH_FAILURE_MAX, windowS: e.AUTH_FAILURE_WINDOW_S },
     bodyLimit: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,

@@ -1,6 +1,6 @@
 // Idempotency-Key on POST (SPEC §4): a replay with the same key and body returns the original
 // response; the same key with another body is 422 `idempotency-key-reused`; a replay while the first
-// request is still running is 409 `idempotency-in-progress`. Keys are per principal; 5xx answers are
+// request is still running is 409 `idempotency-in-progress`. Keys are per principal; 5xx and 408 answers are
 // not kept, so the client may retry them.
 //
 // #12 item 2: the answer of a write is stored in the write's own transaction, which commits only
@@ -117,7 +117,8 @@ export default fp(
       // Answered with a failure while the handler still works (its timeout): whatever it would
       // still write is refused, so the key stays free and truthful. Otherwise what runs from here
       // on (an audit event on the way out) is an ordinary transaction.
-      if (!held && reply.statusCode >= 500) keyed.scope.abandoned = true
+      const notAnAnswer = reply.statusCode >= 500 || reply.statusCode === 408
+      if (!held && notAnAnswer) keyed.scope.abandoned = true
       else if (!held) keyed.scope.closed = true
       if (held) {
         if (reply.statusCode < 400) {
@@ -129,7 +130,8 @@ export default fp(
         held.settle({ rollback: true })
         await held.settled.catch(() => {})
       }
-      if (reply.statusCode < 500 && !keyed.inProgress) await store(app.db, record, false)
+      // A failure or a timeout is no answer to keep: the client may retry it.
+      if (!notAnAnswer && !keyed.inProgress) await store(app.db, record, false)
       return payload
     })
   },

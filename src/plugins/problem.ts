@@ -62,7 +62,8 @@ const GENERIC_DETAIL: Partial<Record<ProblemCode, { en: string; fr: string }>> =
 /** A body was announced (Content-Length > 0 or chunked) and has not fully arrived. */
 const bodyPending = (request: FastifyRequest) => {
   const h = request.raw.headers
-  return !request.raw.complete && ((h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined)
+  // A parsed body has arrived (light-my-request's requests have no `complete`).
+  return request.body === undefined && !request.raw.complete && ((h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined)
 }
 
 const SHORT_BODY = { en: 'The body is shorter than its Content-Length.', fr: 'Le corps est plus court que son Content-Length.' }

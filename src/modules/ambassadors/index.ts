@@ -33,7 +33,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
     if (inm) {
       // A conditional request costs one small query; the listing runs only when it changed.
       const etag = await directoryEtag(app.db, request)
-      if (inm.split(',').map((t) => t.trim()).includes(etag)) return reply.code(304).header('etag', etag).send(null)
+      if (inm.split(',').map((t) => t.trim()).includes(etag)) return reply.code(304).header('etag', etag).send(undefined as never) // no body at all (null would serialize)
     }
     const { page, etag } = await listAmbassadors(app.db, request)
     reply.header('etag', etag)
