@@ -41,9 +41,33 @@ const MeetingParamsSchema = Type.Object({ id: Id, meetingId: Id }, { additionalP
 
 const meetingColumns = ['id', 'engagementId', 'scheduledAt', 'durationMinutes', 'mode', 'held', 'cancelled', 'version'] as const
 
-export async function heldCount(trx: Trx | Db, engagementId: string) {
-  const r = await trx.selectFrom('meetings').select((eb) => eb.fn.countAll<number>().as('n')).where('engagementId', '=', engagementId).where('held', '=', true).executeTakeFirstOrThrow()
-  return Number(r.n)
+/** Held meetings, and meetings that count against ENG-5 (held or still to come: every one not cancelled). */
+export async function meetingCounts(trx: Trx | Db, engagementId: string) {
+  const r = await trx.selectFrom('meetings')
+    .select((eb) => [eb.fn.countAll<number>().filterWhere('held', '=', true).as('held'), eb.fn.countAll<number>().filterWhere('cancelled', '=', false).as('booked')])
+    .where('engagementId', '=', engagementId).executeTakeFirstOrThrow()
+  return { held: Number(r.held), booked: Number(r.booked) }
+}
+
+/** ENG-5: how many meetings the engagement may have (held or booked) with its agreed extensions. */
+const allowedMeetings = (e: { extensions: number }) => INITIAL_MEETINGS + MEETINGS_PER_EXTENSION * Number(e.extensions)
+
+function extensionRequired(held: number, allowed: number) {
+  return new PolicyDenied('extension-required', {
+    en: `${held} of ${allowed} meetings were held and the others are booked: another needs an extension proposed by the Ambassador and agreed by the manager, or the engagement is closed.`,
+    fr: `${held} des ${allowed} rencontres ont eu lieu et les autres sont prévues : une autre exige une prolongation proposée par l’ambassadeur et acceptée par le gestionnaire, sinon le jumelage est clos.`,
+  }, { extensions: { held, allowed } })
+}
+
+/**
+ * ENG-5 re-checked after a meeting write, in its transaction (#13): whatever path led here (a meeting
+ * booked, or booked ones marked held), the engagement never holds more meetings than allowed.
+ */
+async function assertMeetingCount(trx: Trx, engagement: { id: string; extensions: number }, write: 'booked' | 'updated') {
+  const { held, booked } = await meetingCounts(trx, engagement.id)
+  const allowed = allowedMeetings(engagement)
+  // An update never adds a booking (meetings booked before this rule keep their place until held).
+  if (held > allowed || (write === 'booked' && booked > allowed)) throw extensionRequired(held, allowed)
 }
 
 function checkWhen(iso: string, path: string) {
@@ -63,15 +87,11 @@ export const meetingPolicies = {
     async check(trx, actor, target: { engagementId: string }) {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.engagementId)
       requireRunning(engagement)
-      const held = await heldCount(trx, engagement.id)
-      const extensions = Number((await trx.selectFrom('engagements').select('extensions').where('id', '=', engagement.id).executeTakeFirstOrThrow()).extensions)
-      const allowed = INITIAL_MEETINGS + MEETINGS_PER_EXTENSION * extensions
-      if (held >= allowed) {
-        throw new PolicyDenied('extension-required', {
-          en: `${held} meetings were held: another needs an extension proposed by the Ambassador and agreed by the manager, or the engagement is closed.`,
-          fr: `${held} rencontres ont eu lieu : une autre exige une prolongation proposée par l’ambassadeur et acceptée par le gestionnaire, sinon le jumelage est clos.`,
-        }, { extensions: { held, allowed } })
-      }
+      // Every meeting not cancelled counts, held or to come: a third is booked only once an
+      // extension is agreed (ENG-5), so booking four and marking them held later cannot pass.
+      const { held, booked } = await meetingCounts(trx, engagement.id)
+      const allowed = allowedMeetings(engagement)
+      if (booked >= allowed) throw extensionRequired(held, allowed)
       await requireRoom(trx, engagement.id, 'scheduledMeetings', 'meetings')
       return { engagement, side }
     },
@@ -92,6 +112,7 @@ export const meetingPolicies = {
       if (target.body.held && when > Date.now() + 5 * 60_000) {
         throw new PolicyDenied('rule-violated', { en: 'A meeting cannot be recorded as held before it takes place.', fr: 'Une rencontre ne peut être consignée comme tenue avant d’avoir lieu.' })
       }
+      if (target.body.held && engagement.meetingsHeld >= allowedMeetings(engagement)) throw extensionRequired(engagement.meetingsHeld, allowedMeetings(engagement))
       if (target.body.held && target.body.cancelled) {
         throw new AppError('validation-failed', { en: 'A meeting is either held or cancelled.', fr: 'Une rencontre est soit tenue, soit annulée.' }, { errors: [{ path: '/body', message: 'held and cancelled together' }] })
       }
@@ -102,9 +123,12 @@ export const meetingPolicies = {
 
 // ---- Writes ----
 
-const insertMeeting = async (auth: Authorized<'meeting.create'>, body: CreateMeetingBody) =>
-  recordCreated(auth, await auth.trx.insertInto('meetings').values({ engagementId: auth.facts.engagement.id, scheduledAt: body.scheduledAt, durationMinutes: body.durationMinutes, mode: body.mode })
-    .returning(meetingColumns).executeTakeFirstOrThrow())
+async function insertMeeting(auth: Authorized<'meeting.create'>, body: CreateMeetingBody) {
+  const m = await auth.trx.insertInto('meetings').values({ engagementId: auth.facts.engagement.id, scheduledAt: body.scheduledAt, durationMinutes: body.durationMinutes, mode: body.mode })
+    .returning(meetingColumns).executeTakeFirstOrThrow()
+  await assertMeetingCount(auth.trx, auth.facts.engagement, 'booked')
+  return recordCreated(auth, m)
+}
 
 async function updateMeeting(auth: Authorized<'meeting.update'>, body: UpdateMeetingBody) {
   const m = await auth.trx.updateTable('meetings').set({ ...body, updatedAt: sql`clock_timestamp()` } as any)
@@ -112,6 +136,7 @@ async function updateMeeting(auth: Authorized<'meeting.update'>, body: UpdateMee
   if (body.held && auth.facts.engagement.status === 'accepted') {
     await auth.trx.updateTable('engagements').set({ status: 'active' }).where('id', '=', auth.facts.engagement.id).execute()
   }
+  await assertMeetingCount(auth.trx, auth.facts.engagement, 'updated')
   return m
 }
 

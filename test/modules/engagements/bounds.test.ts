@@ -40,6 +40,8 @@ t.test('the lists under an engagement page with limit and cursor', async (t) => 
   t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${amb.id}`, as: NMNO, body: { designatedContactRef: 'N901' } })).status, 200)
   const m = as('BM01', 'manager')
   const eid = await pair(app, m, amb.id, amb.me)
+  // Extensions agreed (ENG-5), so that meetings are bounded here by the caps only.
+  await sql`UPDATE engagements SET extensions = 60 WHERE id = ${eid}`.execute(db)
   const post = (path: string, who: Principal, body: unknown) => call(app, { method: 'POST', url: `/v1/engagements/${eid}/${path}`, as: who, body })
   const eap = (await sql<{ id: string }>`SELECT id FROM resources WHERE slug = 'eap'`.execute(db)).rows[0]!.id
   const N = 7
@@ -166,6 +168,7 @@ t.test('each engagement holds at most its caps (409 limit-reached, nothing store
 
   t.test('meetings: scheduled ones and all of them', async (t) => {
     const { m, eid } = await fresh()
+    await sql`UPDATE engagements SET extensions = 60 WHERE id = ${eid}`.execute(db)
     const first = await post(eid, 'meetings', m, MEETING())
     t.equal(first.status, 201)
     await clone(db, 'meetings', first.body.id, ENGAGEMENT_CAPS.scheduledMeetings - 1)
