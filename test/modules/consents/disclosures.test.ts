@@ -151,6 +151,44 @@ t.test('disclosures', async (t) => {
   })
 })
 
+t.test('nothing is disclosed on an engagement that has ended, even under a consent granted before (CNS-2, #13)', async (t) => {
+  const { app, db } = await build(t)
+  const amb = await activeAmbassador(app, 'D201')
+  const count = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM disclosures`.execute(db)).rows[0].n
+  const ended: Array<[string, string]> = []
+  // Closed after a held meeting, with a granted consent still in force on paper.
+  const m1 = as('DM21', 'manager')
+  const closed = await pair(app, m1, amb.id, amb.me)
+  const c = await consent(app, closed, amb.me, m1)
+  const meeting = await call(app, { method: 'POST', url: `/v1/engagements/${closed}/meetings`, as: m1, body: { scheduledAt: new Date(Date.now() - 3600_000).toISOString(), durationMinutes: 30, mode: 'phone' } })
+  t.equal((await call(app, { method: 'PATCH', url: `/v1/engagements/${closed}/meetings/${meeting.body.id}`, as: amb.me, body: { held: true } })).status, 200)
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${closed}/close`, as: m1, body: { outcome: 'other' } })).status, 200)
+  ended.push(['closed', closed])
+  // Withdrawn by the manager, and declined by the Ambassador.
+  const m2 = as('DM22', 'manager')
+  const withdrawn = await pair(app, m2, amb.id, amb.me)
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${withdrawn}/withdraw`, as: m2, body: {} })).status, 200)
+  ended.push(['withdrawn', withdrawn])
+  const declined = (await call(app, { method: 'POST', url: '/v1/engagements', as: as('DM23', 'manager'), body: { ambassadorId: amb.id, ...REQUEST } })).body.id
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${declined}/decline`, as: amb.me, body: { reason: 'capacity' } })).status, 200)
+  ended.push(['declined', declined])
+
+  for (const [status, eid] of ended) {
+    const bodies = [
+      { direction: 'release', recipient: EAP, infoCategories: ['situation_summary'], basis: 'consent', consentId: c },
+      { direction: 'release', recipient: EAP, infoCategories: ['situation_summary'], basis: 'imminent_harm_self', justification: JUSTIFICATION },
+    ]
+    for (const body of bodies) {
+      const res = await call(app, { method: 'POST', url: `/v1/engagements/${eid}/disclosures`, as: amb.me, body })
+      // A closed engagement is still the Ambassador's to read (409); a withdrawn or declined request
+      // is no longer theirs at all (404).
+      const expected = status === 'closed' ? [409, 'invalid-transition', 'closed'] : [404, 'not-found', undefined]
+      t.same([res.status, res.body.code, res.body.from], expected, `${status}, ${body.basis}`)
+    }
+  }
+  t.equal(await count(), 0, 'nothing stored')
+})
+
 t.test('a purge of the engagement takes its consents and disclosures with it (RET-1)', async (t) => {
   const { app, db } = await build(t)
   const amb = await activeAmbassador(app, 'D101')
