@@ -7,6 +7,7 @@ import lockfile from 'proper-lockfile'
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.ts'
+import { BoundaryPlugin } from './boundary.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
 import type { DB } from './schema.ts'
 import { holdAware } from './tx.ts'
@@ -89,7 +90,7 @@ function discardOnReadTimeout(client: pg.PoolClient) {
 }
 
 export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
-  const plugins = [new CamelCasePlugin()]
+  const plugins = [new CamelCasePlugin(), new BoundaryPlugin()]
   if (opts.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { DatabaseConnection, Dialect, Driver, Transaction } from 'kysely'
+import { withinTransaction } from './boundary.ts'
 import type { Db } from './database.ts'
 import type { DB } from './schema.ts'
 
@@ -46,19 +47,21 @@ export const withHeldCommit = <T>(scope: HeldCommit, fn: () => T): T => requestS
  * answer is settled and later ones join it.
  */
 export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db as Trx)
+  if (db.isTransaction) return withinTransaction(db, () => fn(db as Trx))
   const store = requestScope.getStore()
   if (store?.abandoned) throw new Error(ABANDONED)
   const scope = store?.closed ? undefined : store
-  if (scope?.held) return fn(scope.held.trx)
+  if (scope?.held) { const trx = scope.held.trx; return withinTransaction(trx, () => fn(trx)) }
   for (let attempt = 1; ; attempt++) {
     try {
       return scope ? await heldTransaction(db as Db, scope, fn) : await db.transaction().execute(async (trx) => {
         const hooks: Array<() => Promise<void>> = []
         commitHooks.set(trx, hooks)
-        const result = await fn(trx)
-        for (const hook of hooks.splice(0)) await hook()
-        return result
+        return withinTransaction(trx, async () => {
+          const result = await fn(trx)
+          for (const hook of hooks.splice(0)) await hook()
+          return result
+        })
       })
     } catch (err) {
       if (attempt >= ATTEMPTS || !RETRYABLE.has((err as { code?: string })?.code ?? '')) throw err
@@ -81,8 +84,11 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
       const hooks: Array<() => Promise<void>> = []
       commitHooks.set(trx, hooks)
       await scope.begin(trx)
-      const result = await fn(trx)
-      for (const hook of hooks.splice(0)) await hook()
+      const result = await withinTransaction(trx, async () => {
+        const r = await fn(trx)
+        for (const hook of hooks.splice(0)) await hook()
+        return r
+      })
       if (scope.abandoned) throw new Error(ABANDONED)
       scope.held = { trx, settle, settled }
       handedOver = true
@@ -94,8 +100,10 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
       clearTimeout(timer)
       scope.closed = true
       if ('rollback' in outcome) throw ROLLED_BACK
-      for (const hook of hooks.splice(0)) await hook() // the writes that joined later
-      await outcome.commit(trx)
+      await withinTransaction(trx, async () => {
+        for (const hook of hooks.splice(0)) await hook() // the writes that joined later
+        await outcome.commit(trx)
+      })
     })
     settled = run.then(() => 'committed' as const, (err) => {
       if (err === ROLLED_BACK) return 'rolled-back' as const

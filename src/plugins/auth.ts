@@ -14,8 +14,6 @@ declare module 'fastify' {
     public?: boolean
     /** Roles allowed to call the route; absent: any authenticated principal. */
     roles?: readonly Role[]
-    /** The policy action of a write route (plugins/policy-guard). */
-    action?: string
     /**
      * A read of identified engagement data (AUD-1): the audit plugin appends an event naming this
      * action once the answer is known (success, or denied for a 404/403). `params.id` is the

@@ -2,6 +2,7 @@
 // a write that skipped the policy does not compile. It is also where the audit trail (AUD-1) sees
 // every write: an allowed action queues its event in the write's transaction; a refused one
 // carries its event on the error, appended after the rollback (plugins/audit.ts).
+import { permitWrites } from '../db/boundary.ts'
 import type { Trx } from '../db/tx.ts'
 import { AppError } from '../errors/app-error.ts'
 import { actions, type Action } from './actions.ts'
@@ -46,6 +47,8 @@ export async function authorize<A extends Action>(trx: Trx, actor: Actor, action
     if (err instanceof AppError) Object.defineProperty(err, DENIAL, { value: await auditEvent(trx, actor, action, as, target, undefined, 'denied') })
     throw err
   }
+  // Inside a request, only the route's own action opens the transaction to writes (db/boundary.ts).
+  permitWrites(trx, action)
   const event = await auditEvent(trx, actor, action, as, target, facts, 'success')
   // An anonymous action's event is appended by its module apart from the write (the survey release
   // job, #11 finding 4): in the write's transaction it would sit next to what it must not name.

@@ -1,0 +1,117 @@
+// The policy boundary, enforced at run time (#13 item 2). Inside a request, a statement that writes
+// runs only in a transaction that authorize() has opened for the request's own action: a route, a
+// service or a helper that writes past the policy layer (through the plain handle, or in a
+// transaction no policy let through) fails with a BoundaryViolation before PostgreSQL sees it.
+// Outside requests (jobs, scripts, tests' fixtures) nothing is restricted here: jobs authorize as
+// the system actor (jobs/), scripts are operators.
+//
+// Two stores: the request's (its route and declared action, set by plugins/policy-guard.ts) and the
+// transaction's (set by inTransaction around its work; authorize() marks it).
+import { AsyncLocalStorage } from 'node:async_hooks'
+import {
+  DeleteQueryNode, InsertQueryNode, MergeQueryNode, RawNode, UpdateQueryNode,
+  type KyselyPlugin, type OperationNode, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow,
+} from 'kysely'
+
+export interface RequestBoundary {
+  /** `METHOD /url` of the route, for the error message. */
+  readonly route: string
+  /** The action the route declares (config.action); undefined for a read route, which writes nothing. */
+  readonly action: string | undefined
+  /** Further actions the route's handler may authorize (config.alsoAuthorizes). */
+  readonly also: readonly string[]
+  /** What the handler authorized so far (policy-guard checks the declared action is among them). */
+  readonly authorized: Set<string>
+}
+
+interface TxMark { authorizedFor?: string }
+
+const requestStore = new AsyncLocalStorage<RequestBoundary>()
+const txStore = new AsyncLocalStorage<TxMark>()
+const marks = new WeakMap<object, TxMark>()
+
+export class BoundaryViolation extends Error {
+  constructor(message: string) {
+    super(`policy boundary: ${message}`)
+    this.name = 'BoundaryViolation'
+  }
+}
+
+/** Runs fn (and all it awaits) as the request's work. */
+export const withinRequest = <T>(boundary: RequestBoundary, fn: () => T): T => requestStore.run(boundary, fn)
+
+export const currentRequest = (): RequestBoundary | undefined => requestStore.getStore()
+
+/** Runs fn in the scope of transaction trx (inTransaction calls it around the work). */
+export function withinTransaction<T>(trx: object, fn: () => T): T {
+  let mark = marks.get(trx)
+  if (!mark) marks.set(trx, (mark = {}))
+  return txStore.run(mark, fn)
+}
+
+/**
+ * authorize() calls it once the policy allowed `action` in trx: inside a request, the action must be
+ * the route's own (or one it declares in alsoAuthorizes), and the transaction may then write.
+ */
+export function permitWrites(trx: object, action: string): void {
+  const request = requestStore.getStore()
+  if (request) {
+    if (action !== request.action && !request.also.includes(action)) {
+      throw new BoundaryViolation(`${request.route} declares ${request.action ?? 'no action'} but its handler authorized ${action}`)
+    }
+    request.authorized.add(action)
+  }
+  let mark = marks.get(trx)
+  if (!mark) marks.set(trx, (mark = {}))
+  mark.authorizedFor = action
+}
+
+// The audit trail and the idempotency store are written by the service's own machinery around the
+// policy (a denied attempt's event after the rollback, an identified read's event, a stored answer).
+const MACHINERY_TABLES = new Set(['audit_events', 'audit_chains', 'idempotency_keys', 'auditEvents', 'auditChains', 'idempotencyKeys'])
+// `FOR UPDATE`, `FOR NO KEY UPDATE`, `DO UPDATE SET` are locks and upserts, not writes of their own.
+const RAW_WRITE = /(?<!\b(?:for|key|do)\s+)\bupdate\s+("?[a-z_?]+"?)|\b(?:insert\s+into|delete\s+from)\s+("?[a-z_?]+"?)/gi
+
+function writtenTables(node: RootOperationNode | OperationNode): string[] | undefined {
+  if (InsertQueryNode.is(node)) return [node.into?.table.identifier.name ?? '?']
+  if (UpdateQueryNode.is(node) || DeleteQueryNode.is(node) || MergeQueryNode.is(node)) return ['?']
+  if (RawNode.is(node)) {
+    const text = node.sqlFragments.join('?')
+    const tables = [...text.matchAll(RAW_WRITE)].map((m) => (m[1] ?? m[2]).replaceAll('"', '').toLowerCase())
+    return tables.length ? tables : undefined
+  }
+  return undefined
+}
+
+function tableOf(node: UpdateQueryNode | DeleteQueryNode | MergeQueryNode): string[] {
+  const names: string[] = []
+  const visit = (n: OperationNode | undefined) => {
+    if (!n) return
+    if (n.kind === 'TableNode') names.push((n as unknown as { table: { identifier: { name: string } } }).table.identifier.name)
+    else if (n.kind === 'AliasNode') visit((n as unknown as { node: OperationNode }).node)
+    else if (n.kind === 'FromNode') for (const f of (n as unknown as { froms: OperationNode[] }).froms) visit(f)
+  }
+  if (UpdateQueryNode.is(node)) visit(node.table)
+  else if (DeleteQueryNode.is(node)) visit(node.from)
+  else visit(node.into)
+  return names.length ? names : ['?']
+}
+
+/** The Kysely plugin that refuses a write outside the boundary (installed on every database handle). */
+export class BoundaryPlugin implements KyselyPlugin {
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    const request = requestStore.getStore()
+    if (!request) return args.node
+    let tables = writtenTables(args.node)
+    if (!tables) return args.node
+    if (UpdateQueryNode.is(args.node) || DeleteQueryNode.is(args.node) || MergeQueryNode.is(args.node)) tables = tableOf(args.node)
+    if (tables.every((t) => MACHINERY_TABLES.has(t))) return args.node
+    const mark = txStore.getStore()
+    if (mark?.authorizedFor) return args.node
+    throw new BoundaryViolation(`${request.route} wrote to ${tables.join(', ')} outside a transaction authorized by the policy layer`)
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result
+  }
+}
