@@ -1,5 +1,6 @@
 // `npm run audit:verify`: recomputes every chain of the audit trail on the configured database
 // (DATABASE_URL, else the embedded PGLITE_DIR) and exits 1 naming the first edited or missing event.
+import '../src/policy/actions.ts' // registers the policies the script's writes are authorized by
 import { withConfiguredDatabase } from '../src/db/script.ts'
 import { verifyChains } from '../src/modules/audit/repository.ts'
 

@@ -2,6 +2,7 @@
 // it ended, plus expired survey tokens, expired idempotent responses and settled notifications, on
 // the configured database. --dry-run prints what would go, by count, and changes nothing.
 import { migrateToLatest } from '../src/db/migrate.ts'
+import '../src/policy/actions.ts' // registers the policies the script's writes are authorized by
 import { withConfiguredDatabase } from '../src/db/script.ts'
 import { runPurge } from '../src/modules/retention/service.ts'
 

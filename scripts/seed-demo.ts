@@ -5,6 +5,7 @@
 // Refuses a database that already holds engagements, reports, facts or surveys, so demo data never
 // mixes with real data.
 import { migrateToLatest } from '../src/db/migrate.ts'
+import '../src/policy/actions.ts' // registers the policies the script's writes are authorized by
 import { withConfiguredDatabase } from '../src/db/script.ts'
 import { assertEmpty, demoSize, seedDemo } from './demo-data.ts'
 

@@ -8,6 +8,8 @@ import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
 import { useKeys } from './shared/crypto.ts'
 import { boundedDate, boundedDateTime } from './shared/formats.ts'
+// The composition root of the policies: importing it registers every module's actions (policy/registry.ts).
+import './policy/actions.ts'
 import ambassadors from './modules/ambassadors/index.ts'
 import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'

@@ -49,6 +49,8 @@ export default fp(
     app.addHook('onSend', async (request, reply, payload) => {
       const boundary = request.policyBoundary
       if (!boundary?.action || !WRITE.has(request.method) || reply.statusCode >= 300) return payload
+      // An Idempotency-Key replay answers what the first request committed: nothing runs again.
+      if (reply.getHeader('idempotent-replayed') === 'true') return payload
       if (!boundary.authorized.has(boundary.action)) {
         throw new BoundaryViolation(`${boundary.route} answered ${reply.statusCode} without authorizing ${boundary.action}`)
       }

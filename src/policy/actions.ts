@@ -1,6 +1,10 @@
-// The registry of every write action. Each entry is a policy (definePolicy) whose check loads its
-// facts and refuses; an action that is not here cannot be authorized, and a write route that names
-// none does not boot (plugins/policy-guard).
+// The registry of every write action, composed from the modules' policies. Each entry is a policy
+// (definePolicy) whose check loads its facts and refuses; an action that is not here cannot be
+// authorized, and a write route that names none does not boot (plugins/policy-guard).
+// Imported by the entry points only (app.ts, jobs, scripts): importing it registers the policies
+// with policy/registry.ts, which authorize() reads. Nothing in the policy layer imports it at run
+// time (types only), so no module's import reaches back to itself through here (#13 item 6).
+import { registerPolicies } from './registry.ts'
 import { ambassadorPolicies } from '../modules/ambassadors/policy.ts'
 import { conflictDeclarationPolicies } from '../modules/conflict-declarations/policy.ts'
 import { consentPolicies, disclosurePolicies } from '../modules/consents/policy.ts'
@@ -39,4 +43,7 @@ export const actions = {
   ...retentionPolicies,
 }
 
-export type Action = keyof typeof actions
+export type Policies = typeof actions
+export type Action = keyof Policies
+
+registerPolicies(actions)

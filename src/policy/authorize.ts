@@ -5,12 +5,12 @@
 import { permitWrites } from '../db/boundary.ts'
 import type { Trx } from '../db/tx.ts'
 import { AppError } from '../errors/app-error.ts'
-import { actions, type Action } from './actions.ts'
+import type { Action, Policies } from './actions.ts'
 import type { Actor } from './actor.ts'
 import { auditActor, auditTarget, managerPseudonym, queueAuditEvent, type AuditEvent } from './audit.ts'
 import type { AuditAs } from './define.ts'
+import { policyOf } from './registry.ts'
 
-type Policies = typeof actions
 export type TargetOf<A extends Action> = Parameters<Policies[A]['check']>[2]
 export type FactsOf<A extends Action> = Awaited<ReturnType<Policies[A]['check']>>
 
@@ -26,8 +26,7 @@ export interface Authorized<A extends Action> {
   readonly [authorizedBrand]: A
 }
 
-export const isAction = (name: unknown): name is Action =>
-  typeof name === 'string' && Object.prototype.hasOwnProperty.call(actions, name)
+export const isAction = (name: unknown): name is Action => policyOf(name) !== undefined
 
 const DENIAL = Symbol('audit denial')
 
@@ -37,8 +36,8 @@ export const deniedAuditEventOf = (err: unknown): AuditEvent | undefined =>
 
 export async function authorize<A extends Action>(trx: Trx, actor: Actor, action: A, target: TargetOf<A>): Promise<Authorized<A>> {
   // An unknown action denies (defence in depth: the type system already refuses it).
-  if (!isAction(action)) throw new AppError('forbidden')
-  const policy = actions[action] as { auditAs: AuditAs; check(trx: Trx, actor: Actor, target: unknown): Promise<unknown> }
+  const policy = policyOf(action) as { auditAs: AuditAs; check(trx: Trx, actor: Actor, target: unknown): Promise<unknown> } | undefined
+  if (!policy) throw new AppError('forbidden')
   const as = policy.auditAs
   let facts: unknown
   try {

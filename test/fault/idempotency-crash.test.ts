@@ -43,8 +43,8 @@ t.test('a key is answered with what was committed, or free to run again, after k
   async function start() {
     port = await freePort()
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...process.env, NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl.toString(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl.toString(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: process.env.CRASH_LOG ?? 'silent', RATE_LIMIT_MAX: '1000000' },
+      stdio: ['ignore', process.env.CRASH_LOG ? 'inherit' : 'ignore', 'inherit'],
     })
     servers.push(child)
     for (let i = 0; i < 300; i++) {

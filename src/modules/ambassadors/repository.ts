@@ -146,15 +146,17 @@ export async function insertAmbassador(auth: Authorized<'ambassador.apply'>, row
   return recordCreated(auth, created)
 }
 
-export const updateAmbassadorProfile = (auth: Authorized<'ambassador.update'>, id: string, patch: Record<string, unknown>) =>
-  auth.trx.updateTable('ambassadors').set(patch).where('id', '=', id).execute()
+export const updateAmbassadorProfile = (auth: Authorized<'ambassador.update'>, patch: Record<string, unknown>) =>
+  auth.trx.updateTable('ambassadors').set(patch).where('id', '=', auth.facts.row.id).execute()
 
 export async function recordTransition(
   auth: Authorized<'ambassador.transition'>,
-  id: string,
-  change: { from: string; to: string; reason?: string; activate?: { guidelinesVersion: number } },
+  change: { to: string; reason?: string; activate?: { guidelinesVersion: number } },
 ) {
   const { trx, actor } = auth
+  // The row the policy locked, and the status it found there.
+  const { id } = auth.facts.row
+  const from = auth.facts.from
   if (change.activate) {
     await trx.updateTable('ambassadors').set({
       status: 'active',
@@ -168,21 +170,23 @@ export async function recordTransition(
   } else {
     await trx.updateTable('ambassadors').set({ status: change.to as any }).where('id', '=', id).execute()
   }
-  await insertHistory(trx, id, change.from, change.to, change.reason ?? null, actor.sub, actorRoleLabel(auth))
+  await insertHistory(trx, id, from, change.to, change.reason ?? null, actor.sub, actorRoleLabel(auth))
 }
 
-export async function renewTerm(auth: Authorized<'ambassador.renew'>, id: string) {
+export async function renewTerm(auth: Authorized<'ambassador.renew'>) {
+  const id = auth.facts.row.id
   await auth.trx.updateTable('ambassadors').set({ termEnd: sql`term_end + interval '24 months'` } as any).where('id', '=', id).execute()
   await insertHistory(auth.trx, id, 'active', 'active', 'term renewed for 24 months', auth.actor.sub, 'nmno')
 }
 
-export const setCompetencies = (auth: Authorized<'ambassador.assess'>, id: string, competencies: object) =>
-  auth.trx.updateTable('ambassadors').set({ competencies: JSON.stringify(competencies) }).where('id', '=', id).execute()
+export const setCompetencies = (auth: Authorized<'ambassador.assess'>, competencies: object) =>
+  auth.trx.updateTable('ambassadors').set({ competencies: JSON.stringify(competencies) }).where('id', '=', auth.facts.row.id).execute()
 
 export async function insertTrainingRecord(
   auth: Authorized<'ambassador.record-training'>,
-  row: { ambassadorId: string; kind: 'orientation_part' | 'pd_session' | 'network_call'; part: number | null; heldOn: string; attended: boolean },
+  record: { kind: 'orientation_part' | 'pd_session' | 'network_call'; part: number | null; heldOn: string; attended: boolean },
 ) {
+  const row = { ...record, ambassadorId: auth.facts.row.id }
   // The record view lists the training: its version (the ETag) moves with it (SPEC §4).
   await auth.trx.updateTable('ambassadors').set({ updatedAt: sql`now()` } as any).where('id', '=', row.ambassadorId).execute()
   return auth.trx.insertInto('trainingRecords').values({ ...row, recordedBy: auth.actor.sub }).returningAll().executeTakeFirstOrThrow()

@@ -175,7 +175,7 @@ export async function updateAmbassador(db: Db, actor: Actor, id: string, patch: 
     for (const k of ['languages', 'modes', 'topics', 'capacity', 'designatedContactRef'] as const) {
       if (patch[k] !== undefined) set[k] = patch[k]
     }
-    await updateAmbassadorProfile(auth, id, set)
+    await updateAmbassadorProfile(auth, set)
   })
   return readBack(db, actor, id)
 }
@@ -183,9 +183,9 @@ export async function updateAmbassador(db: Db, actor: Actor, id: string, patch: 
 export async function transitionAmbassador(db: Db, actor: Actor, id: string, body: TransitionBody, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.transition', { id, to: body.to, acceptGuidelines: body.acceptGuidelines, ifMatch })
-    const { from, guidelinesVersion } = auth.facts
-    await recordTransition(auth, id, {
-      from, to: body.to, reason: body.reason,
+    const { guidelinesVersion } = auth.facts
+    await recordTransition(auth, {
+      to: body.to, reason: body.reason,
       activate: body.to === 'active' && guidelinesVersion ? { guidelinesVersion } : undefined,
     })
     // AMB-6, REV-4: an Ambassador who steps down leaves no open engagement behind (row locked by the policy).
@@ -197,7 +197,7 @@ export async function transitionAmbassador(db: Db, actor: Actor, id: string, bod
 export async function assessCompetencies(db: Db, actor: Actor, id: string, body: CompetenciesBody, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.assess', { id, ifMatch })
-    await setCompetencies(auth, id, { ...body, assessedAt: new Date().toISOString(), assessedBy: actor.sub })
+    await setCompetencies(auth, { ...body, assessedAt: new Date().toISOString(), assessedBy: actor.sub })
   })
   return readBack(db, actor, id)
 }
@@ -209,7 +209,7 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
   }
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.record-training', { id, body, ifMatch })
-    const rec = await insertTrainingRecord(auth, { ambassadorId: id, kind: body.kind, part: body.part ?? null, heldOn: body.on, attended: body.attended })
+    const rec = await insertTrainingRecord(auth, { kind: body.kind, part: body.part ?? null, heldOn: body.on, attended: body.attended })
     if (body.kind !== 'orientation_part' && !body.attended) {
       const recent = await recentSessions(trx, id, ABSENTEEISM_STREAK)
       const streak = recent.length === ABSENTEEISM_STREAK && recent.every((r) => !r.attended)
@@ -228,7 +228,7 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
 export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.renew', { id, ifMatch })
-    await renewTerm(auth, id)
+    await renewTerm(auth)
   })
   return readBack(db, actor, id)
 }

@@ -32,7 +32,8 @@ export function pagePendingAcceptance(db: Db, version: number, f: { after?: [str
   return q.orderBy('displayName').orderBy('id').limit(f.limit).execute()
 }
 
-export async function recordAcceptance(auth: Authorized<'guidelines.accept'>, ambassadorId: string, version: number) {
+export async function recordAcceptance(auth: Authorized<'guidelines.accept'>, version: number) {
+  const { ambassadorId } = auth.facts
   await auth.trx.updateTable('ambassadors').set({ guidelinesVersion: version, guidelinesAcceptedAt: sql`now()` } as any).where('id', '=', ambassadorId).execute()
   return auth.trx.insertInto('guidelinesAcceptances').values({ ambassadorId, version })
     .onConflict((oc) => oc.columns(['ambassadorId', 'version']).doUpdateSet({ version }))

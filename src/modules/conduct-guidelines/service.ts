@@ -39,6 +39,6 @@ export async function listPendingAcceptances(db: Db, q: { limit?: number; cursor
 export function acceptGuidelines(db: Db, actor: Actor, version: number) {
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'guidelines.accept', { version })
-    return recordAcceptance(auth, auth.facts.ambassadorId, version)
+    return recordAcceptance(auth, version)
   })
 }

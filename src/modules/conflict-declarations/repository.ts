@@ -45,5 +45,5 @@ export const insertDeclaration = (
   .values({ ...row, declarerRef: auth.actor.sub, declarerRole: auth.facts.declarerRole })
   .returning(COLUMNS).executeTakeFirstOrThrow().then((r) => recordCreated(auth, r))
 
-export const deleteDeclaration = (auth: Authorized<'conflict-declaration.delete'>, id: string) =>
-  auth.trx.deleteFrom('conflictDeclarations').where('id', '=', id).execute()
+export const deleteDeclaration = (auth: Authorized<'conflict-declaration.delete'>) =>
+  auth.trx.deleteFrom('conflictDeclarations').where('id', '=', auth.facts.row.id).execute()

@@ -58,7 +58,7 @@ export async function listConflictDeclarations(db: Db, actor: Actor, query: List
 export async function withdrawConflictDeclaration(db: Db, actor: Actor, id: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'conflict-declaration.delete', { id })
-    await deleteDeclaration(auth, id)
+    await deleteDeclaration(auth)
   })
 }
 

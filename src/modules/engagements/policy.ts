@@ -152,11 +152,11 @@ export const engagementLifecyclePolicies = {
       const { engagement, side } = await lockAsParticipant(trx, actor, target.id)
       engagementIfMatch(engagement, target.ifMatch)
       requireRunning(engagement)
-      const row = await trx.selectFrom('engagements').select(['extensionProposedAt']).where('id', '=', engagement.id).executeTakeFirstOrThrow()
-      if (side === 'manager' && !row.extensionProposedAt) {
+      // The locked row carries the proposal: no second read (#13 item 8).
+      if (side === 'manager' && !engagement.extensionProposedAt) {
         throw new PolicyDenied('invalid-transition', { en: 'The Ambassador proposes an extension first; you can then agree to it.', fr: 'L’ambassadeur propose d’abord une prolongation; vous pourrez ensuite l’accepter.' })
       }
-      return { engagement, side, proposed: Boolean(row.extensionProposedAt) }
+      return { engagement, side, proposed: Boolean(engagement.extensionProposedAt) }
     },
   }),
 

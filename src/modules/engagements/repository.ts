@@ -218,17 +218,26 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
 
 type StatusWrite = 'engagement.accept' | 'engagement.decline' | 'engagement.withdraw'
 
-export async function setStatus(auth: Authorized<StatusWrite>, id: string, to: EngagementStatus, extra: { declineReason?: string; freeSlotOf?: string } = {}) {
-  await auth.trx.updateTable('engagements').set({
-    status: to,
-    ...(to === 'accepted' || to === 'declined' ? { respondedAt: sql`now()` } : {}),
-    ...(extra.declineReason ? { declineReason: extra.declineReason } : {}),
-  } as any).where('id', '=', id).execute()
-  if (extra.freeSlotOf) await freeSlot(auth.trx, extra.freeSlotOf, 1)
+/** The Ambassador accepts the engagement the token locked (ENG-3). */
+export const markAccepted = (auth: Authorized<'engagement.accept'>) =>
+  auth.trx.updateTable('engagements').set({ status: 'accepted', respondedAt: sql`now()` } as any).where('id', '=', auth.facts.engagement.id).execute()
+
+/** The Ambassador declines, with a reason; the slot is freed (ENG-3). */
+export async function markDeclined(auth: Authorized<'engagement.decline'>, declineReason: string) {
+  const { engagement } = auth.facts
+  await auth.trx.updateTable('engagements').set({ status: 'declined', respondedAt: sql`now()`, declineReason } as any).where('id', '=', engagement.id).execute()
+  await freeSlot(auth.trx, engagement.ambassadorId, 1)
 }
 
-export const setStage = (auth: Authorized<'engagement.set-stage'>, id: string, stage: string) =>
-  auth.trx.updateTable('engagements').set({ stage }).where('id', '=', id).execute()
+/** The manager withdraws the request or the engagement; the slot is freed (ENG-3). */
+export async function markWithdrawn(auth: Authorized<'engagement.withdraw'>) {
+  const { engagement } = auth.facts
+  await auth.trx.updateTable('engagements').set({ status: 'withdrawn' }).where('id', '=', engagement.id).execute()
+  await freeSlot(auth.trx, engagement.ambassadorId, 1)
+}
+
+export const setStage = (auth: Authorized<'engagement.set-stage'>, stage: string) =>
+  auth.trx.updateTable('engagements').set({ stage }).where('id', '=', auth.facts.engagement.id).execute()
 
 async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
   await trx.updateTable('ambassadors').set({ openEngagements: sql`greatest(open_engagements - ${n}, 0)` } as any).where('id', '=', ambassadorId).execute()
@@ -277,9 +286,11 @@ export async function markTransferRequired(auth: Authorized<'engagement.require-
 }
 
 /** The new engagement with the new Ambassador; goals and referrals follow only with the manager's consent. */
-export async function transferEngagement(auth: Authorized<'engagement.transfer'>, ambassadorId: string, carryOver: boolean) {
+export async function transferEngagement(auth: Authorized<'engagement.transfer'>, carryOver: boolean) {
   const { trx, facts } = auth
   const old = facts.engagement
+  // The new Ambassador is the one the token locked and checked (ENG-2 again), never a parameter.
+  const ambassadorId = facts.ambassador.id
   const created = await trx.insertInto('engagements').values({
     ambassadorId, managerRef: old.managerRef, language: old.language, preferredModes: old.preferredModes, urgency: old.urgency,
     topics: old.topics, stage: old.stage, transferredFrom: old.id, carriedOver: carryOver,

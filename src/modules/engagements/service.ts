@@ -9,8 +9,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { insertNotifications, notifyPrincipals } from '../notifications/repository.ts'
 import {
-  ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
-  listForOffice, setStage, setStatus, type EngagementRow, type ListedRow, type Viewer,
+  ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager, listForOffice, setStage, type EngagementRow, type ListedRow, type Viewer, markAccepted, markDeclined, markWithdrawn,
 } from './repository.ts'
 import type { Static } from 'typebox'
 import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
@@ -126,8 +125,8 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
 export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.accept', { id, ifMatch })
-    await setStatus(auth, id, 'accepted')
-    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_accepted', subjectType: 'engagement', subjectId: id })
+    await markAccepted(auth)
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_accepted', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
   })
   return readBack(db, actor, id)
 }
@@ -135,9 +134,9 @@ export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch
 export async function declineEngagement(db: Db, actor: Actor, id: string, reason: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
-    await setStatus(auth, id, 'declined', { declineReason: reason, freeSlotOf: auth.facts.engagement.ambassadorId })
+    await markDeclined(auth, reason)
     // The manager learns only that it was declined, and may pick again (ENG-3).
-    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: id })
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
   })
   return released(db, id)
 }
@@ -145,7 +144,7 @@ export async function declineEngagement(db: Db, actor: Actor, id: string, reason
 export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.withdraw', { id, ifMatch })
-    await setStatus(auth, id, 'withdrawn', { freeSlotOf: auth.facts.engagement.ambassadorId })
+    await markWithdrawn(auth)
   })
   return readBack(db, actor, id)
 }
@@ -153,7 +152,7 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
 export async function changeStage(db: Db, actor: Actor, id: string, stage: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.set-stage', { id, stage, ifMatch })
-    await setStage(auth, id, stage)
+    await setStage(auth, stage)
   })
   return readBack(db, actor, id)
 }
@@ -209,7 +208,7 @@ export async function requireTransfer(db: Db, actor: Actor, id: string, ifMatch?
 export async function transferTo(db: Db, actor: Actor, id: string, ambassadorId: string, carryOver: boolean, ifMatch?: string) {
   const newId = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.transfer', { id, ambassadorId, ifMatch })
-    const created = await transferEngagement(auth, ambassadorId, carryOver)
+    const created = await transferEngagement(auth, carryOver)
     await notifyPrincipals(auth, [auth.facts.ambassador.employeeRef], { kind: 'engagement_requested', subjectType: 'engagement', subjectId: created.id, data: { transferred: true } })
     return created.id
   })

@@ -12,7 +12,7 @@ export const notificationPolicies = {
         .where('audience', '=', 'principal').where('recipientRef', '=', actor.sub).forUpdate().executeTakeFirst()
       if (!row) throw new NotFound()
       checkIfMatch(etagOf('notification', row.version), target.ifMatch)
-      return {}
+      return { notification: row }
     },
   }),
   'notification.resolve': definePolicy({
@@ -31,7 +31,7 @@ export const notificationPolicies = {
       if (!debrief && target.clinicianOffered !== undefined) {
         throw new PolicyDenied('rule-violated', { en: 'Only a crisis debrief records a decision on a clinician.', fr: 'Seul un débreffage de crise consigne une décision au sujet d’un clinicien.' }, { errors: [{ path: '/body/clinicianOffered', message: 'only for a crisis debrief' }] })
       }
-      return { resolution: debrief && target.clinicianOffered !== undefined ? { clinicianOffered: target.clinicianOffered } : undefined }
+      return { notification: row, resolution: debrief && target.clinicianOffered !== undefined ? { clinicianOffered: target.clinicianOffered } : undefined }
     },
   }),
 }

@@ -56,7 +56,7 @@ export async function getOwnNotification(db: Db, actor: Actor, id: string) {
 }
 
 export const readOwnNotification = (db: Db, actor: Actor, id: string, ifMatch?: string) =>
-  inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id, ifMatch }), id))
+  inTransaction(db, async (trx) => markRead(await authorize(trx, actor, 'notification.read-own', { id, ifMatch })))
 
 export const resolveNotification = (db: Db, actor: Actor, id: string, body: { clinicianOffered?: boolean } | null = null, ifMatch?: string) =>
-  inTransaction(db, async (trx) => toOfficeView(await markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered, ifMatch }), id)))
+  inTransaction(db, async (trx) => toOfficeView(await markResolved(await authorize(trx, actor, 'notification.resolve', { id, clinicianOffered: body?.clinicianOffered, ifMatch }))))

@@ -32,5 +32,5 @@ export const insertResource = (
   row: { slug: string; kind: ResourceKind; nameEn: string; nameFr: string; descriptionEn: string; descriptionFr: string; url: string | null },
 ) => auth.trx.insertInto('resources').values(row).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow().then((r) => recordCreated(auth, r))
 
-export const updateResource = (auth: Authorized<'resource.update'>, id: string, set: Record<string, unknown>) =>
-  auth.trx.updateTable('resources').set(set as any).where('id', '=', id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()
+export const updateResource = (auth: Authorized<'resource.update'>, set: Record<string, unknown>) =>
+  auth.trx.updateTable('resources').set(set as any).where('id', '=', auth.facts.row.id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()

@@ -78,7 +78,7 @@ export async function editResource(db: Db, actor: Actor, lang: Lang, id: string,
     if (patch.active !== undefined) set.active = patch.active
     set.version = auth.facts.row.version + 1
     set.updatedAt = new Date()
-    return updateResource(auth, id, set)
+    return updateResource(auth, set)
   })
   return toResource(row, lang)
 }

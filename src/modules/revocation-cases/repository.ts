@@ -127,7 +127,8 @@ export const recordDecision = (auth: Authorized<'revocation-case.decide'>, decis
 type ExitAction = 'revocation-case.open' | 'revocation-case.decide' | 'ambassador.reinstate'
 
 /** Moves the Ambassador (row locked by the policy) to a new status and records it in the history. */
-export async function setAmbassadorStatus(auth: Authorized<ExitAction>, ambassadorId: string, change: { from: string; to: AmbassadorStatus; reason: string }) {
+export async function setAmbassadorStatus(auth: Authorized<ExitAction>, change: { from: string; to: AmbassadorStatus; reason: string }) {
+  const ambassadorId = auth.facts.ambassador.id
   await auth.trx.updateTable('ambassadors').set({ status: change.to }).where('id', '=', ambassadorId).execute()
   await auth.trx.insertInto('ambassadorStatusHistory').values({
     ambassadorId, fromStatus: change.from, toStatus: change.to, reason: change.reason,

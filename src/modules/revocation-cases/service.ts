@@ -72,7 +72,7 @@ type ExitAction = 'revocation-case.open' | 'revocation-case.decide'
  * engagement becomes `transfer_required`, its manager told to pick another Ambassador.
  */
 async function takeOutOfService(auth: Authorized<ExitAction>, amb: AmbassadorWithStatus, to: 'suspended' | 'revoked', reason: string) {
-  await setAmbassadorStatus(auth, amb.id, { from: amb.effectiveStatus, to, reason })
+  await setAmbassadorStatus(auth, { from: amb.effectiveStatus, to, reason })
   // Requests already past their 5 days expire as they would have (ENG-11), the rest move.
   const expired = await expireOverdueRequests(auth.trx, amb.id)
   await insertNotifications(auth.trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
@@ -111,13 +111,13 @@ export async function decideRevocationCase(db: Db, actor: Actor, id: string, bod
     await recordDecision(auth, body.decision, effectiveAt)
     const reason = `revocation case: governance decision ${body.decision}`
     if (body.decision === 'revoke' && amb.status !== 'revoked') {
-      if (amb.status === 'withdrawn') await setAmbassadorStatus(auth, amb.id, { from: 'withdrawn', to: 'revoked', reason })
+      if (amb.status === 'withdrawn') await setAmbassadorStatus(auth, { from: 'withdrawn', to: 'revoked', reason })
       else await takeOutOfService(auth, amb, 'revoked', reason)
     } else if (body.decision === 'suspend' && amb.status === 'active') {
       await takeOutOfService(auth, amb, 'suspended', reason)
     } else if (body.decision === 'no_action' && c.interimSuspension && amb.status === 'suspended') {
       // Cleared: the interim suspension this case imposed is lifted (engagements already moved stay with their managers' new choice).
-      await setAmbassadorStatus(auth, amb.id, { from: 'suspended', to: 'active' as AmbassadorStatus, reason })
+      await setAmbassadorStatus(auth, { from: 'suspended', to: 'active' as AmbassadorStatus, reason })
     }
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'revocation_case_decided', subjectType: 'revocation_case', subjectId: id, data: { decision: body.decision } })
     await notifyNmno(auth, { kind: 'revocation_case_decided', subjectType: 'revocation_case', subjectId: id, designatedContactRef: amb.designatedContactRef, data: { decision: body.decision } })
@@ -130,7 +130,7 @@ export async function reinstateAmbassador(db: Db, actor: Actor, id: string, ifMa
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.reinstate', { id, ifMatch })
     const amb = auth.facts.ambassador
-    await setAmbassadorStatus(auth, amb.id, { from: 'suspended', to: 'active', reason: 'reinstated by nmno' })
+    await setAmbassadorStatus(auth, { from: 'suspended', to: 'active', reason: 'reinstated by nmno' })
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'ambassador_reinstated', subjectType: 'ambassador', subjectId: amb.id })
   })
 }
