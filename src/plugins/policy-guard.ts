@@ -4,7 +4,7 @@
 // - At run time: each request runs inside its boundary (db/boundary.ts): its handler may authorize
 //   only the route's action (and those it lists in `config.alsoAuthorizes`), every write statement
 //   must run in a transaction that authorization opened, and a write route that answers 2xx must
-//   have authorized its action. A breach is a bug: a 500, and nothing written.
+//   have authorized its action (or one of those it also lists: one route, two verbs). A breach is a bug: a 500, and nothing written.
 import fp from 'fastify-plugin'
 import { BoundaryViolation, withinRequest, type RequestBoundary } from '../db/boundary.ts'
 import { isAction } from '../policy/authorize.ts'
@@ -51,8 +51,8 @@ export default fp(
       if (!boundary?.action || !WRITE.has(request.method) || reply.statusCode >= 300) return payload
       // An Idempotency-Key replay answers what the first request committed: nothing runs again.
       if (reply.getHeader('idempotent-replayed') === 'true') return payload
-      if (!boundary.authorized.has(boundary.action)) {
-        throw new BoundaryViolation(`${boundary.route} answered ${reply.statusCode} without authorizing ${boundary.action}`)
+      if (![boundary.action, ...boundary.also].some((a) => boundary.authorized.has(a))) {
+        throw new BoundaryViolation(`${boundary.route} answered ${reply.statusCode} without authorizing ${[boundary.action, ...boundary.also].join(' or ')}`)
       }
       return payload
     })

@@ -100,7 +100,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => closeEngagementAs(app.db, req.actor, req.params.id, req.body.outcome, req.headers['if-match']))
 
   app.post('/:id/transfer', {
-    config: { roles: ['manager'], action: 'engagement.transfer', etag: 'engagement' },
+    config: { roles: ['manager'], action: 'engagement.transfer', alsoAuthorizes: ['engagement.require-transfer'], etag: 'engagement' },
     schema: {
       operationId: 'transferEngagement', tags: ['engagements'],
       summary: 'The assigned Ambassador asks for a transfer ({}); the manager picks the new Ambassador, every request check runs again (ENG-9)',
