@@ -14,8 +14,14 @@ import ambassadors from './modules/ambassadors/index.ts'
 import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
 import conflictDeclarations from './modules/conflict-declarations/index.ts'
-import consents from './modules/consents/index.ts'
+import consents, { engagementConsentRoutes } from './modules/consents/index.ts'
 import engagements from './modules/engagements/index.ts'
+import crisisEscalations from './modules/crisis-escalations/index.ts'
+import { accessLogRoutes } from './modules/audit/access-log.ts'
+import { engagementPurgeRoutes } from './modules/retention/index.ts'
+import goals from './modules/goals/index.ts'
+import meetings from './modules/meetings/index.ts'
+import referrals from './modules/referrals/index.ts'
 import health from './modules/health/index.ts'
 import me from './modules/me/index.ts'
 import notifications from './modules/notifications/index.ts'
@@ -128,6 +134,13 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(org, { prefix: '/v1/org' })
   await app.register(resources, { prefix: '/v1/resources' })
   await app.register(engagements, { prefix: '/v1/engagements' })
+  await app.register(meetings, { prefix: '/v1/engagements' })
+  await app.register(goals, { prefix: '/v1/engagements' })
+  await app.register(referrals, { prefix: '/v1/engagements' })
+  await app.register(engagementConsentRoutes, { prefix: '/v1/engagements' })
+  await app.register(crisisEscalations, { prefix: '/v1/engagements' })
+  await app.register(accessLogRoutes, { prefix: '/v1/engagements' })
+  await app.register(engagementPurgeRoutes, { prefix: '/v1/engagements' })
   await app.register(consents, { prefix: '/v1/consents' })
   await app.register(reports, { prefix: '/v1/reports' })
   await app.register(surveys, { prefix: '/v1/surveys', config })

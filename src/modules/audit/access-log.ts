@@ -1,11 +1,13 @@
 // GET /v1/engagements/{id}/access-log (AUD-3): the manager sees who read or changed their
 // engagement, when, and what — registered by the engagements route plugin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../shared/http.ts'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
 import { AccessLogEntrySchema, AccessLogQuerySchema } from './schemas.ts'
 import { accessLog } from './service.ts'
 
 export const accessLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', noStore)
   app.get('/:id/access-log', {
     config: { roles: ['manager'] },
     schema: {

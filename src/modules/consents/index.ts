@@ -44,8 +44,9 @@ const consents: FastifyPluginAsyncTypebox = async (app) => {
 }
 export default consents
 
-/** /v1/engagements/{id}/consents and /v1/engagements/{id}/disclosures (registered by the engagements plugin). */
+/** /v1/engagements/{id}/consents and /v1/engagements/{id}/disclosures (registered under that prefix by app.ts). */
 export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', noStore)
   app.post('/:id/consents', {
     config: { roles: ['manager'], action: 'consent.create', etag: { kind: 'consent', ifMatch: false } },
     schema: {

@@ -1,10 +1,12 @@
-// Routes for /v1/engagements/{id}/crisis-escalations (registered by the engagements plugin): HTTP only.
+// Routes for /v1/engagements/{id}/crisis-escalations: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../shared/http.ts'
 import { IdParamsSchema, Page, PageQuerySchema, problems } from '../../shared/schemas.ts'
 import { CreateCrisisEscalationBodySchema, CrisisEscalationSchema, CrisisParamsSchema, FollowUpBodySchema } from './schemas.ts'
 import { crisisEscalationsOf, escalateCrisis, followUpCrisis } from './service.ts'
 
-export const crisisEscalationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const crisisEscalations: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', noStore)
   app.post('/:id/crisis-escalations', {
     config: { roles: ['manager'], action: 'crisis-escalation.create' },
     schema: {
@@ -34,3 +36,4 @@ export const crisisEscalationRoutes: FastifyPluginAsyncTypebox = async (app) => 
     },
   }, async (req) => followUpCrisis(app.db, req.actor, req.params.id, req.params.crisisId, req.body))
 }
+export default crisisEscalations

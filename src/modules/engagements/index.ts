@@ -1,13 +1,6 @@
 // Routes for /v1/engagements: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { accessLogRoutes } from '../audit/access-log.ts'
-import { engagementPurgeRoutes } from '../retention/index.ts'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
-import { engagementConsentRoutes } from '../consents/index.ts'
-import { crisisEscalationRoutes } from '../crisis-escalations/index.ts'
-import { goalRoutes } from './goals.ts'
-import { meetingRoutes } from './meetings.ts'
-import { referralRoutes } from './referrals.ts'
 import { CloseBodySchema, DeclineBodySchema, TransferBodySchema, EmptyBodySchema, EngagementViewSchema, ListEngagementsQuerySchema, RequestEngagementBodySchema, StageBodySchema } from './schemas.ts'
 import { acceptEngagement, changeStage, closeEngagementAs, extendEngagement, requireTransfer, transferTo, declineEngagement, getEngagement, listEngagements, requestEngagement, withdrawEngagement } from './service.ts'
 import { personalSupportReferral } from './triage.ts'
@@ -114,13 +107,5 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
     }
     return requireTransfer(app.db, req.actor, req.params.id, req.headers['if-match'])
   })
-
-  await app.register(meetingRoutes)
-  await app.register(goalRoutes)
-  await app.register(referralRoutes)
-  await app.register(engagementConsentRoutes)
-  await app.register(crisisEscalationRoutes)
-  await app.register(accessLogRoutes)
-  await app.register(engagementPurgeRoutes)
 }
 export default engagements

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.ts'
 import { sql } from 'kysely'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
-import { overdueFollowUps } from '../engagements/referrals.ts'
+import { overdueFollowUps } from '../referrals/service.ts'
 import { crisisTasks } from '../crisis-escalations/service.ts'
 import { currentGuidelinesVersion, findLiveRecordOf } from '../ambassadors/repository.ts'
 import { conflictBetween } from '../../policy/conflict-of-interest.ts'

@@ -1,10 +1,12 @@
 // DELETE /v1/engagements/{id} (RET-2), registered by the engagements route plugin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { noStore } from '../../shared/http.ts'
 import { Type } from 'typebox'
 import { IdParamsSchema, problems } from '../../shared/schemas.ts'
 import { purgeOwnEngagement } from './service.ts'
 
 export const engagementPurgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onSend', noStore)
   app.delete('/:id', {
     config: { roles: ['manager'], action: 'engagement.purge', etag: 'engagement' },
     schema: {
