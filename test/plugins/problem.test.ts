@@ -3,6 +3,8 @@
 import { sql } from 'kysely'
 import pg from 'pg'
 import t, { type Test } from 'tap'
+import { inTransaction } from '../../src/db/tx.ts'
+import { authorize } from '../../src/policy/authorize.ts'
 import { as, call, type Principal } from '../helper.ts'
 import { buildLocal } from './local-build.ts'
 
@@ -30,8 +32,10 @@ t.test('§4 problems', async (t) => {
         Object.assign(err, { severity: 'ERROR', code: '23505', detail: 'Key (employee_ref)=(PG-SECRET-777) already exists.', constraint: 'secret_pkey', table: 'ambassadors', routine: '_bt_check_unique' })
         throw err
       })
-      app.get('/__test/real-db-error', { config: { public: true } }, async () => {
-        await app.db.transaction().execute(async (trx) => {
+      // A write route as the policy boundary wants it (authorized in its transaction), failing in PostgreSQL.
+      app.post('/__test/real-db-error', { config: { roles: ['nmno'], action: 'resource.create' } }, async (req) => {
+        await inTransaction(app.db, async (trx) => {
+          await authorize(trx, req.actor, 'resource.create', { slug: 'real-db-error' })
           await sql`CREATE TEMP TABLE t_dup (v text PRIMARY KEY) ON COMMIT DROP`.execute(trx)
           await sql`INSERT INTO t_dup VALUES ('REAL-SECRET-888')`.execute(trx)
           await sql`INSERT INTO t_dup VALUES ('REAL-SECRET-888')`.execute(trx)
@@ -134,7 +138,7 @@ t.test('§4 problems', async (t) => {
   t.test('a database error is a 500 whose detail and values reach neither the client nor the logs', async (t) => {
     for (const [url, secret, constraint] of [['/__test/pg-error', 'PG-SECRET-777', 'secret_pkey'], ['/__test/real-db-error', 'REAL-SECRET-888', 't_dup_pkey']]) {
       const before = logs.length
-      const res = await call(app, { url })
+      const res = url === '/__test/real-db-error' ? await call(app, { method: 'POST', url, as: as('N900', 'nmno'), body: {} }) : await call(app, { url })
       assertProblem(t, res, 500, 'internal-error')
       t.notOk(res.raw.body.includes(secret), `${url}: no value in the body`)
       t.notOk(res.raw.body.includes(constraint), `${url}: no constraint in the body`)
