@@ -17,6 +17,7 @@ import conflictDeclarations from './modules/conflict-declarations/index.ts'
 import consents, { engagementConsentRoutes } from './modules/consents/index.ts'
 import engagements from './modules/engagements/index.ts'
 import crisisEscalations from './modules/crisis-escalations/index.ts'
+import disclosures from './modules/disclosures/index.ts'
 import { accessLogRoutes } from './modules/audit/access-log.ts'
 import { engagementPurgeRoutes } from './modules/retention/index.ts'
 import goals from './modules/goals/index.ts'
@@ -138,6 +139,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(goals, { prefix: '/v1/engagements' })
   await app.register(referrals, { prefix: '/v1/engagements' })
   await app.register(engagementConsentRoutes, { prefix: '/v1/engagements' })
+  await app.register(disclosures, { prefix: '/v1/engagements' })
   await app.register(crisisEscalations, { prefix: '/v1/engagements' })
   await app.register(accessLogRoutes, { prefix: '/v1/engagements' })
   await app.register(engagementPurgeRoutes, { prefix: '/v1/engagements' })

@@ -1,13 +1,13 @@
 // Routes for /v1/consents (the manager's decisions and the statement text) and, through
-// engagementConsentRoutes, /v1/engagements/{id}/consents and /disclosures: HTTP only.
+// engagementConsentRoutes, /v1/engagements/{id}/consents: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Id, IdParamsSchema, Page, PageQuerySchema, problems } from '../../shared/schemas.ts'
 import {
-  ConsentSchema, DisclosureSchema, DraftConsentBodySchema, EmptyBodySchema, GrantConsentBodySchema,
-  RecordDisclosureBodySchema, StatementQuerySchema, StatementSchema,
+  ConsentSchema, DraftConsentBodySchema, EmptyBodySchema, GrantConsentBodySchema,
+  StatementQuerySchema, StatementSchema,
 } from './schemas.ts'
-import { consentOf, consentStatement, consentsOf, disclosuresOf, draftConsent, grantConsent, recordDisclosure, withdrawConsent } from './service.ts'
+import { consentOf, consentStatement, consentsOf, draftConsent, grantConsent, withdrawConsent } from './service.ts'
 import { noStore } from '../../shared/http.ts'
 
 const consents: FastifyPluginAsyncTypebox = async (app) => {
@@ -44,7 +44,7 @@ const consents: FastifyPluginAsyncTypebox = async (app) => {
 }
 export default consents
 
-/** /v1/engagements/{id}/consents and /v1/engagements/{id}/disclosures (registered under that prefix by app.ts). */
+/** /v1/engagements/{id}/consents (registered under that prefix by app.ts). */
 export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
   app.post('/:id/consents', {
@@ -73,21 +73,4 @@ export const engagementConsentRoutes: FastifyPluginAsyncTypebox = async (app) =>
     },
   }, async (req) => consentOf(app.db, req.actor, req.params.id, req.params.consentId))
 
-  app.post('/:id/disclosures', {
-    config: { roles: ['manager'], action: 'disclosure.create' },
-    schema: {
-      operationId: 'recordDisclosure', tags: ['consents'],
-      summary: 'The assigned Ambassador records a release or receipt of information: under an active covering consent, or one of the three confidentiality exceptions with a justification (CNS-2, CNS-3)',
-      params: IdParamsSchema, body: RecordDisclosureBodySchema,
-      response: { 201: DisclosureSchema, ...problems('not-found', 'invalid-transition', 'consent-required', 'justification-required', 'rule-violated', 'limit-reached') },
-    },
-  }, async (req, reply) => reply.code(201).send(await recordDisclosure(app.db, req.actor, req.params.id, req.body)))
-
-  app.get('/:id/disclosures', {
-    config: { roles: ['manager'], audit: { action: 'disclosure.list', resourceType: 'disclosure' } },
-    schema: {
-      operationId: 'listDisclosures', tags: ['consents'], summary: 'The engagement’s disclosures (manager and assigned Ambassador only)',
-      params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(DisclosureSchema), ...problems('not-found', 'invalid-cursor') },
-    },
-  }, async (req) => disclosuresOf(app.db, req.actor, req.params.id, req.query))
 }

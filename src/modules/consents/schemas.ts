@@ -23,7 +23,7 @@ export const RecipientSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200, description: 'Who receives or provides the information (e.g. "Employee Assistance Program")' }),
 }, { additionalProperties: false })
 
-const Categories = Type.Array(StringEnum(INFO_CATEGORIES), { minItems: 1, maxItems: INFO_CATEGORIES.length, uniqueItems: true })
+export const Categories = Type.Array(StringEnum(INFO_CATEGORIES), { minItems: 1, maxItems: INFO_CATEGORIES.length, uniqueItems: true })
 
 export const DraftConsentBodySchema = Type.Object({
   recipient: RecipientSchema,
@@ -49,7 +49,7 @@ export type GrantConsentBody = Static<typeof GrantConsentBodySchema>
 
 export const EmptyBodySchema = Type.Object({}, { additionalProperties: false })
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
+export const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
 
 export const ConsentSchema = Type.Object({
   id: Id,
@@ -79,28 +79,5 @@ export const StatementQuerySchema = Type.Object({
 export const StatementSchema = Type.Object({
   version: Type.Integer(), language: StringEnum(STATEMENT_LANGUAGES), text: Type.String(),
   hash: Type.String({ description: 'SHA-256 (hex) of text, UTF-8' }), publishedAt: Timestamp,
-}, { additionalProperties: false })
-
-export const RecordDisclosureBodySchema = Type.Object({
-  direction: StringEnum(CONSENT_DIRECTIONS, { description: 'release to, obtain from, or both' }),
-  recipient: RecipientSchema,
-  infoCategories: Categories,
-  basis: StringEnum(BASES, { description: 'consent (name it in consentId), or exactly one of the three confidentiality exceptions' }),
-  consentId: Type.Optional(Id),
-  justification: Type.Optional(Type.String({ maxLength: 2000, description: 'Required, non-empty, for an exception; never sent to nmno' })),
-}, { additionalProperties: false })
-export type RecordDisclosureBody = Static<typeof RecordDisclosureBodySchema>
-
-export const DisclosureSchema = Type.Object({
-  id: Id,
-  engagementId: Id,
-  direction: StringEnum(CONSENT_DIRECTIONS),
-  recipient: RecipientSchema,
-  infoCategories: Type.Array(StringEnum(INFO_CATEGORIES)),
-  basis: StringEnum(BASES),
-  consentId: Nullable(Id),
-  justification: Nullable(Type.String()),
-  flaggedForReview: Type.Boolean({ description: 'Exception disclosures are flagged for review by the National M2M Network Office (CNS-3)' }),
-  createdAt: Timestamp,
 }, { additionalProperties: false })
 
