@@ -1,0 +1,1 @@
+export { sweepExpiredRequests as expireRequests } from '../modules/engagements/service.ts'
