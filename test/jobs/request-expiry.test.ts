@@ -27,7 +27,7 @@ const rawStatus = async (db: Db, id: string) => (await db.selectFrom('engagement
 const kinds = async (app: App, m: ReturnType<typeof as>) =>
   (await call(app, { url: '/v1/me/notifications', as: m })).body.items.map((n: any) => n.kind) as string[]
 const jobEvents = (db: Db) =>
-  sql<{ role: string; actor_ref: string; action: string; resource_id: string | null; engagement_id: string | null }>`
+  sql<{ role: string; actorRef: string; action: string; resourceId: string | null; engagementId: string | null }>`
     SELECT role, actor_ref, action, resource_id, engagement_id FROM audit_events WHERE role = 'system' ORDER BY chain_id, seq`.execute(db).then((r) => r.rows)
 
 async function scenario(t: Test, swept: number, nextStep: (app: App, ambassadorId: string, mine: string) => Promise<void>) {
@@ -49,7 +49,7 @@ async function scenario(t: Test, swept: number, nextStep: (app: App, ambassadorI
   t.same(await kinds(app, M2), ['engagement_expired'], 'manager 2 is told by the sweep')
   const events = await jobEvents(db)
   t.equal(events.length, 1, 'one audit event for the sweep’s work')
-  t.match(events[0], { role: 'system', actor_ref: 'system:request-expiry', action: 'job.expire-requests', resource_id: amb.id })
+  t.match(events[0], { role: 'system', actorRef: 'system:request-expiry', action: 'job.expire-requests', resourceId: amb.id, engagementId: null })
   t.equal(await expireRequests(db), 0, 'a second sweep has nothing to do')
   t.equal((await jobEvents(db)).length, 1, 'and leaves no event')
   t.notOk(JSON.stringify((await sql`SELECT actor_ref, role, action, resource_id FROM audit_events`.execute(db)).rows).includes('M13X'), 'no manager id in the audit trail')
@@ -65,9 +65,13 @@ t.test('manager 1 purging their expired request does not expire manager 2’s', 
 })
 
 t.test('manager 1 requesting the same Ambassador again does not expire manager 2’s request', async (t) => {
-  const open = await scenario(t, 2, async (app, ambassadorId) => {
+  const open = await scenario(t, 1, async (app, ambassadorId, mine) => {
     // Capacity 2, two overdue requests: neither holds a slot, so two new requests fit (ENG-2, ENG-11).
+    // Manager 1's own overdue request ends in their request's write (the pair's unique index),
+    // and they are told; manager 2's is not touched.
     await request(app, M1, ambassadorId)
+    t.same(await kinds(app, M1), ['engagement_expired'], 'manager 1 is told their old request expired')
+    t.equal((await call(app, { url: `/v1/engagements/${mine}`, as: M1 })).body.status, 'expired')
     await request(app, as('M13X4', 'manager'), ambassadorId)
     const full = await call(app, { method: 'POST', url: '/v1/engagements', as: as('M13X5', 'manager'), body: { ambassadorId, ...REQUEST } })
     t.same([full.status, full.body.code], [409, 'ambassador-unavailable'], 'the two live requests fill the capacity of 2')

@@ -174,14 +174,15 @@ export async function lockAmbassadorForPairing(trx: Trx, ambassadorId: string): 
   return r.rows[0]
 }
 
-/** The request's facts in one statement (ENG-2, COI-3, ENG-11). */
+/** The request's facts in one statement (ENG-2, COI-3, ENG-11), under the Ambassador row lock. */
 export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string) {
-  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number }>`SELECT
+  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number; ownOverdue: string | null }>`SELECT
     ${conflictBetween(ambassadorId, managerRef)} AS conflict,
-    EXISTS (SELECT 1 FROM engagements WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
-      AND status IN ('requested','accepted','active','transfer_required') AND NOT (status = 'requested' AND expires_at <= now())) AS duplicate,
-    (SELECT count(*)::int FROM engagements WHERE ambassador_id = ${ambassadorId} AND status = 'requested' AND expires_at <= now()) AS overdue`.execute(trx)
-  return r.rows[0]
+    EXISTS (SELECT 1 FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
+      AND status IN ('requested','accepted','active','transfer_required') AND NOT overdue) AS duplicate,
+    (SELECT count(*)::int FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND overdue) AS overdue,
+    (SELECT id FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef} AND overdue) AS own_overdue`.execute(trx)
+  return r.rows[0]!
 }
 
 // ---- Writes ----
@@ -194,6 +195,9 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
   ambassadorId: string; managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]
 }) {
   const amb = auth.facts.ambassador
+  // The manager's own overdue request to this Ambassador still holds the pair's unique index:
+  // it ends now, as the sweep would end it (its slot, the manager told), in this audited write.
+  if (auth.facts.ownOverdue) await expireRequests(auth.trx, amb.id, [auth.facts.ownOverdue])
   const r = await sql<EngagementRow>`
     WITH ins AS (
       INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics)
@@ -235,19 +239,28 @@ async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
 }
 
 /**
- * Expires this Ambassador's overdue requests (ENG-11), freeing their slots. The caller holds the
- * Ambassador row lock, so the sweep and a new request cannot interleave. Returns the managers to tell.
+ * Expires overdue requests of one Ambassador (ENG-11): all of them, or those of `only`; frees their
+ * slots and tells their managers (engagement_expired). Only for a write whose own business it is,
+ * holding the Ambassador row lock (so a new request and the expiry cannot interleave): the expiry
+ * job (job.expire-requests), the end of that Ambassador's service (ambassador.end-term,
+ * revocation-case.*), a manager's request replacing their own overdue one (engagement.create), a
+ * manager's purge of their own expired request (engagement.purge). Returns the requests expired.
  */
-export async function expireOverdueRequests(trx: Trx, ambassadorId: string) {
-  const expired = await trx.updateTable('engagements').set({ status: 'expired' })
-    .where('ambassadorId', '=', ambassadorId).where('status', '=', 'requested').where('expiresAt', '<=', sql<Date>`now()`)
-    .returning(['id', 'managerRef']).execute()
-  if (expired.length) await freeSlot(trx, ambassadorId, expired.length)
+export async function expireRequests(trx: Trx, ambassadorId: string, only?: string[]) {
+  let q = trx.updateTable('engagements').set({ status: 'expired' })
+    .where('ambassadorId', '=', ambassadorId).where(sql<boolean>`request_overdue(status, expires_at)`)
+  if (only) q = q.where('id', 'in', only)
+  const expired = await q.returning(['id', 'managerRef']).execute()
+  if (expired.length) {
+    await freeSlot(trx, ambassadorId, expired.length)
+    await insertNotifications(trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
+  }
   return expired
 }
 
+/** The Ambassadors with overdue requests, for the expiry job (a bounded batch). */
 export const ambassadorsWithOverdueRequests = (db: Db) =>
-  db.selectFrom('engagements').select('ambassadorId').distinct().where('status', '=', 'requested').where('expiresAt', '<=', sql<Date>`now()`).limit(500).execute()
+  db.selectFrom('engagementEffective').select('ambassadorId').distinct().where('overdue', '=', true).limit(500).execute()
 
 export async function recordExtension(auth: Authorized<'engagement.extend'>, side: 'manager' | 'ambassador') {
   const { trx, facts } = auth

@@ -131,7 +131,7 @@ export async function countHousekeeping(trx: Trx, retentionDays: number): Promis
 }
 
 /** Removes them: expired survey tokens, spent-token hashes past use, expired idempotent responses, settled notifications past retention. */
-export async function runHousekeeping(auth: Authorized<'retention.purge'>, retentionDays: number): Promise<Housekeeping> {
+export async function runHousekeeping(auth: Authorized<'retention.purge' | 'job.housekeeping'>, retentionDays: number): Promise<Housekeeping> {
   const { trx } = auth
   const n = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0)
   return {

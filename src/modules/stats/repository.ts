@@ -7,6 +7,8 @@
 // Interactions are read from report_rollups (maintained off the request path by refreshRollups)
 // plus the reports still waiting in report_rollup_queue: an answer is current the moment a report
 // commits, and its cost depends on the number of distinct cells, not on the number of reports.
+import { authorize } from '../../policy/authorize.ts'
+import { systemActor } from '../../policy/actor.ts'
 import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { Dimension } from './schemas.ts'
@@ -147,8 +149,11 @@ export const ROLLUP_LOCK = 727_201
  */
 export async function rollUpBatch(db: Db, batch: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK}) AS ok`.execute(trx)
-    if (!lock.rows[0]?.ok) return -1
+    // The rollup job's principal takes the lock (src/jobs/policy.ts job.rollup-stats), audited
+    // when it has work (#13 item 3).
+    const auth = await authorize(trx, systemActor('stats-rollup'), 'job.rollup-stats', {})
+    if (!auth.facts.locked) return -1
+    if (!auth.facts.due) return 0
     const r = await sql<{ moved: string }>`
       WITH batch AS (
         -- By row address (an init plan, then a TID scan): with statistics taken while the queue was
