@@ -7,7 +7,8 @@
 //   - request_overdue(status, expires_at): a request unanswered past its expiry (ENG-11);
 //     engagement_effective_status(…): 'expired' for such a request, 'transfer_required' for an open
 //     engagement whose Ambassador's term ended (AMB-5; the view computes that part);
-//   - in_conflict(ambassador_id, manager_ref): the conflict-of-interest test for one pair (COI-1…3);
+//   - in_conflict(ambassador_id, manager_ref): the conflict-of-interest test for one pair (COI-1…3),
+//     conflicted_ambassadors(manager_ref): the same rule for every Ambassador at once (the directory);
 //   - views ambassador_effective and engagement_effective: every column of the table, plus the
 //     derived ones.
 // Also job_runs: when each system job last ran, so several replicas run each one once per period
@@ -56,6 +57,32 @@ export async function up(db: Kysely<any>): Promise<void> {
             ) SELECT ref FROM above WHERE ref IS NOT NULL)
         ))
     $$`.execute(db)
+  // The same rule for one manager and every Ambassador at once (the directory's eligibleForMe):
+  // the manager's chains above and below, walked once per query (an uncorrelated subquery), and
+  // the declarations in either direction. test/policy/conflict-of-interest.test.ts checks both agree.
+  await sql`
+    CREATE FUNCTION conflicted_ambassadors(text) RETURNS TABLE (ambassador_id uuid)
+    LANGUAGE sql STABLE AS $$
+      -- $1: the manager's employee ref.
+      SELECT a.id FROM ambassadors a WHERE a.employee_ref IN (
+        WITH RECURSIVE above(ref) AS (
+          SELECT supervisor_ref FROM reporting_lines WHERE employee_ref = $1
+          UNION
+          SELECT r.supervisor_ref FROM reporting_lines r JOIN above ON r.employee_ref = above.ref
+        ) SELECT ref FROM above WHERE ref IS NOT NULL)
+      UNION
+      SELECT a.id FROM ambassadors a WHERE a.employee_ref IN (
+        WITH RECURSIVE below(ref) AS (
+          SELECT employee_ref FROM reporting_lines WHERE supervisor_ref = $1
+          UNION
+          SELECT r.employee_ref FROM reporting_lines r JOIN below ON r.supervisor_ref = below.ref
+        ) SELECT ref FROM below)
+      UNION
+      SELECT d.ambassador_id FROM conflict_declarations d WHERE d.employee_ref = $1
+      UNION
+      SELECT a.id FROM ambassadors a JOIN conflict_declarations d ON d.employee_ref = a.employee_ref
+        JOIN ambassadors own ON own.id = d.ambassador_id WHERE own.employee_ref = $1
+    $$`.execute(db)
   await sql`
     CREATE VIEW ambassador_effective AS
     SELECT a.*,
@@ -83,6 +110,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TABLE job_runs`.execute(db)
   await sql`DROP VIEW engagement_effective`.execute(db)
   await sql`DROP VIEW ambassador_effective`.execute(db)
+  await sql`DROP FUNCTION conflicted_ambassadors(text)`.execute(db)
   await sql`DROP FUNCTION in_conflict(uuid, text)`.execute(db)
   await sql`DROP FUNCTION engagement_effective_status(text, timestamptz, boolean)`.execute(db)
   await sql`DROP FUNCTION request_overdue(text, timestamptz)`.execute(db)

@@ -39,8 +39,8 @@ export const isJob = (actor: Actor, job: JobName) => actor === systemActors.get(
 
 export const hasRole = (actor: Actor, ...roles: Role[]) => roles.some((r) => actor.roles.has(r))
 
-/** The SQL condition "this Ambassador record is active and within its term" (AMB-5: at query time). */
-export const ACTIVE_IN_TERM = sql<boolean>`(status = 'active' AND term_end > now())`
+/** The SQL condition "this Ambassador record is active and within its term" (AMB-5: at query time; the SQL function of migration 20261204T200000-derived-state). */
+export const ACTIVE_IN_TERM = sql<boolean>`ambassador_in_term(status, term_end)`
 
 /**
  * The id of the Ambassador record the caller acts as: active and within its term, checked against

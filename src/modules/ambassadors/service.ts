@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
-import { hasRole, type Actor } from '../../policy/actor.ts'
+import { ACTIVE_IN_TERM, hasRole, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import type { Lang } from '../../shared/i18n.ts'
@@ -130,7 +130,7 @@ export async function getAmbassador(db: Db, actor: Actor, id: string, lang: Lang
   const staff = isStaffReader(actor)
   const record = await findRecord(db, id, { staff, sub: actor.roles.has('manager') ? actor.sub : undefined })
   if (record) return { view: await toRecordView(db, record), version: record.version }
-  const row = (await selectAmbassador(db).where('id', '=', id).where('status', '=', 'active').where('termEnd', '>', new Date()).executeTakeFirst()) as AmbassadorWithStatus | undefined
+  const row = (await selectAmbassador(db).where('id', '=', id).where(ACTIVE_IN_TERM).executeTakeFirst()) as AmbassadorWithStatus | undefined
   if (!row) throw new NotFound()
   return { view: toPublicView(row, lang), version: row.version }
 }

@@ -17,11 +17,10 @@ import { sortKeyOf } from '../../shared/pagination.ts'
 /** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
 /** AMB-5: the engagement's Ambassador is past their term (inactive at query time, before any sweep). */
 const TERM_ENDED = sql<boolean>`(e.status IN ('requested','accepted','active')
-  AND EXISTS (SELECT 1 FROM ambassadors t WHERE t.id = e.ambassador_id AND t.status = 'active' AND t.term_end <= now()))`
+  AND EXISTS (SELECT 1 FROM ambassadors t WHERE t.id = e.ambassador_id AND ambassador_effective_status(t.status, t.term_end) = 'expired'))`
 
 /** The status as of now: an unanswered request expires after 5 days (ENG-11); an Ambassador's ended term leaves their open engagements awaiting transfer (AMB-5). */
-export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired'
-  WHEN ${TERM_ENDED} THEN 'transfer_required' ELSE e.status END`
+export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`engagement_effective_status(e.status, e.expires_at, ${TERM_ENDED})`
 
 /**
  * CONF-5: the engagement's Ambassador sees it only while it is theirs: requested (and expired, so
@@ -38,7 +37,7 @@ const FOLLOW_UP_OVERDUE = sql<boolean>`EXISTS (SELECT 1 FROM referrals r WHERE r
 
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
   e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome,
-  CASE WHEN ${TERM_ENDED} AND NOT (e.status = 'requested' AND e.expires_at <= now()) THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
+  CASE WHEN ${TERM_ENDED} AND NOT request_overdue(e.status, e.expires_at) THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
   e.transferred_from, e.extensions,
   e.extension_proposed_at, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
   CASE WHEN e.survey_token_expires_at > now() THEN e.survey_token END AS survey_token,
@@ -113,7 +112,7 @@ export interface ListFilter { status?: string; urgency?: string; after?: [number
 export type ListedRow = EngagementRow & { listRank: number; sortKey: string }
 
 /** CRS-1: 0 for an urgent request still awaiting its answer (listed first), 1 for the rest. */
-const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND e.expires_at > now() AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
+const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND NOT request_overdue(e.status, e.expires_at) AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
 /** Every list: urgent requests first (CRS-1), then newest; the keyset cursor follows that order. */
 const LIST_ORDER = sql`ORDER BY ${URGENT_FIRST}, e.requested_at DESC, e.id DESC`
 
@@ -168,7 +167,7 @@ export async function lockEngagement(trx: Trx, id: string) {
  */
 export async function lockAmbassadorForPairing(trx: Trx, ambassadorId: string): Promise<AmbassadorWithStatus | undefined> {
   const r = await sql<AmbassadorWithStatus>`
-    SELECT a.*, CASE WHEN a.status = 'active' AND a.term_end <= now() THEN 'expired' ELSE a.status END AS effective_status
+    SELECT a.*, ambassador_effective_status(a.status, a.term_end) AS effective_status
     FROM ambassadors a, (SELECT pg_advisory_xact_lock_shared(${ORG_SNAPSHOT_LOCK})) snapshot
     WHERE a.id = ${ambassadorId} FOR UPDATE OF a`.execute(trx)
   return r.rows[0]

@@ -124,7 +124,7 @@ export async function countSurvey(db: Db, spec: SurveySpec, byMonth: boolean, fr
 /** Ambassadors by status now (a term past its end counts as `term_ended`, AMB-5). */
 export async function countAmbassadorsByStatus(db: Db): Promise<{ key: string; n: number; keys: string }[]> {
   const r = await sql<{ key: string; n: string; keys: string }>`
-    SELECT CASE WHEN status = 'active' AND term_end <= now() THEN 'term_ended' ELSE status END AS key, count(*) AS n, sum(cell_key) AS keys
+    SELECT CASE WHEN ambassador_effective_status(status, term_end) = 'expired' THEN 'term_ended' ELSE status END AS key, count(*) AS n, sum(cell_key) AS keys
     FROM ambassadors GROUP BY 1 ORDER BY 1`.execute(db)
   return r.rows.map((x) => ({ key: x.key, n: Number(x.n), keys: String(x.keys) }))
 }
