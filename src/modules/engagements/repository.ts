@@ -14,13 +14,13 @@ import { keyedHash, seal, unwrapDataKey } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKeys, sealFields, wrappedKeyForNewEngagement } from '../../shared/engagement-keys.ts'
 import { sortKeyOf } from '../../shared/pagination.ts'
 
-/** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
+// What an engagement is at query time, before any job runs: the view engagement_effective
+// (migration 20261204T200000-derived-state) that every read below selects from as `e`.
 /** AMB-5: the engagement's Ambassador is past their term (inactive at query time, before any sweep). */
-const TERM_ENDED = sql<boolean>`(e.status IN ('requested','accepted','active')
-  AND EXISTS (SELECT 1 FROM ambassadors t WHERE t.id = e.ambassador_id AND ambassador_effective_status(t.status, t.term_end) = 'expired'))`
+const TERM_ENDED = sql<boolean>`e.term_ended`
 
 /** The status as of now: an unanswered request expires after 5 days (ENG-11); an Ambassador's ended term leaves their open engagements awaiting transfer (AMB-5). */
-export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`engagement_effective_status(e.status, e.expires_at, ${TERM_ENDED})`
+export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`e.effective_status`
 
 /**
  * CONF-5: the engagement's Ambassador sees it only while it is theirs: requested (and expired, so
@@ -37,7 +37,7 @@ const FOLLOW_UP_OVERDUE = sql<boolean>`EXISTS (SELECT 1 FROM referrals r WHERE r
 
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
   e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome,
-  CASE WHEN ${TERM_ENDED} AND NOT request_overdue(e.status, e.expires_at) THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
+  CASE WHEN ${TERM_ENDED} AND NOT e.overdue THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
   e.transferred_from, e.extensions,
   e.extension_proposed_at, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
   CASE WHEN e.survey_token_expires_at > now() THEN e.survey_token END AS survey_token,
@@ -80,7 +80,7 @@ export interface Viewer { sub: string; ambassadorId?: string; nmno: boolean; man
 /** One engagement if the viewer may see it (CONF-1: otherwise nothing, as if it did not exist). */
 export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<EngagementRow | undefined> {
   const r = await sql<EngagementRow>`
-    SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+    SELECT ${COLUMNS} FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id}
       AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR (e.ambassador_id = ${v.ambassadorId ?? null}::uuid AND ${AMBASSADOR_HOLDS}) OR ${v.nmno})`.execute(db)
   return (await openTokens(db, r.rows))[0]
@@ -112,7 +112,7 @@ export interface ListFilter { status?: string; urgency?: string; after?: [number
 export type ListedRow = EngagementRow & { listRank: number; sortKey: string }
 
 /** CRS-1: 0 for an urgent request still awaiting its answer (listed first), 1 for the rest. */
-const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND NOT request_overdue(e.status, e.expires_at) AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
+const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND NOT e.overdue AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
 /** Every list: urgent requests first (CRS-1), then newest; the keyset cursor follows that order. */
 const LIST_ORDER = sql`ORDER BY ${URGENT_FIRST}, e.requested_at DESC, e.id DESC`
 
@@ -123,19 +123,19 @@ function listWhere(f: ListFilter) {
 }
 
 export async function listForManager(db: Db, managerRef: string, f: ListFilter) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.manager_ref = ${managerRef} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return openTokens(db, r.rows)
 }
 
 export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFilter) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.ambassador_id = ${ambassadorId} AND ${AMBASSADOR_HOLDS} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
 export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean; followUpOverdue?: boolean }) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (${EFFECTIVE_ENGAGEMENT_STATUS} = 'transfer_required') = ${f.transferRequired}`}
     ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
     ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
@@ -144,7 +144,7 @@ export async function listForOffice(db: Db, f: ListFilter & { transferRequired?:
 
 /** The de-identified row of one engagement, whoever asks (the answer to an Ambassador letting it go). */
 export async function findById(db: Db | Trx, id: string): Promise<EngagementRow | undefined> {
-  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id WHERE e.id = ${id}`.execute(db)
+  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id WHERE e.id = ${id}`.execute(db)
   return r.rows[0]
 }
 
@@ -155,7 +155,7 @@ export async function findById(db: Db | Trx, id: string): Promise<EngagementRow 
 export async function lockEngagement(trx: Trx, id: string) {
   const r = await sql<EngagementRow & { rawStatus: EngagementStatus; wrappedKey: string | null }>`
     SELECT ${COLUMNS}, e.status AS raw_status, (SELECT k.wrapped_key FROM engagement_keys k WHERE k.engagement_id = e.id) AS wrapped_key
-    FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+    FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id} FOR UPDATE OF e`.execute(trx)
   return r.rows[0]
 }
