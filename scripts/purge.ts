@@ -3,7 +3,7 @@
 // the configured database. --dry-run prints what would go, by count, and changes nothing.
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { withConfiguredDatabase } from '../src/db/script.ts'
-import { runPurge } from '../src/modules/retention/service.ts'
+import { purge as runPurge } from '../src/jobs/retention-purge.ts'
 
 const args = process.argv.slice(2)
 const unknown = args.filter((a) => a !== '--dry-run')

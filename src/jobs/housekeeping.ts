@@ -10,9 +10,9 @@ import { runHousekeeping, type Housekeeping } from '../modules/retention/reposit
 
 export const HOUSEKEEPING = systemActor('housekeeping')
 
-/** One run; undefined when the purge or another housekeeping holds the lock. */
+/** One run; undefined when the purge or another housekeeping holds the lock, or nothing is due. */
 export const houseKeep = (db: Db, opts: { retentionDays: number }): Promise<Housekeeping | undefined> =>
   inTransaction(db, async (trx) => {
     const auth = await authorize(trx, HOUSEKEEPING, 'job.housekeeping', opts)
-    return auth.facts.locked ? runHousekeeping(auth, opts.retentionDays) : undefined
+    return auth.facts.locked && auth.facts.due ? runHousekeeping(auth, opts.retentionDays) : undefined
   })

@@ -9,6 +9,7 @@ import { forbidden } from '../plugins/auth.ts'
 import { isJob } from '../policy/actor.ts'
 import { definePolicy } from '../policy/define.ts'
 import { ROLLUP_LOCK } from '../modules/stats/repository.ts'
+import { anythingDue } from '../modules/retention/repository.ts'
 import { pendingState } from '../modules/surveys/repository.ts'
 
 /** Only one survey release at a time, across every replica. */
@@ -66,11 +67,12 @@ export const jobPolicies = {
   'job.housekeeping': definePolicy({
     summary: 'Housekeeping: expired survey tokens, spent-token hashes past use, expired stored idempotent answers, settled notifications past retention go (RET-1). One at a time, never beside a purge.',
     auditAs: 'system',
-    async check(trx, actor, _target: { retentionDays: number }) {
+    async check(trx, actor, target: { retentionDays: number }) {
       if (!isJob(actor, 'housekeeping')) throw forbidden()
-      return { locked: await tryLock(trx, HOUSEKEEPING_LOCK) }
+      const locked = await tryLock(trx, HOUSEKEEPING_LOCK)
+      return { locked, due: locked && (await anythingDue(trx, target.retentionDays, { engagements: false })) }
     },
-    idleWhen: (facts) => !facts.locked,
+    idleWhen: (facts) => !facts.locked || !facts.due,
   }),
 }
 

@@ -7,6 +7,7 @@ import { isJob, systemActor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { engagementIfMatch } from '../engagements/policy.ts'
 import { lockEngagement } from '../engagements/repository.ts'
+import { anythingDue } from './repository.ts'
 
 /** The purge job's principal (src/jobs/retention-purge.ts): never a token's, so no request can act as it. */
 export const RETENTION_JOB = systemActor('retention')
@@ -20,13 +21,14 @@ export const retentionPolicies = {
   'retention.purge': definePolicy({
     summary: 'The retention job removes what identifies an engagement RETENTION_DAYS after it ended; one purger at a time (RET-1).',
     auditAs: 'system',
-    async check(trx, actor, _target: { retentionDays: number }) {
+    async check(trx, actor, target: { retentionDays: number }) {
       if (!isJob(actor, 'retention')) throw forbidden()
       const r = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${PURGE_LOCK}) AS locked`.execute(trx)
-      return { locked: r.rows[0]!.locked }
+      const locked = r.rows[0]!.locked
+      return { locked, due: locked && (await anythingDue(trx, target.retentionDays, { engagements: true })) }
     },
-    // Another purger holds the lock: this one does nothing, and says nothing.
-    idleWhen: (facts) => !facts.locked,
+    // Another purger holds the lock, or nothing is due: no audit event (#13 item 3).
+    idleWhen: (facts) => !facts.locked || !facts.due,
   }),
 
   'engagement.purge': definePolicy({
