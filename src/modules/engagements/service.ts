@@ -7,7 +7,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
-import { insertNotifications, notifyPrincipals } from '../notifications/repository.ts'
+import { notifyPrincipals } from '../notifications/repository.ts'
 import {
   closeEngagement, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, setStatus, type EngagementRow, type ListedRow, type Viewer,

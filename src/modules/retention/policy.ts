@@ -36,8 +36,8 @@ export const retentionPolicies = {
     auditAs: 'manager',
     async check(trx, actor, target: { id: string; ifMatch?: string }) {
       // A request still counted in its Ambassador's slots (an overdue one the expiry job has not
-      // reached) frees that slot: lock the Ambassador row first, as every slot write does (the
-      // order request, expiry job and purge agree on: Ambassador, then engagement).
+      // reached) frees that slot: lock the Ambassador row first, in the order the expiry job takes
+      // (Ambassador, then its requests), so the two cannot deadlock on this request.
       const peek = await trx.selectFrom('engagements').select(['ambassadorId', 'managerRef', 'status']).where('id', '=', target.id).executeTakeFirst()
       if (peek && peek.status === 'requested' && peek.managerRef === actor.sub) await trx.selectFrom('ambassadors').select('id').where('id', '=', peek.ambassadorId).forUpdate().execute()
       const e = await lockEngagement(trx, target.id)

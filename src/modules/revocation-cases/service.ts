@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { expireRequests, requireTransferOfAllOf } from '../engagements/repository.ts'
-import { insertNotifications, notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
+import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
 import {
   findCase, insertCase, listCases, recordDecision, recordFindings, setAmbassadorStatus, type CaseRow, type CasesVisibleTo,
 } from './repository.ts'
