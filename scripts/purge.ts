@@ -4,7 +4,7 @@
 import { migrateToLatest } from '../src/db/migrate.ts'
 import '../src/policy/actions.ts' // registers the policies the script's writes are authorized by
 import { withConfiguredDatabase } from '../src/db/script.ts'
-import { runPurge } from '../src/modules/retention/service.ts'
+import { purge as runPurge } from '../src/jobs/retention-purge.ts'
 
 const args = process.argv.slice(2)
 const unknown = args.filter((a) => a !== '--dry-run')

@@ -4,9 +4,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, withDevSecret } from './config.ts'
 import { createDatabase, type DatabaseHandle } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
-import { sweepEndedTerms } from './modules/ambassadors/service.ts'
-import { sweepExpiredRequests } from './modules/engagements/service.ts'
-import { runPurge } from './modules/retention/service.ts'
+import { scheduleJobs } from './jobs/index.ts'
 
 let config
 try {
@@ -29,38 +27,10 @@ await migrateToLatest(db)
 const app = await buildApp({ config, db })
 app.addHook('onClose', async () => db.destroy())
 
-// ENG-11: requests unanswered for 5 days expire; AMB-5: the open engagements of an Ambassador past
-// their term become transfer_required. Queries already treat both so; the sweeps free the slots
-// and tell the managers. Safe with several replicas (row locks, SKIP LOCKED).
-const sweep = setInterval(() => {
-  sweepExpiredRequests(db)
-    .then((n) => n && app.log.info({ expired: n }, 'expired unanswered requests'))
-    .catch((err) => app.log.warn({ err }, 'expiry sweep failed'))
-    .then(() => sweepEndedTerms(db))
-    .then((n) => n && app.log.info({ moved: n }, 'engagements of ended terms await transfer'))
-    .catch((err) => app.log.warn({ err }, 'term sweep failed'))
-}, 60_000)
-sweep.unref()
-app.addHook('onClose', async () => clearInterval(sweep))
-
-// RET-1, opt-in (PURGE_DAILY=true): the retention purge once a day, first an hour after start.
-// Several replicas may run it: the purge lock lets one work and the others skip.
-if (config.purgeDaily) {
-  const purge = () => runPurge(db, { retentionDays: config.retentionDays })
-    .then((r) => app.log.info({ purge: r }, r.skipped ? 'retention purge: another replica is purging' : 'retention purge done'))
-    .catch((err) => app.log.warn({ err }, 'retention purge failed'))
-  let daily: NodeJS.Timeout | undefined
-  const first = setTimeout(() => {
-    void purge()
-    daily = setInterval(purge, 24 * 3600_000)
-    daily.unref()
-  }, 3600_000)
-  first.unref()
-  app.addHook('onClose', async () => {
-    clearTimeout(first)
-    clearInterval(daily)
-  })
-}
+// The system jobs (src/jobs): the sweeps (ENG-11, AMB-5), the statistics rollup, the survey
+// release, the retention purge (PURGE_DAILY) and the housekeeping; each once per period across
+// replicas, each as a system actor of its own, audited.
+scheduleJobs(app, db, config)
 
 // SIGTERM/SIGINT: readiness answers 503 at once (a load balancer stops sending new requests), then
 // after SHUTDOWN_DELAY_MS (enough for the balancer's health checks to notice) the server stops

@@ -434,7 +434,36 @@ export interface SurveyAnswersPendingTable {
   releaseAfter: Timestamp
 }
 
+// #13 item 4: derived state, as views (migration 20261204T200000-derived-state). Read only.
+
+/** ambassadors, plus what the record is at query time (AMB-5). */
+export interface AmbassadorEffectiveView extends AmbassadorsTable {
+  /** 'expired' for an active record past its term, else the status. */
+  effectiveStatus: ColumnType<AmbassadorStatus | 'expired', never, never>
+  /** Active and within its term: listed, may take requests, may act as an Ambassador. */
+  inTerm: ColumnType<boolean, never, never>
+}
+
+/** engagements, plus what the engagement is at query time (ENG-11, AMB-5). */
+export interface EngagementEffectiveView extends EngagementsTable {
+  /** 'expired' for an overdue request, 'transfer_required' for an open one whose Ambassador's term ended, else the status. */
+  effectiveStatus: ColumnType<EngagementStatus, never, never>
+  /** A request unanswered past expiresAt, not swept yet: it holds no slot (ENG-2, ENG-11). */
+  overdue: ColumnType<boolean, never, never>
+  /** Open while its Ambassador's term ended, not swept yet (AMB-5). */
+  termEnded: ColumnType<boolean, never, never>
+}
+
+/** When each system job last ran (src/jobs): one run per period across replicas. */
+export interface JobRunsTable {
+  job: string
+  lastRunAt: GeneratedTimestamp
+}
+
 export interface DB {
+  ambassadorEffective: AmbassadorEffectiveView
+  engagementEffective: EngagementEffectiveView
+  jobRuns: JobRunsTable
   reports: ReportsTable
   reportRollupQueue: ReportRollupQueueTable
   reportRollups: ReportRollupsTable

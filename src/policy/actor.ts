@@ -13,12 +13,34 @@ export interface Actor {
   readonly roles: ReadonlySet<Role>
   /** The request this actor made (audit events carry it, AUD-1). */
   readonly requestId?: string
+  /** Set only on the system actors of src/jobs (systemActor): a scheduled job of the service. */
+  readonly job?: JobName
 }
+
+/** The service's own scheduled jobs (src/jobs): each acts as a principal of its own (#13 item 3). */
+export type JobName = 'request-expiry' | 'term-expiry' | 'retention' | 'stats-rollup' | 'survey-release' | 'housekeeping'
+
+const systemActors = new Map<JobName, Actor>()
+
+/**
+ * The principal of a system job: `system:<job>` in the audit trail. Never a token's (no role, and
+ * the auth plugin never sets `job`); policies compare by identity (isJob), so no request can act as it.
+ */
+export function systemActor(job: JobName): Actor {
+  let actor = systemActors.get(job)
+  if (!actor) {
+    actor = Object.freeze({ sub: `system:${job}`, roles: new Set<Role>(), job })
+    systemActors.set(job, actor)
+  }
+  return actor
+}
+
+export const isJob = (actor: Actor, job: JobName) => actor === systemActors.get(job)
 
 export const hasRole = (actor: Actor, ...roles: Role[]) => roles.some((r) => actor.roles.has(r))
 
-/** The SQL condition "this Ambassador record is active and within its term" (AMB-5: at query time). */
-export const ACTIVE_IN_TERM = sql<boolean>`(status = 'active' AND term_end > now())`
+/** The SQL condition "this Ambassador record is active and within its term" (AMB-5: at query time; the SQL function of migration 20261204T200000-derived-state). */
+export const ACTIVE_IN_TERM = sql<boolean>`ambassador_in_term(status, term_end)`
 
 /**
  * The id of the Ambassador record the caller acts as: active and within its term, checked against

@@ -36,7 +36,7 @@ export const deniedAuditEventOf = (err: unknown): AuditEvent | undefined =>
 
 export async function authorize<A extends Action>(trx: Trx, actor: Actor, action: A, target: TargetOf<A>): Promise<Authorized<A>> {
   // An unknown action denies (defence in depth: the type system already refuses it).
-  const policy = policyOf(action) as { auditAs: AuditAs; check(trx: Trx, actor: Actor, target: unknown): Promise<unknown> } | undefined
+  const policy = policyOf(action) as { auditAs: AuditAs; check(trx: Trx, actor: Actor, target: unknown): Promise<unknown>; idleWhen?: (facts: unknown) => boolean; auditApart?: true } | undefined
   if (!policy) throw new AppError('forbidden')
   const as = policy.auditAs
   let facts: unknown
@@ -51,7 +51,9 @@ export async function authorize<A extends Action>(trx: Trx, actor: Actor, action
   const event = await auditEvent(trx, actor, action, as, target, facts, 'success')
   // An anonymous action's event is appended by its module apart from the write (the survey release
   // job, #11 finding 4): in the write's transaction it would sit next to what it must not name.
-  if (as !== 'anonymous') await queueAuditEvent(trx, event)
+  // A system job with nothing to do leaves no event (#13 item 3).
+  const idle = as === 'system' && policy.idleWhen?.(facts) === true
+  if (as !== 'anonymous' && !idle && !policy.auditApart) await queueAuditEvent(trx, event)
   return { trx, actor, action, facts, auditEvent: event } as unknown as Authorized<A>
 }
 

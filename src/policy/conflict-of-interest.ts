@@ -5,66 +5,32 @@
 //   - one is in the other's supervisory chain at any depth (the reporting-lines snapshot), walked
 //     with recursive CTEs. UNION (not UNION ALL) drops rows already produced, so a cycle in the
 //     snapshot ends the walk instead of looping.
+// The rule itself is SQL, in the migration 20261204T200000-derived-state: in_conflict (one pair)
+// and conflicted_ambassadors (one manager, every Ambassador); this file only calls them.
 // Callers never learn why: the refusal and the directory filter are neutral (no kind, no declarer).
 import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { Trx } from '../db/tx.ts'
 
-/** Everyone above `ref` in the snapshot (supervisor, their supervisor, …). `ref` is SQL text. */
-const chainAbove = (ref: string) => `
-  WITH RECURSIVE above(ref) AS (
-    SELECT supervisor_ref FROM reporting_lines WHERE employee_ref = ${ref}
-    UNION
-    SELECT r.supervisor_ref FROM reporting_lines r JOIN above ON r.employee_ref = above.ref
-  ) SELECT ref FROM above WHERE ref IS NOT NULL`
-
-/** Everyone below `ref` in the snapshot (direct reports, their reports, …). */
-const chainBelow = (ref: string) => `
-  WITH RECURSIVE below(ref) AS (
-    SELECT employee_ref FROM reporting_lines WHERE supervisor_ref = ${ref}
-    UNION
-    SELECT r.employee_ref FROM reporting_lines r JOIN below ON r.supervisor_ref = below.ref
-  ) SELECT ref FROM below`
-
 /**
  * Raw SQL text (for queries compiled once, with positional parameters): true when the Ambassador
- * row given by its id and employee-ref columns is NOT in conflict with the manager `managerRef`
- * (SQL text, e.g. `$5`). Uncorrelated subqueries: each runs once per query, not once per row.
+ * row given by its id column is NOT in conflict with the manager `managerRef` (SQL text, e.g.
+ * `$5`): the SQL function conflicted_ambassadors, an uncorrelated subquery evaluated once per query.
  */
-export function noConflictWithSql(cols: { id: string; employeeRef: string }, managerRef: string): string {
-  return `(${cols.employeeRef} NOT IN (${chainAbove(managerRef)})
-    AND ${cols.employeeRef} NOT IN (${chainBelow(managerRef)})
-    AND ${cols.id} NOT IN (SELECT d.ambassador_id FROM conflict_declarations d WHERE d.employee_ref = ${managerRef})
-    AND ${cols.employeeRef} NOT IN (SELECT d.employee_ref FROM conflict_declarations d
-      JOIN ambassadors own ON own.id = d.ambassador_id WHERE own.employee_ref = ${managerRef}))`
+export function noConflictWithSql(cols: { id: string }, managerRef: string): string {
+  return `(${cols.id} NOT IN (SELECT c.ambassador_id FROM conflicted_ambassadors(${managerRef}) c))`
 }
 
 /**
  * A Kysely fragment for use inside a query: true when the Ambassador `ambassadorId` (any SQL
- * expression or value) and the manager `managerRef` are in conflict. Walks only the two chains
- * upward (the depth of the hierarchy), so it is cheap for one pair.
+ * expression or value) and the manager `managerRef` are in conflict: the SQL function in_conflict,
+ * which walks only the two chains upward (the depth of the hierarchy), so it is cheap for one pair.
  */
 export function conflictBetween(ambassadorId: RawBuilder<string> | string, managerRef: RawBuilder<string> | string): RawBuilder<boolean> {
   const a = typeof ambassadorId === 'string' ? sql`${ambassadorId}::uuid` : ambassadorId
   const m = typeof managerRef === 'string' ? sql`${managerRef}::text` : managerRef
-  return sql<boolean>`EXISTS (
-    SELECT 1 FROM ambassadors amb WHERE amb.id = ${a} AND (
-      EXISTS (SELECT 1 FROM conflict_declarations d WHERE d.ambassador_id = amb.id AND d.employee_ref = ${m})
-      OR EXISTS (SELECT 1 FROM conflict_declarations d JOIN ambassadors own ON own.id = d.ambassador_id
-                 WHERE own.employee_ref = ${m} AND d.employee_ref = amb.employee_ref)
-      OR amb.employee_ref IN (
-        WITH RECURSIVE above(ref) AS (
-          SELECT supervisor_ref FROM reporting_lines WHERE employee_ref = ${m}
-          UNION
-          SELECT r.supervisor_ref FROM reporting_lines r JOIN above ON r.employee_ref = above.ref
-        ) SELECT ref FROM above WHERE ref IS NOT NULL)
-      OR ${m} IN (
-        WITH RECURSIVE above(ref) AS (
-          SELECT supervisor_ref FROM reporting_lines WHERE employee_ref = amb.employee_ref
-          UNION
-          SELECT r.supervisor_ref FROM reporting_lines r JOIN above ON r.employee_ref = above.ref
-        ) SELECT ref FROM above WHERE ref IS NOT NULL)
-    ))`
+  // The SQL function of migration 20261204T200000-derived-state (one definition of COI-1…3).
+  return sql<boolean>`in_conflict(${a}, ${m})`
 }
 
 /**

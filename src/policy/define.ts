@@ -11,7 +11,7 @@ import type { Actor } from './actor.ts'
  * - `participant`: the side the facts name (`facts.side`, or the engagement's manager/Ambassador);
  * - `self-or-staff`: staff when the caller holds a staff role, else the Ambassador, else pseudonym;
  * - `anonymous`: nobody (an anonymous survey): the event carries no actor at all;
- * - `system`: a scheduled job of the service (the retention purge), by its name.
+ * - `system`: a scheduled job of the service (src/jobs), by its name (`system:<job>`).
  * When in doubt (a denied attempt, no facts), the pseudonym is used: never a manager's identity.
  */
 export type AuditAs = 'manager' | 'ambassador' | 'staff' | 'participant' | 'self-or-staff' | 'anonymous' | 'system'
@@ -27,6 +27,16 @@ export interface ActionPolicy<Target, Facts> {
    * Returns the facts, handed to the write through the Authorized token.
    */
   check(trx: Trx, actor: Actor, target: Target): Promise<Facts>
+  /**
+   * A system job's check that found nothing to do (another replica holds the work, nothing is
+   * due): no audit event (#13 item 3). Only for auditAs 'system'.
+   */
+  readonly idleWhen?: (facts: Facts) => boolean
+  /**
+   * The event is not queued in the write's transaction: the caller appends `auth.auditEvent` apart,
+   * after the commit (the survey release: nothing else may share the responses' transaction).
+   */
+  readonly auditApart?: true
 }
 
 export const definePolicy = <Target, Facts>(p: ActionPolicy<Target, Facts>) => p

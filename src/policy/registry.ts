@@ -2,9 +2,10 @@
 // policy/actions.ts, the composition root imported by the entry points (app.ts, the jobs, the
 // scripts), gathers them and registers them here. authorize() looks its action up here, so the
 // policy layer imports no module: modules import authorize, never the other way round (#13 item 6).
-import type { ActionPolicy } from './define.ts'
+import type { AuditAs } from './define.ts'
 
-type AnyPolicy = ActionPolicy<never, unknown>
+/** What the registry needs to know of a policy; authorize() reads the rest (its check, its options). */
+type AnyPolicy = { readonly summary: string; readonly auditAs: AuditAs }
 
 const registry = new Map<string, AnyPolicy>()
 

@@ -5,8 +5,8 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { createDatabase, type Db } from '../../src/db/database.ts'
-import { sweepEndedTerms } from '../../src/modules/ambassadors/service.ts'
-import { sweepExpiredRequests } from '../../src/modules/engagements/service.ts'
+import { endTerms as sweepEndedTerms } from '../../src/jobs/term-expiry.ts'
+import { expireRequests as sweepExpiredRequests } from '../../src/jobs/request-expiry.ts'
 import { activeAmbassador, as, build, call } from '../helper.ts'
 
 const REQUEST = { language: 'fr', preferredModes: ['phone'], urgency: 'routine', topics: ['return_to_work'], aboutMyEmployee: true }

@@ -1,9 +1,8 @@
 // Policy actions for Ambassadors (AMB-1…AMB-9). Each check runs inside the write's transaction,
 // locks the Ambassador row it reads, and throws the refusal the SPEC names.
-import { sql } from 'kysely'
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../plugins/auth.ts'
-import { hasRole, type Actor, type Role } from '../../policy/actor.ts'
+import { hasRole, isJob, type Actor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import type { Trx } from '../../db/tx.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
@@ -70,8 +69,6 @@ const invalidTransition = (from: string, to: string) =>
 const notWhileClosed = (status: string) =>
   new PolicyDenied('invalid-transition', { en: `The record is ${status}: it can no longer change.`, fr: `Le dossier est à l’état ${status} : il ne peut plus changer.` }, { extensions: { from: status } })
 
-/** The term-expiry sweep's principal: never a token's, so no request can act as it. */
-export const TERM_JOB: Actor = Object.freeze({ sub: 'system:term-expiry', roles: new Set<Role>() })
 
 export const ambassadorPolicies = {
   'ambassador.apply': definePolicy({
@@ -205,11 +202,12 @@ export const ambassadorPolicies = {
     summary: 'The term-expiry sweep: an Ambassador past termEnd serves no engagement any more; each open one becomes transfer_required (AMB-5, REV-4). One sweeper per Ambassador at a time.',
     auditAs: 'system',
     async check(trx, actor, target: { id: string }) {
-      if (actor !== TERM_JOB) throw forbidden()
-      const row = await trx.selectFrom('ambassadors').select('id').where('id', '=', target.id)
-        .where('status', '=', 'active').where('termEnd', '<=', sql<Date>`now()`).forUpdate().skipLocked().executeTakeFirst()
+      if (!isJob(actor, 'term-expiry')) throw forbidden()
+      const row = await trx.selectFrom('ambassadorEffective').select('id').where('id', '=', target.id)
+        .where('effectiveStatus', '=', 'expired').forUpdate().skipLocked().executeTakeFirst()
       return { ended: Boolean(row) }
     },
+    idleWhen: (facts) => !facts.ended,
   }),
 
   'ambassador.renew': definePolicy({

@@ -7,7 +7,7 @@ import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { CONFLICT_VERSION_SQL, noConflictWithSql } from '../../policy/conflict-of-interest.ts'
 
 /** Stored status, or `expired` for an active record past its term (AMB-5, at query time). */
-export const EFFECTIVE_STATUS = sql<string>`CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END`
+export const EFFECTIVE_STATUS = sql<string>`ambassador_effective_status(status, term_end)`
 
 export type AmbassadorWithStatus = AmbassadorRow & { effectiveStatus: string }
 
@@ -69,7 +69,7 @@ const FILTERS = `
   AND ($2::text IS NULL OR $2 = ANY(modes))
   AND ($3::text IS NULL OR $3 = ANY(topics))
   AND ($4::boolean IS NOT TRUE OR open_engagements < capacity)
-  AND ($5::text IS NULL OR (employee_ref <> $5 AND ${noConflictWithSql({ id: 'id', employeeRef: 'employee_ref' }, '$5')}))
+  AND ($5::text IS NULL OR (employee_ref <> $5 AND ${noConflictWithSql({ id: 'id' }, '$5')}))
   AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))`
 
 // Changes only when what the directory shows changes (CONF-5, #11): an active Ambassador's public
@@ -77,18 +77,18 @@ const FILTERS = `
 // running out (the in-term count), or, for eligibleForMe only, a conflict declaration or the
 // reporting lines (a 304 never hides a conflict). Uncorrelated scalar subqueries: evaluated once.
 const STAMP_COLUMNS = `(SELECT coalesce(max(public_stamp), 0) FROM ambassadors)::text AS stamp,
-    (SELECT count(*) FROM ambassadors WHERE status = 'active' AND term_end > now())::int AS in_term,
+    (SELECT count(*) FROM ambassadors WHERE ambassador_in_term(status, term_end))::int AS in_term,
     ${CONFLICT_VERSION_SQL}::text AS conflicts`
 
 // The listing carries the stamp of the same snapshot: one round trip answers the page and its ETag.
 const DIRECTORY_SQL = `SELECT ${DIRECTORY_COLUMNS}, ${STAMP_COLUMNS} FROM ambassadors
-  WHERE status = 'active' AND term_end > now() ${FILTERS}
+  WHERE ambassador_in_term(status, term_end) ${FILTERS}
   ORDER BY display_name, id LIMIT $8`
 
 const ADMIN_SQL = `SELECT ${DIRECTORY_COLUMNS}, ${STAMP_COLUMNS}, employee_ref, capacity, open_engagements, term_end,
-    CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END AS status
+    ambassador_effective_status(status, term_end) AS status
   FROM ambassadors
-  WHERE (CASE WHEN status = 'active' AND term_end <= now() THEN 'expired' ELSE status END) = $9 ${FILTERS}
+  WHERE ambassador_effective_status(status, term_end) = $9 ${FILTERS}
   ORDER BY display_name, id LIMIT $8`
 
 const DIRECTORY_STAMP_SQL = CompiledQuery.raw(`SELECT ${STAMP_COLUMNS}`, [])

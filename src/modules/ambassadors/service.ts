@@ -4,15 +4,15 @@ import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
-import { hasRole, type Actor } from '../../policy/actor.ts'
+import { ACTIVE_IN_TERM, hasRole, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import type { Lang } from '../../shared/i18n.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { etagOf } from '../../shared/etag.ts'
-import { expireOverdueRequests, requireTransferOfAllOf } from '../engagements/repository.ts'
-import { hasOpenNmnoNotification, insertNotifications, notifyNmno } from '../notifications/repository.ts'
-import { TERM_JOB, failingCompetencies } from './policy.ts'
+import { requireTransferOfAllOf } from '../engagements/repository.ts'
+import { hasOpenNmnoNotification, notifyNmno } from '../notifications/repository.ts'
+import { failingCompetencies } from './policy.ts'
 import {
   currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertTrainingRecord, listDirectory,
   orientationPartsAttended, recentSessions, recordTransition, renewTerm, selectAmbassador, setCompetencies, statusHistory,
@@ -130,7 +130,7 @@ export async function getAmbassador(db: Db, actor: Actor, id: string, lang: Lang
   const staff = isStaffReader(actor)
   const record = await findRecord(db, id, { staff, sub: actor.roles.has('manager') ? actor.sub : undefined })
   if (record) return { view: await toRecordView(db, record), version: record.version }
-  const row = (await selectAmbassador(db).where('id', '=', id).where('status', '=', 'active').where('termEnd', '>', new Date()).executeTakeFirst()) as AmbassadorWithStatus | undefined
+  const row = (await selectAmbassador(db).where('id', '=', id).where(ACTIVE_IN_TERM).executeTakeFirst()) as AmbassadorWithStatus | undefined
   if (!row) throw new NotFound()
   return { view: toPublicView(row, lang), version: row.version }
 }
@@ -231,31 +231,4 @@ export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?
     await renewTerm(auth)
   })
   return readBack(db, actor, id)
-}
-
-/**
- * AMB-5: an Ambassador past termEnd is inactive at query time (their engagements already read as
- * transfer_required); this sweep makes it so in the data: each open engagement becomes
- * transfer_required, its slot freed, its manager and nmno told (as REV-4). Overdue requests expire
- * as usual first. Safe with several replicas: each Ambassador row is taken with SKIP LOCKED.
- * Returns the number of engagements moved.
- */
-export async function sweepEndedTerms(db: Db): Promise<number> {
-  const due = await db.selectFrom('ambassadors').select('id').where('status', '=', 'active').where('termEnd', '<=', sql<Date>`now()`)
-    .where(({ exists, selectFrom }) => exists(selectFrom('engagements as e').select('e.id').whereRef('e.ambassadorId', '=', 'ambassadors.id')
-      .where('e.status', 'in', ['requested', 'accepted', 'active'])))
-    .limit(500).execute()
-  let moved = 0
-  for (const { id } of due) {
-    moved += await inTransaction(db, async (trx) => {
-      const auth = await authorize(trx, TERM_JOB, 'ambassador.end-term', { id })
-      if (!auth.facts.ended) return 0
-      const expired = await expireOverdueRequests(trx, id)
-      if (expired.length) {
-        await insertNotifications(trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
-      }
-      return requireTransferOfAllOf(auth, id)
-    })
-  }
-  return moved
 }

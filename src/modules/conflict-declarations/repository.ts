@@ -6,6 +6,7 @@ import type { Db } from '../../db/database.ts'
 import type { ConflictKind } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
+import { ACTIVE_IN_TERM } from '../../policy/actor.ts'
 
 const COLUMNS = ['id', 'ambassadorId', 'employeeRef', 'kind', 'declarerRef', 'declarerRole', 'createdAt'] as const
 
@@ -28,7 +29,7 @@ export function lockVisibleDeclaration(trx: Trx, id: string, visibleTo: Declarat
 /** The Ambassador a declaration may name: nmno any record; others only a directory-visible one. */
 export function findAmbassadorForDeclaration(trx: Trx, id: string, opts: { anyStatus: boolean }) {
   let q = trx.selectFrom('ambassadors').select(['id', 'employeeRef']).where('id', '=', id)
-  if (!opts.anyStatus) q = q.where('status', '=', 'active').where('termEnd', '>', new Date())
+  if (!opts.anyStatus) q = q.where(ACTIVE_IN_TERM)
   return q.executeTakeFirst()
 }
 

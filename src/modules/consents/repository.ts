@@ -68,7 +68,7 @@ export async function lockConsentForDecision(trx: Trx, id: string): Promise<Cons
   // a consent must not queue behind the engagement's other writes.
   const r = await sql<ConsentForDecision & { wrappedKey: string | null }>`
     SELECT ${CONSENT_COLUMNS}, e.manager_ref, e.ambassador_id, a.employee_ref AS ambassador_employee_ref,
-      CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired' ELSE e.status END AS engagement_status,
+      CASE WHEN request_overdue(e.status, e.expires_at) THEN 'expired' ELSE e.status END AS engagement_status,
       k.wrapped_key
     FROM consents c JOIN engagements e ON e.id = c.engagement_id JOIN ambassadors a ON a.id = e.ambassador_id
       LEFT JOIN engagement_keys k ON k.engagement_id = e.id

@@ -8,7 +8,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
-import { HELD_BY_AMBASSADOR, expireOverdueRequests, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
+import { HELD_BY_AMBASSADOR, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
 import { STAGES, type RequestEngagementBody } from './schemas.ts'
 
 const unavailable = () => new PolicyDenied('ambassador-unavailable', {
@@ -82,13 +82,13 @@ export const engagementPolicies = {
       // declaration waits on that lock, then marks us: COI-4), a duplicate, overdue requests.
       const facts = await requestFacts(trx, amb.id, actor.sub)
       if (facts.conflict) throw conflictOfInterest()
-      const expired = facts.overdue > 0 ? await expireOverdueRequests(trx, amb.id) : []
-      const open = amb.openEngagements - expired.length
       if (facts.duplicate) {
         throw new PolicyDenied('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
       }
-      if (open >= amb.capacity) throw unavailable()
-      return { ambassador: amb, expired }
+      // An overdue request holds no slot (ENG-11), swept or not. The check writes nothing: other
+      // managers' overdue requests are the expiry job's (src/jobs/request-expiry.ts, #13).
+      if (amb.openEngagements - facts.overdue >= amb.capacity) throw unavailable()
+      return { ambassador: amb, ownOverdue: facts.ownOverdue }
     },
   }),
 

@@ -14,14 +14,13 @@ import { keyedHash, seal, unwrapDataKey } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKeys, sealFields, wrappedKeyForNewEngagement } from '../../shared/engagement-keys.ts'
 import { sortKeyOf } from '../../shared/pagination.ts'
 
-/** A request unanswered past its expiry is `expired` at query time, before any job runs (ENG-11). */
+// What an engagement is at query time, before any job runs: the view engagement_effective
+// (migration 20261204T200000-derived-state) that every read below selects from as `e`.
 /** AMB-5: the engagement's Ambassador is past their term (inactive at query time, before any sweep). */
-const TERM_ENDED = sql<boolean>`(e.status IN ('requested','accepted','active')
-  AND EXISTS (SELECT 1 FROM ambassadors t WHERE t.id = e.ambassador_id AND t.status = 'active' AND t.term_end <= now()))`
+const TERM_ENDED = sql<boolean>`e.term_ended`
 
 /** The status as of now: an unanswered request expires after 5 days (ENG-11); an Ambassador's ended term leaves their open engagements awaiting transfer (AMB-5). */
-export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`CASE WHEN e.status = 'requested' AND e.expires_at <= now() THEN 'expired'
-  WHEN ${TERM_ENDED} THEN 'transfer_required' ELSE e.status END`
+export const EFFECTIVE_ENGAGEMENT_STATUS = sql<EngagementStatus>`e.effective_status`
 
 /**
  * CONF-5: the engagement's Ambassador sees it only while it is theirs: requested (and expired, so
@@ -38,7 +37,7 @@ const FOLLOW_UP_OVERDUE = sql<boolean>`EXISTS (SELECT 1 FROM referrals r WHERE r
 
 const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT_STATUS} AS status, e.stage, e.language,
   e.preferred_modes, e.urgency, e.topics, e.decline_reason, e.outcome,
-  CASE WHEN ${TERM_ENDED} AND NOT (e.status = 'requested' AND e.expires_at <= now()) THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
+  CASE WHEN ${TERM_ENDED} AND NOT e.overdue THEN 'ambassador_unavailable' ELSE e.transfer_reason END AS transfer_reason,
   e.transferred_from, e.extensions,
   e.extension_proposed_at, e.requested_at, e.expires_at, e.responded_at, e.closed_at,
   CASE WHEN e.survey_token_expires_at > now() THEN e.survey_token END AS survey_token,
@@ -81,7 +80,7 @@ export interface Viewer { sub: string; ambassadorId?: string; nmno: boolean; man
 /** One engagement if the viewer may see it (CONF-1: otherwise nothing, as if it did not exist). */
 export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<EngagementRow | undefined> {
   const r = await sql<EngagementRow>`
-    SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+    SELECT ${COLUMNS} FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id}
       AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR (e.ambassador_id = ${v.ambassadorId ?? null}::uuid AND ${AMBASSADOR_HOLDS}) OR ${v.nmno})`.execute(db)
   return (await openTokens(db, r.rows))[0]
@@ -113,7 +112,7 @@ export interface ListFilter { status?: string; urgency?: string; after?: [number
 export type ListedRow = EngagementRow & { listRank: number; sortKey: string }
 
 /** CRS-1: 0 for an urgent request still awaiting its answer (listed first), 1 for the rest. */
-const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND e.expires_at > now() AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
+const URGENT_FIRST = sql<number>`(CASE WHEN e.status = 'requested' AND NOT e.overdue AND e.urgency = 'urgent' THEN 0 ELSE 1 END)`
 /** Every list: urgent requests first (CRS-1), then newest; the keyset cursor follows that order. */
 const LIST_ORDER = sql`ORDER BY ${URGENT_FIRST}, e.requested_at DESC, e.id DESC`
 
@@ -124,19 +123,19 @@ function listWhere(f: ListFilter) {
 }
 
 export async function listForManager(db: Db, managerRef: string, f: ListFilter) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.manager_ref = ${managerRef} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return openTokens(db, r.rows)
 }
 
 export async function listForAmbassador(db: Db, ambassadorId: string, f: ListFilter) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.ambassador_id = ${ambassadorId} AND ${AMBASSADOR_HOLDS} ${listWhere(f)} ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
   return r.rows
 }
 
 export async function listForOffice(db: Db, f: ListFilter & { transferRequired?: boolean; followUpOverdue?: boolean }) {
-  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+  const r = await sql<ListedRow>`SELECT ${COLUMNS}, ${URGENT_FIRST} AS list_rank, ${sortKeyOf('e.requested_at')} AS sort_key FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE TRUE ${listWhere(f)} ${f.transferRequired === undefined ? sql`` : sql`AND (${EFFECTIVE_ENGAGEMENT_STATUS} = 'transfer_required') = ${f.transferRequired}`}
     ${f.followUpOverdue === undefined ? sql`` : sql`AND ${FOLLOW_UP_OVERDUE} = ${f.followUpOverdue}`}
     ${LIST_ORDER} LIMIT ${f.limit}`.execute(db)
@@ -145,7 +144,7 @@ export async function listForOffice(db: Db, f: ListFilter & { transferRequired?:
 
 /** The de-identified row of one engagement, whoever asks (the answer to an Ambassador letting it go). */
 export async function findById(db: Db | Trx, id: string): Promise<EngagementRow | undefined> {
-  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id WHERE e.id = ${id}`.execute(db)
+  const r = await sql<EngagementRow>`SELECT ${COLUMNS} FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id WHERE e.id = ${id}`.execute(db)
   return r.rows[0]
 }
 
@@ -156,7 +155,7 @@ export async function findById(db: Db | Trx, id: string): Promise<EngagementRow 
 export async function lockEngagement(trx: Trx, id: string) {
   const r = await sql<EngagementRow & { rawStatus: EngagementStatus; wrappedKey: string | null }>`
     SELECT ${COLUMNS}, e.status AS raw_status, (SELECT k.wrapped_key FROM engagement_keys k WHERE k.engagement_id = e.id) AS wrapped_key
-    FROM engagements e JOIN ambassadors a ON a.id = e.ambassador_id
+    FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
     WHERE e.id = ${id} FOR UPDATE OF e`.execute(trx)
   return r.rows[0]
 }
@@ -168,20 +167,21 @@ export async function lockEngagement(trx: Trx, id: string) {
  */
 export async function lockAmbassadorForPairing(trx: Trx, ambassadorId: string): Promise<AmbassadorWithStatus | undefined> {
   const r = await sql<AmbassadorWithStatus>`
-    SELECT a.*, CASE WHEN a.status = 'active' AND a.term_end <= now() THEN 'expired' ELSE a.status END AS effective_status
+    SELECT a.*, ambassador_effective_status(a.status, a.term_end) AS effective_status
     FROM ambassadors a, (SELECT pg_advisory_xact_lock_shared(${ORG_SNAPSHOT_LOCK})) snapshot
     WHERE a.id = ${ambassadorId} FOR UPDATE OF a`.execute(trx)
   return r.rows[0]
 }
 
-/** The request's facts in one statement (ENG-2, COI-3, ENG-11). */
+/** The request's facts in one statement (ENG-2, COI-3, ENG-11), under the Ambassador row lock. */
 export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string) {
-  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number }>`SELECT
+  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number; ownOverdue: string | null }>`SELECT
     ${conflictBetween(ambassadorId, managerRef)} AS conflict,
-    EXISTS (SELECT 1 FROM engagements WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
-      AND status IN ('requested','accepted','active','transfer_required') AND NOT (status = 'requested' AND expires_at <= now())) AS duplicate,
-    (SELECT count(*)::int FROM engagements WHERE ambassador_id = ${ambassadorId} AND status = 'requested' AND expires_at <= now()) AS overdue`.execute(trx)
-  return r.rows[0]
+    EXISTS (SELECT 1 FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
+      AND status IN ('requested','accepted','active','transfer_required') AND NOT overdue) AS duplicate,
+    (SELECT count(*)::int FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND overdue) AS overdue,
+    (SELECT id FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef} AND overdue) AS own_overdue`.execute(trx)
+  return r.rows[0]!
 }
 
 // ---- Writes ----
@@ -194,6 +194,9 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
   ambassadorId: string; managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]
 }) {
   const amb = auth.facts.ambassador
+  // The manager's own overdue request to this Ambassador still holds the pair's unique index:
+  // it ends now, as the sweep would end it (its slot, the manager told), in this audited write.
+  if (auth.facts.ownOverdue) await expireRequests(auth.trx, amb.id, [auth.facts.ownOverdue])
   const r = await sql<EngagementRow>`
     WITH ins AS (
       INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics)
@@ -244,19 +247,28 @@ async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
 }
 
 /**
- * Expires this Ambassador's overdue requests (ENG-11), freeing their slots. The caller holds the
- * Ambassador row lock, so the sweep and a new request cannot interleave. Returns the managers to tell.
+ * Expires overdue requests of one Ambassador (ENG-11): all of them, or those of `only`; frees their
+ * slots and tells their managers (engagement_expired). Only for a write whose own business it is,
+ * holding the Ambassador row lock (so a new request and the expiry cannot interleave): the expiry
+ * job (job.expire-requests), the end of that Ambassador's service (ambassador.end-term,
+ * revocation-case.*), a manager's request replacing their own overdue one (engagement.create), a
+ * manager's purge of their own expired request (engagement.purge). Returns the requests expired.
  */
-export async function expireOverdueRequests(trx: Trx, ambassadorId: string) {
-  const expired = await trx.updateTable('engagements').set({ status: 'expired' })
-    .where('ambassadorId', '=', ambassadorId).where('status', '=', 'requested').where('expiresAt', '<=', sql<Date>`now()`)
-    .returning(['id', 'managerRef']).execute()
-  if (expired.length) await freeSlot(trx, ambassadorId, expired.length)
+export async function expireRequests(trx: Trx, ambassadorId: string, only?: string[]) {
+  let q = trx.updateTable('engagements').set({ status: 'expired' })
+    .where('ambassadorId', '=', ambassadorId).where(sql<boolean>`request_overdue(status, expires_at)`)
+  if (only) q = q.where('id', 'in', only)
+  const expired = await q.returning(['id', 'managerRef']).execute()
+  if (expired.length) {
+    await freeSlot(trx, ambassadorId, expired.length)
+    await insertNotifications(trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
+  }
   return expired
 }
 
+/** The Ambassadors with overdue requests, for the expiry job (a bounded batch). */
 export const ambassadorsWithOverdueRequests = (db: Db) =>
-  db.selectFrom('engagements').select('ambassadorId').distinct().where('status', '=', 'requested').where('expiresAt', '<=', sql<Date>`now()`).limit(500).execute()
+  db.selectFrom('engagementEffective').select('ambassadorId').distinct().where('overdue', '=', true).limit(500).execute()
 
 export async function recordExtension(auth: Authorized<'engagement.extend'>, side: 'manager' | 'ambassador') {
   const { trx, facts } = auth

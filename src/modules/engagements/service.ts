@@ -7,9 +7,10 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
-import { insertNotifications, notifyPrincipals } from '../notifications/repository.ts'
+import { notifyPrincipals } from '../notifications/repository.ts'
 import {
-  ambassadorsWithOverdueRequests, closeEngagement, expireOverdueRequests, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager, listForOffice, setStage, type EngagementRow, type ListedRow, type Viewer, markAccepted, markDeclined, markWithdrawn,
+  closeEngagement, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
+  listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
 import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
@@ -109,7 +110,6 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
 export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {
   const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.create', body)
-    await notifyPrincipals(auth, auth.facts.expired.map((x) => x.managerRef), { kind: 'engagement_expired', subjectType: 'engagement' })
     return insertEngagement(auth, {
       ambassadorId: body.ambassadorId, managerRef: actor.sub, language: body.language,
       preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
@@ -155,26 +155,6 @@ export async function changeStage(db: Db, actor: Actor, id: string, stage: strin
     await setStage(auth, stage)
   })
   return readBack(db, actor, id)
-}
-
-/**
- * The expiry sweep (ENG-11): frees the slots of requests unanswered for 5 days and tells their
- * managers. Safe with several replicas: each Ambassador is handled under its row lock.
- */
-export async function sweepExpiredRequests(db: Db): Promise<number> {
-  let n = 0
-  for (const { ambassadorId } of await ambassadorsWithOverdueRequests(db)) {
-    n += await inTransaction(db, async (trx) => {
-      const locked = await trx.selectFrom('ambassadors').select('id').where('id', '=', ambassadorId).forUpdate().skipLocked().executeTakeFirst()
-      if (!locked) return 0
-      const expired = await expireOverdueRequests(trx, ambassadorId)
-      if (expired.length) {
-        await insertNotifications(trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
-      }
-      return expired.length
-    })
-  }
-  return n
 }
 
 export async function extendEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {

@@ -40,7 +40,7 @@ export async function tasksFor(db: Db, actor: Actor): Promise<Task[]> {
   if (ambassadorId) {
     // Requests waiting for an answer (urgent ones surface first, CRS-1), then overdue follow-ups (ENG-7).
     const pending = await db.selectFrom('engagements').select(['id', 'urgency', 'expiresAt']).where('ambassadorId', '=', ambassadorId)
-      .where('status', '=', 'requested').where('expiresAt', '>', sql<Date>`now()`).orderBy('expiresAt').limit(100).execute()
+      .where('status', '=', 'requested').where(sql<boolean>`NOT request_overdue(status, expires_at)`).orderBy('expiresAt').limit(100).execute()
     for (const p of pending) {
       tasks.push({ kind: 'answer_request', subjectType: 'engagement', subjectId: p.id, urgent: p.urgency === 'urgent', dueAt: new Date(p.expiresAt).toISOString(), data: {} })
     }
@@ -64,7 +64,7 @@ async function conflictReviews(db: Db, ambassadorId: string): Promise<Task[]> {
   const rows = await db.selectFrom('engagements as e').select(['e.id', 'e.status'])
     .where('e.ambassadorId', '=', ambassadorId)
     .where('e.status', 'in', ['requested', 'accepted', 'active'])
-    .where(sql<boolean>`NOT (e.status = 'requested' AND e.expires_at <= now())`)
+    .where(sql<boolean>`NOT request_overdue(e.status, e.expires_at)`)
     .where(conflictBetween(sql`e.ambassador_id`, sql`e.manager_ref`))
     .orderBy('e.requestedAt').limit(100).execute()
   return rows.map((r) => ({

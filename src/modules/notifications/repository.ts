@@ -21,7 +21,7 @@ export interface NotificationRowInput extends NotificationInput {
 
 /**
  * The one place that writes notification rows, in the caller's transaction: side effects of an
- * authorized write, or of a system job holding its own locks (the expiry sweep).
+ * authorized write (a system job's included: src/jobs).
  */
 export async function insertNotifications(trx: Trx, items: NotificationRowInput[]) {
   if (items.length === 0) return

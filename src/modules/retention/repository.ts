@@ -119,6 +119,17 @@ const older = (days: number) => sql`now() - make_interval(days => ${days})`
 const SPENT_BEFORE = sql`date_trunc('month', now()) - interval '3 months'`
 const oldNotification = (days: number) => sql<boolean>`(resolved_at < ${older(days)} OR (audience = 'principal' AND read_at < ${older(days)}))`
 
+/** Whether a purge or housekeeping run would remove anything (a run with nothing to do is not audited). */
+export async function anythingDue(trx: Trx, retentionDays: number, what: { engagements: boolean }): Promise<boolean> {
+  const r = await sql<{ due: boolean }>`SELECT
+    (${what.engagements ? sql`EXISTS (SELECT 1 FROM engagements WHERE ${due(retentionDays)})` : sql`false`}
+    OR EXISTS (SELECT 1 FROM engagements WHERE survey_token IS NOT NULL AND survey_token_expires_at <= now())
+    OR EXISTS (SELECT 1 FROM survey_spent_tokens WHERE period < ${SPENT_BEFORE})
+    OR EXISTS (SELECT 1 FROM idempotency_keys WHERE expires_at <= now())
+    OR EXISTS (SELECT 1 FROM notifications WHERE ${oldNotification(retentionDays)})) AS due`.execute(trx)
+  return Boolean(r.rows[0]?.due)
+}
+
 /** Short-lived or settled records due to go, by count (dry run). */
 export async function countHousekeeping(trx: Trx, retentionDays: number): Promise<Housekeeping> {
   const r = await sql<Record<string, string>>`SELECT
@@ -131,7 +142,7 @@ export async function countHousekeeping(trx: Trx, retentionDays: number): Promis
 }
 
 /** Removes them: expired survey tokens, spent-token hashes past use, expired idempotent responses, settled notifications past retention. */
-export async function runHousekeeping(auth: Authorized<'retention.purge'>, retentionDays: number): Promise<Housekeeping> {
+export async function runHousekeeping(auth: Authorized<'retention.purge' | 'job.housekeeping'>, retentionDays: number): Promise<Housekeeping> {
   const { trx } = auth
   const n = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0)
   return {

@@ -6,6 +6,7 @@ import type { Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { countDue, countHousekeeping, lockDueBatch, purgeEngagements, runHousekeeping, type Housekeeping, type PurgeCounts } from './repository.ts'
 import { RETENTION_JOB } from './policy.ts'
+import { expireRequests } from '../engagements/repository.ts'
 
 export interface PurgeReport extends PurgeCounts, Housekeeping {
   dryRun: boolean
@@ -54,4 +55,11 @@ export async function runPurge(db: Db, opts: { retentionDays: number; dryRun?: b
 
 /** RET-2: the manager's ended engagement goes now, with everything that identifies it. */
 export const purgeOwnEngagement = (db: Db, actor: Actor, id: string, ifMatch?: string) =>
-  inTransaction(db, async (trx) => purgeEngagements(await authorize(trx, actor, 'engagement.purge', { id, ifMatch }), [id]))
+  inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'engagement.purge', { id, ifMatch })
+    const e = auth.facts.engagement
+    // The manager's own overdue request, not swept yet: ended first (its slot freed, under the
+    // Ambassador row lock the check took), then purged with everything else about it.
+    if (e.rawStatus === 'requested') await expireRequests(trx, e.ambassadorId, [e.id])
+    return purgeEngagements(auth, [id])
+  })

@@ -72,7 +72,7 @@ export const findOpenCaseOf = (trx: Trx, ambassadorId: string) =>
  */
 export async function lockOpenEngagementsOf(trx: Trx, ambassadorId: string) {
   await sql`SELECT id FROM engagements WHERE ambassador_id = ${ambassadorId}
-    AND status IN ('requested','accepted','active') AND NOT (status = 'requested' AND expires_at <= now())
+    AND status IN ('requested','accepted','active') AND NOT request_overdue(status, expires_at)
     ORDER BY id FOR UPDATE`.execute(trx)
 }
 

@@ -9,8 +9,8 @@ import { authorize, type Authorized } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
-import { expireOverdueRequests, requireTransferOfAllOf } from '../engagements/repository.ts'
-import { insertNotifications, notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
+import { expireRequests, requireTransferOfAllOf } from '../engagements/repository.ts'
+import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
 import {
   findCase, insertCase, listCases, recordDecision, recordFindings, setAmbassadorStatus, type CaseRow, type CasesVisibleTo,
 } from './repository.ts'
@@ -73,9 +73,9 @@ type ExitAction = 'revocation-case.open' | 'revocation-case.decide'
  */
 async function takeOutOfService(auth: Authorized<ExitAction>, amb: AmbassadorWithStatus, to: 'suspended' | 'revoked', reason: string) {
   await setAmbassadorStatus(auth, { from: amb.effectiveStatus, to, reason })
-  // Requests already past their 5 days expire as they would have (ENG-11), the rest move.
-  const expired = await expireOverdueRequests(auth.trx, amb.id)
-  await insertNotifications(auth.trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
+  // Requests already past their 5 days expire as they would have (ENG-11), their managers told;
+  // the rest move. This Ambassador's own requests, in this action's audited write (#13).
+  await expireRequests(auth.trx, amb.id)
   await requireTransferOfAllOf(auth, amb.id)
 }
 

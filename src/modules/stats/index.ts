@@ -4,16 +4,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
 import { negotiateMediaType } from '../../shared/http.ts'
-import { runPeriodically } from '../../shared/periodic.ts'
 import { problems } from '../../shared/schemas.ts'
-import { refreshRollups } from './job.ts'
 import { EngagementStatsQuerySchema, EngagementStatsSchema, ProgramStatsQuerySchema, ProgramStatsSchema, SurveyStatsQuerySchema, SurveyStatsSchema } from './schemas.ts'
 import { engagementCsv, engagementStats, programCsv, programStats, surveyCsv, surveyStats } from './service.ts'
 
 const ROLES = ['hr_analyst', 'nmno', 'governance'] as const
 const CSV_NOTE = ' JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total).'
 /** How often the rollup job runs (a report is counted at once either way: see job.ts). */
-const ROLLUP_EVERY_MS = 15_000
 
 // The same negotiation as the 406 check (plugins/problem.ts): JSON unless Accept prefers CSV.
 const wantsCsv = (req: FastifyRequest) => negotiateMediaType(req.headers.accept, ['application/json', 'text/csv']) === 'text/csv'
@@ -31,10 +28,6 @@ const response = (schema: object) => ({
 
 const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, { config }) => {
   const threshold = config.statsMinCell
-
-  if (config.env !== 'test') {
-    runPeriodically(app, ROLLUP_EVERY_MS, () => refreshRollups(app.db), { done: (n) => ({ reports: n }), doneMsg: 'statistics rollup refreshed', failedMsg: 'statistics rollup failed' })
-  }
 
   app.get('/engagements', {
     config: { roles: ROLES },

@@ -7,6 +7,8 @@
 // Interactions are read from report_rollups (maintained off the request path by refreshRollups)
 // plus the reports still waiting in report_rollup_queue: an answer is current the moment a report
 // commits, and its cost depends on the number of distinct cells, not on the number of reports.
+import { authorize } from '../../policy/authorize.ts'
+import { systemActor } from '../../policy/actor.ts'
 import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { Dimension } from './schemas.ts'
@@ -122,7 +124,7 @@ export async function countSurvey(db: Db, spec: SurveySpec, byMonth: boolean, fr
 /** Ambassadors by status now (a term past its end counts as `term_ended`, AMB-5). */
 export async function countAmbassadorsByStatus(db: Db): Promise<{ key: string; n: number; keys: string }[]> {
   const r = await sql<{ key: string; n: string; keys: string }>`
-    SELECT CASE WHEN status = 'active' AND term_end <= now() THEN 'term_ended' ELSE status END AS key, count(*) AS n, sum(cell_key) AS keys
+    SELECT CASE WHEN ambassador_effective_status(status, term_end) = 'expired' THEN 'term_ended' ELSE status END AS key, count(*) AS n, sum(cell_key) AS keys
     FROM ambassadors GROUP BY 1 ORDER BY 1`.execute(db)
   return r.rows.map((x) => ({ key: x.key, n: Number(x.n), keys: String(x.keys) }))
 }
@@ -147,8 +149,11 @@ export const ROLLUP_LOCK = 727_201
  */
 export async function rollUpBatch(db: Db, batch: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK}) AS ok`.execute(trx)
-    if (!lock.rows[0]?.ok) return -1
+    // The rollup job's principal takes the lock (src/jobs/policy.ts job.rollup-stats), audited
+    // when it has work (#13 item 3).
+    const auth = await authorize(trx, systemActor('stats-rollup'), 'job.rollup-stats', {})
+    if (!auth.facts.locked) return -1
+    if (!auth.facts.due) return 0
     const r = await sql<{ moved: string }>`
       WITH batch AS (
         -- By row address (an init plan, then a TID scan): with statistics taken while the queue was

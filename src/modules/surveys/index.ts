@@ -1,16 +1,13 @@
 // Routes for /v1/surveys (RPT-2, RPT-3): anonymous survey responses.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { runPeriodically } from '../../shared/periodic.ts'
 import { problems } from '../../shared/schemas.ts'
 import { AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
 import { submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
 import { noStore } from '../../shared/http.ts'
 import type { Config } from '../../config.ts'
-import { releaseSurveyAnswers } from './release.ts'
 
 /** How often the release job looks at the pending answers (see release.ts). */
-const RELEASE_CHECK_EVERY_MS = 60_000
 
 /**
  * The idempotency store keeps, per principal, the response it answered: for an anonymous survey
@@ -23,12 +20,6 @@ async function withoutIdempotency(req: FastifyRequest) {
 
 const surveys: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, { config }) => {
   app.addHook('onSend', noStore)
-
-  // #11 finding 4: held answers reach the response tables in shuffled batches (release.ts). Tests
-  // call releaseSurveyAnswers themselves.
-  if (config.env !== 'test') {
-    runPeriodically(app, RELEASE_CHECK_EVERY_MS, () => releaseSurveyAnswers(app.db), { done: (n) => ({ answers: n }), doneMsg: 'survey answers released', failedMsg: 'survey release failed' })
-  }
 
   app.post('/manager-responses', {
     config: { roles: ['manager'], action: 'survey.submit-manager' },

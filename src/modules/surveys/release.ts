@@ -12,24 +12,24 @@
 // engagement's update nor next to the responses.
 // In-process and periodic; safe with several replicas (an advisory lock: one releases, the others
 // skip their turn).
-import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
+import { systemActor } from '../../policy/actor.ts'
 import { appendAuditEvents } from '../../policy/audit.ts'
+import { authorize } from '../../policy/authorize.ts'
 import { openServer } from '../../shared/crypto.ts'
-import { PENDING_PURPOSE, insertReleased, pendingState, shuffle, takePending, type HeldAnswer } from './repository.ts'
+import { PENDING_PURPOSE, insertReleased, shuffle, takePending, type HeldAnswer } from './repository.ts'
 import type { AmbassadorAnswers, ManagerAnswers } from './schemas.ts'
 
-export const RELEASE_BATCH = 10
-const RELEASE_LOCK = 4_242_011
+export { RELEASE_BATCH } from '../../jobs/policy.ts'
 
 /** Releases the pending answers if it is time (or `force`); returns how many were released. */
 export async function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {}): Promise<number> {
-  const kinds = await inTransaction(db, async (trx) => {
-    const lock = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${RELEASE_LOCK}) AS ok`.execute(trx)
-    if (!lock.rows[0]?.ok) return []
-    const state = await pendingState(trx)
-    if (state.n === 0 || (!opts.force && state.n < RELEASE_BATCH && !state.due)) return []
+  const { kinds, event } = await inTransaction(db, async (trx) => {
+    // The release job's principal takes the lock and decides whether it is time
+    // (src/jobs/policy.ts job.release-surveys); audited, naming nothing, when it releases (#13).
+    const auth = await authorize(trx, systemActor('survey-release'), 'job.release-surveys', { force: opts.force })
+    if (!auth.facts.locked || !auth.facts.due) return { kinds: [] as ('manager' | 'ambassador')[], event: undefined }
     const taken = shuffle(await takePending(trx))
     const manager: HeldAnswer<ManagerAnswers>[] = []
     const ambassador: HeldAnswer<AmbassadorAnswers>[] = []
@@ -39,13 +39,13 @@ export async function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {
       else ambassador.push(held)
     }
     await insertReleased(trx, manager, ambassador)
-    return taken.map((row) => row.kind)
+    return { kinds: taken.map((row) => row.kind), event: auth.auditEvent }
   })
-  if (kinds.length) {
-    await appendAuditEvents(db, kinds.map((kind) => ({
+  if (event) {
+    await appendAuditEvents(db, [event, ...kinds.map((kind) => ({
       role: 'anonymous' as const, actorRef: null, action: kind === 'manager' ? 'survey.submit-manager' : 'survey.submit-ambassador',
       resourceType: 'survey', resourceId: null, engagementId: null, outcome: 'success' as const, requestId: null,
-    })))
+    }))])
   }
   return kinds.length
 }

@@ -1,7 +1,7 @@
 // ENG-1, ENG-2, ENG-3, ENG-4, ENG-10, ENG-11 and CONF-1/CONF-2 for the engagement core.
 import { sql } from 'kysely'
 import t from 'tap'
-import { sweepExpiredRequests } from '../../../src/modules/engagements/service.ts'
+import { expireRequests as sweepExpiredRequests } from '../../../src/jobs/request-expiry.ts'
 import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, usingServer } from '../../helper.ts'
 
 const REQUEST = { language: 'fr', preferredModes: ['phone'], urgency: 'routine', topics: ['return_to_work'], aboutMyEmployee: true }

@@ -216,7 +216,7 @@ t.test('term expiry: open engagements await transfer at once, the sweep records 
   t.equal((await h.record(amb.id)).openEngagements, 1, 'only the pending request still holds a slot')
 
   // The sweep records the rest, once, even when two run at once.
-  const { sweepEndedTerms } = await import('../../../src/modules/ambassadors/service.ts')
+  const { sweepEndedTerms } = await import('../../../src/jobs/term-expiry.ts').then((m) => ({ sweepEndedTerms: m.endTerms }))
   const runs = await Promise.all([sweepEndedTerms(db), sweepEndedTerms(db)])
   t.equal(runs[0] + runs[1], 1, 'the pending request moved once')
   const sweeps = () => db.selectFrom('auditEvents').select(['action', 'role', 'outcome']).where('action', '=', 'ambassador.end-term').execute()
