@@ -10,6 +10,8 @@ import { sql } from 'kysely'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/database.ts'
+// An entry point of its own (the jobs run without the HTTP app): the policies they authorize by.
+import '../policy/actions.ts'
 import { houseKeep } from './housekeeping.ts'
 import { expireRequests } from './request-expiry.ts'
 import { purge } from './retention-purge.ts'
