@@ -37,3 +37,6 @@ export class NotFound extends AppError {
 
 /** A rule of the policy layer refused the action. */
 export class PolicyDenied extends AppError {}
+
+/** The caller's role does not give access to the action (403): what a policy throws before any fact is read. */
+export const forbidden = () => new AppError('forbidden', { en: 'Your role does not give access to this.', fr: 'Votre rôle ne donne pas accès à ceci.' })

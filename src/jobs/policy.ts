@@ -5,7 +5,7 @@
 // (retention.purge) keep their actions in their modules.
 import { sql } from 'kysely'
 import type { Trx } from '../db/tx.ts'
-import { forbidden } from '../plugins/auth.ts'
+import { forbidden } from '../errors/app-error.ts'
 import { isJob } from '../policy/actor.ts'
 import { definePolicy } from '../policy/define.ts'
 import { ROLLUP_LOCK } from '../modules/stats/repository.ts'

@@ -4,7 +4,7 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
-import { AppError } from '../errors/app-error.ts'
+import { AppError, forbidden } from '../errors/app-error.ts'
 import { ROLES, type Actor, type Role } from '../policy/actor.ts'
 import { KeySet } from './jwks.ts'
 
@@ -96,7 +96,6 @@ class FailureThrottle {
   }
 }
 
-export const forbidden = () => new AppError('forbidden', { en: 'Your role does not give access to this.', fr: 'Votre rôle ne donne pas accès à ceci.' })
 
 export default fp<{ config: Readonly<Config> }>(
   async (app, { config }) => {

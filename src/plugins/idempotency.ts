@@ -15,7 +15,7 @@ import fp from 'fastify-plugin'
 import { AppError } from '../errors/app-error.ts'
 import type { Db } from '../db/database.ts'
 import { withHeldCommit, type HeldCommit, type Trx } from '../db/tx.ts'
-import { keyedHash, openServer, sealServer } from '../shared/crypto.ts'
+import { mentionOf, openServer, sealServer } from '../shared/crypto.ts'
 
 interface KeyedRequest { principalHash: string; key: string; requestHash: string; scope: HeldCommit; inProgress?: boolean }
 
@@ -35,7 +35,6 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 // names are kept as keyed hashes (mentions), so the purge still finds the answers of an engagement.
 const BODY_PURPOSE = 'idempotency-body'
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
-export const mentionOf = (id: string) => keyedHash('idempotency-mention', id.toLowerCase())
 const mentionsIn = (body: string) => [...new Set((body.match(UUIDS) ?? []).map(mentionOf))]
 
 export default fp(

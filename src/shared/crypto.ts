@@ -118,3 +118,6 @@ export function sealServer(purpose: string, plaintext: string): string {
 export function openServer(purpose: string, stored: string): string {
   return isSealed(stored) ? openWith(derivedKey(`seal:${purpose}`), stored, purpose) : stored
 }
+
+/** How a stored idempotency answer names an id it mentions (so a purge finds the answers to delete) without holding it. */
+export const mentionOf = (id: string) => keyedHash('idempotency-mention', id.toLowerCase())

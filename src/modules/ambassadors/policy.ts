@@ -1,7 +1,7 @@
 // Policy actions for Ambassadors (AMB-1…AMB-9). Each check runs inside the write's transaction,
 // locks the Ambassador row it reads, and throws the refusal the SPEC names.
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { hasRole, isJob, type Actor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import type { Trx } from '../../db/tx.ts'

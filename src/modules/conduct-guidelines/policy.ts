@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { ACTIVE_IN_TERM } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 

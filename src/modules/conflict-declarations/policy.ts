@@ -1,7 +1,7 @@
 // Policy actions for conflict-of-interest declarations (COI-1). Nobody but the declarer and nmno
 // learns that a declaration exists: refusals never depend on declarations made by others.
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { actingAmbassadorId, hasRole } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { requireDeclarationRoom } from '../../shared/caps.ts'

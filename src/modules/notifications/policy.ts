@@ -1,5 +1,5 @@
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 

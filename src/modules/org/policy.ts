@@ -1,5 +1,5 @@
 // Policy actions for the organisation snapshot (COI-2).
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { definePolicy } from '../../policy/define.ts'
 
 export const orgPolicies = {

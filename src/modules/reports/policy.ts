@@ -1,7 +1,7 @@
 // RPT-1: only the engagement's assigned, active Ambassador reports on it (404 for everyone else,
 // CONF-1), and only on an engagement where an interaction could have happened.
 import { PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { lockAsParticipant } from '../engagements/policy.ts'
 import type { CreateReportBody } from './schemas.ts'

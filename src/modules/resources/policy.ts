@@ -1,6 +1,6 @@
 // Policy actions for the resource catalogue (ENG-7): nmno curates it.
 import { AppError, NotFound } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { findResourceBySlug, lockResource } from './repository.ts'

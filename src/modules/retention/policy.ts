@@ -2,7 +2,7 @@
 // purger at a time; and the manager's purge of their own ended engagement.
 import { sql } from 'kysely'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { isJob, systemActor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { engagementIfMatch } from '../engagements/policy.ts'

@@ -5,7 +5,7 @@
 import { sql } from 'kysely'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
-import { mentionOf } from '../../plugins/idempotency.ts'
+import { mentionOf } from '../../shared/crypto.ts'
 
 const ENDED = sql`('declined', 'withdrawn', 'expired', 'closed', 'transferred')`
 

@@ -4,7 +4,7 @@
 // suspension and a request are serialised (REV-4) and the lock order matches the engagement writes.
 import type { Trx } from '../../db/tx.ts'
 import { AppError, NotFound, PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { hasRole } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { lockAmbassador } from '../ambassadors/repository.ts'

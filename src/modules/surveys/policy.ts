@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { keyedHash } from '../../shared/crypto.ts'
 import { surveyTokenHash } from '../engagements/repository.ts'
 import { PolicyDenied } from '../../errors/app-error.ts'
-import { forbidden } from '../../plugins/auth.ts'
+import { forbidden } from '../../errors/app-error.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { lockAsParticipant } from '../engagements/policy.ts'
 
