@@ -1,27 +1,12 @@
 // Process entry only: loadConfig → database → migrations → buildApp → listen; graceful close.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig, withDevSecret } from './config.ts'
-import { createDatabase, type DatabaseHandle } from './db/database.ts'
+import { openConfigured } from './db/script.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { scheduleJobs } from './jobs/index.ts'
 
-let config
-try {
-  config = withDevSecret(loadConfig())
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err)
-  process.exit(1)
-}
-
-let handle: DatabaseHandle
-try {
-  // Refuses (one line, exit 1) while another server or a script holds the same PGLITE_DIR.
-  handle = createDatabase(config)
-} catch (err) {
-  console.error((err as Error).message)
-  process.exit(1)
-}
+// The configuration and the database, or one line on stderr and exit 1 (db/script.ts).
+const { config, handle } = openConfigured()
 const { db, kind } = handle
 await migrateToLatest(db)
 const app = await buildApp({ config, db })

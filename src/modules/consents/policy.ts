@@ -43,8 +43,6 @@ const notNow = (status: string, en: string, fr: string) =>
 
 export const sameName = (a: string, b: string) => a.trim().replace(/\s+/g, ' ').toLocaleLowerCase('en') === b.trim().replace(/\s+/g, ' ').toLocaleLowerCase('en')
 
-/** CNS-2: the consent is active and covers the recipient, the direction and every category. */
-
 export const consentPolicies = {
   'consent.create': definePolicy({
     summary: 'The assigned Ambassador or the manager drafts a consent; it awaits the manager’s grant (CNS-1).',

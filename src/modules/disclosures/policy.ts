@@ -13,6 +13,7 @@ const consentRequired = (en: string, fr: string, errors?: Array<{ path: string; 
   new PolicyDenied('consent-required', { en, fr }, errors ? { errors } : {})
 
 
+/** CNS-2: the consent is active and covers the recipient, the direction and every category. */
 export function checkCoverage(consent: ConsentRow | undefined, d: Pick<RecordDisclosureBody, 'direction' | 'recipient' | 'infoCategories'>) {
   if (!consent) throw consentRequired('No consent of this engagement has this id.', 'Aucun consentement de ce jumelage ne porte cet identifiant.', [{ path: '/body/consentId', message: 'unknown consent' }])
   if (consent.status === 'pending') throw consentRequired('The consent awaits the manager’s grant.', 'Le consentement attend l’autorisation du gestionnaire.')
