@@ -22,6 +22,8 @@ export interface RequestBoundary {
   readonly also: readonly string[]
   /** What the handler authorized so far (policy-guard checks the declared action is among them). */
   readonly authorized: Set<string>
+  /** Facts a read already resolved in this request (the acting Ambassador, the caller's side of an engagement), reused by the audit of the read; emptied by any write. */
+  readonly memo: Map<string, Promise<unknown>>
 }
 
 interface TxMark { authorizedFor?: string }
@@ -42,6 +44,22 @@ export const withinRequest = <T>(boundary: RequestBoundary, fn: () => T): T => r
 
 export const currentRequest = (): RequestBoundary | undefined => requestStore.getStore()
 
+/**
+ * compute() once per request for key (#13 item 8: an identified read resolves the acting Ambassador
+ * and the engagement once, not again for its audit event). Outside a request: computed every time.
+ */
+export function memoInRequest<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  const memo = requestStore.getStore()?.memo
+  if (!memo) return compute()
+  let hit = memo.get(key) as Promise<T> | undefined
+  if (!hit) {
+    hit = compute()
+    memo.set(key, hit)
+    hit.catch(() => memo.delete(key))
+  }
+  return hit
+}
+
 /** Runs fn in the scope of transaction trx (inTransaction calls it around the work). */
 export function withinTransaction<T>(trx: object, fn: () => T): T {
   let mark = marks.get(trx)
@@ -60,6 +78,7 @@ export function permitWrites(trx: object, action: string): void {
       throw new BoundaryViolation(`${request.route} declares ${request.action ?? 'no action'} but its handler authorized ${action}`)
     }
     request.authorized.add(action)
+    request.memo.clear() // what the request read before its write may be stale after it
   }
   let mark = marks.get(trx)
   if (!mark) marks.set(trx, (mark = {}))

@@ -41,7 +41,7 @@ export default fp(
     // Callback style on purpose: the handler must run inside withinRequest for the boundary to hold.
     app.addHook('preHandler', (request, _reply, done) => {
       const { action, alsoAuthorizes } = request.routeOptions.config
-      const boundary: RequestBoundary = { route: `${request.method} ${request.routeOptions.url ?? request.url}`, action, also: alsoAuthorizes ?? [], authorized: new Set() }
+      const boundary: RequestBoundary = { route: `${request.method} ${request.routeOptions.url ?? request.url}`, action, also: alsoAuthorizes ?? [], authorized: new Set(), memo: new Map() }
       request.policyBoundary = boundary
       withinRequest(boundary, () => done())
     })

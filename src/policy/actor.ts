@@ -2,6 +2,7 @@
 // claim: it is read from the database on each request that needs it (AUTH-1).
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
+import { memoInRequest } from '../db/boundary.ts'
 import type { Trx } from '../db/tx.ts'
 
 export const ROLES = ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'] as const
@@ -48,11 +49,7 @@ export const ACTIVE_IN_TERM = sql<boolean>`ambassador_in_term(status, term_end)`
  */
 export async function actingAmbassadorId(db: Db | Trx, actor: Actor): Promise<string | undefined> {
   if (!actor.roles.has('manager')) return undefined
-  const row = await db
-    .selectFrom('ambassadors')
-    .select('id')
-    .where('employeeRef', '=', actor.sub)
-    .where(ACTIVE_IN_TERM)
-    .executeTakeFirst()
-  return row?.id
+  const read = async () => (await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', actor.sub).where(ACTIVE_IN_TERM).executeTakeFirst())?.id
+  // In a write's transaction: read there (and under its locks). A read request resolves it once.
+  return db.isTransaction ? read() : memoInRequest(`acting-ambassador:${actor.sub}`, read)
 }

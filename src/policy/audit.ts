@@ -12,6 +12,7 @@
 // Chaining: see the migration 20261123T150000-create-audit-events.
 import { createHmac, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
+import { memoInRequest } from '../db/boundary.ts'
 import type { Db } from '../db/database.ts'
 import { beforeCommit, inTransaction, type Trx } from '../db/tx.ts'
 import { actingAmbassadorId, type Actor, type Role } from './actor.ts'
@@ -87,7 +88,9 @@ export async function auditActor(trx: Trx | Db, actor: Actor, as: AuditAs, facts
 /** The caller's side of an engagement, read from the database (reads and denied attempts). */
 async function sideOf(trx: Trx | Db, actor: Actor, engagementId: string | null): Promise<Who> {
   if (engagementId && UUID.test(engagementId)) {
-    const e = await trx.selectFrom('engagements').select(['managerRef', 'ambassadorId']).where('id', '=', engagementId).executeTakeFirst()
+    const read = () => trx.selectFrom('engagements').select(['managerRef', 'ambassadorId']).where('id', '=', engagementId).executeTakeFirst()
+    // The read this event audits has usually resolved the engagement already (requireParticipant).
+    const e = trx.isTransaction ? await read() : await memoInRequest(`engagement-parties:${engagementId}`, read)
     if (e && e.managerRef === actor.sub && actor.roles.has('manager')) return asManager(actor, engagementId)
     const acting = await actingAmbassadorId(trx, actor)
     if (e && acting && e.ambassadorId === acting) return { role: 'ambassador', actorRef: acting }

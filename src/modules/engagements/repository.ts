@@ -1,6 +1,7 @@
 // All SQL for engagements. Reads are scoped in SQL to what the caller may see; writes take an
 // Authorized token.
 import { sql, type RawBuilder } from 'kysely'
+import { memoInRequest } from '../../db/boundary.ts'
 import type { Db } from '../../db/database.ts'
 import type { EngagementStatus } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
@@ -104,6 +105,8 @@ async function openTokens<T extends EngagementRow>(db: Db | Trx, rows: T[]): Pro
 export async function requireParticipant(db: Db, actor: { sub: string; roles: ReadonlySet<string> }, id: string, ambassadorId: string | undefined) {
   const e = await findVisible(db, id, { sub: actor.sub, ambassadorId, nmno: false, manager: actor.roles.has('manager') })
   if (!e) throw new NotFound()
+  // The parties, for the audit event of this read (policy/audit.ts): not read a second time.
+  void memoInRequest(`engagement-parties:${id}`, async () => ({ managerRef: e.managerRef, ambassadorId: e.ambassadorId }))
   return e
 }
 
