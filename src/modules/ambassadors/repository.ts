@@ -1,7 +1,7 @@
 // All SQL for Ambassadors. Writes demand an Authorized token; reads are scoped in SQL.
 import { CompiledQuery, sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { AmbassadorRow, NewAmbassador } from '../../db/schema.ts'
+import type { AmbassadorRow, NewAmbassador } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { CONFLICT_VERSION_SQL, noConflictWithSql } from '../../policy/conflict-of-interest.ts'

@@ -1,8 +1,9 @@
 // All SQL for engagements. Reads are scoped in SQL to what the caller may see; writes take an
 // Authorized token.
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type RawBuilder, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { EngagementStatus } from '../../db/schema.ts'
+import type { EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
+import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Action } from '../../policy/actions.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
@@ -47,31 +48,13 @@ const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT
   ${FOLLOW_UP_OVERDUE} AS follow_up_overdue,
   e.version, a.display_name AS ambassador_display_name`
 
-export interface EngagementRow {
-  id: string
-  ambassadorId: string
-  managerRef: string
-  status: EngagementStatus
-  stage: string
-  language: string
-  preferredModes: string[]
-  urgency: 'routine' | 'urgent'
-  topics: string[]
-  declineReason: string | null
-  outcome: string | null
-  transferReason: string | null
-  transferredFrom: string | null
-  extensions: number
-  extensionProposedAt: Date | null
-  surveyToken: string | null
+/** An engagement as its participants see it: the stored columns (status and transfer reason as of now), and counts. */
+export interface EngagementRow extends Pick<Selectable<DB['engagements']>, 'id' | 'ambassadorId' | 'managerRef' | 'status' | 'stage' | 'language'
+  | 'preferredModes' | 'urgency' | 'topics' | 'declineReason' | 'outcome' | 'transferReason' | 'transferredFrom' | 'extensions'
+  | 'extensionProposedAt' | 'surveyToken' | 'requestedAt' | 'expiresAt' | 'respondedAt' | 'closedAt' | 'version'> {
   meetingsHeld: number
   referralCount: number
   followUpOverdue: boolean
-  requestedAt: Date
-  expiresAt: Date
-  respondedAt: Date | null
-  closedAt: Date | null
-  version: number
   ambassadorDisplayName: string
 }
 
@@ -227,7 +210,7 @@ export async function setStatus(auth: Authorized<StatusWrite>, id: string, to: E
   if (extra.freeSlotOf) await freeSlot(auth.trx, extra.freeSlotOf, 1)
 }
 
-export const setStage = (auth: Authorized<'engagement.set-stage'>, id: string, stage: string) =>
+export const setStage = (auth: Authorized<'engagement.set-stage'>, id: string, stage: EngagementStage) =>
   auth.trx.updateTable('engagements').set({ stage }).where('id', '=', id).execute()
 
 async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
@@ -271,7 +254,7 @@ export async function closeEngagement(auth: Authorized<'engagement.close'>, outc
 }
 
 /** The engagement waits for the manager to pick another Ambassador; its slot is freed (ENG-9). */
-export async function markTransferRequired(auth: Authorized<'engagement.require-transfer'>, reason: string) {
+export async function markTransferRequired(auth: Authorized<'engagement.require-transfer'>, reason: TransferReason) {
   await auth.trx.updateTable('engagements').set({ status: 'transfer_required', transferReason: reason }).where('id', '=', auth.facts.engagement.id).execute()
   await freeSlot(auth.trx, auth.facts.engagement.ambassadorId, 1)
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 // Engagement use cases: one transaction per write; three views by audience (SPEC §2).
 import type { Db } from '../../db/database.ts'
+import type { EngagementStage } from '../../db/row-types.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
@@ -150,7 +151,7 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
   return readBack(db, actor, id)
 }
 
-export async function changeStage(db: Db, actor: Actor, id: string, stage: string, ifMatch?: string) {
+export async function changeStage(db: Db, actor: Actor, id: string, stage: EngagementStage, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.set-stage', { id, stage, ifMatch })
     await setStage(auth, id, stage)

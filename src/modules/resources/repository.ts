@@ -1,6 +1,6 @@
 // All SQL for the resource catalogue (ENG-7). Writes demand an Authorized token.
 import type { Db } from '../../db/database.ts'
-import type { ResourceKind } from '../../db/schema.ts'
+import type { ResourceKind } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 

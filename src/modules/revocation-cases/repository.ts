@@ -4,7 +4,7 @@
 import { sql } from 'kysely'
 import { sortKeyOf } from '../../shared/pagination.ts'
 import type { Db } from '../../db/database.ts'
-import type { AmbassadorStatus, RevocationGround } from '../../db/schema.ts'
+import type { AmbassadorStatus, RevocationGround } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import type { DecisionBody } from './schemas.ts'

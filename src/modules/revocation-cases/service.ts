@@ -1,7 +1,7 @@
 // Revocation cases and reinstatement (REV-1…REV-7): one transaction per write (authorize, then
 // write); two views (staff, the Ambassador's own).
 import type { Db } from '../../db/database.ts'
-import type { AmbassadorStatus } from '../../db/schema.ts'
+import type { AmbassadorStatus } from '../../db/row-types.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import { hasRole, type Actor } from '../../policy/actor.ts'
