@@ -52,7 +52,7 @@ declare module 'fastify' {
   }
 }
 
-const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+const addFormats = (addFormatsModule.default ?? addFormatsModule) as (ajv: Ajv) => Ajv
 
 function makeAjv(coerce: boolean) {
   // removeAdditional: false — an unknown field is a 400, never silently stripped (mass assignment).
@@ -133,7 +133,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
   await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })
   await app.register(audit, { prefix: '/v1/audit' })
-  return app as unknown as App
+  return app
 }
 
 /** proxy-addr's trust function for a count of hops: the n nearest proxies are believed. */

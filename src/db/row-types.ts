@@ -16,3 +16,5 @@ export type ResourceKind = Selectable<DB['resources']>['kind']
 export type RevocationGround = Selectable<DB['revocationCases']>['grounds'][number]
 export type EngagementStage = Selectable<DB['engagements']>['stage']
 export type TransferReason = NonNullable<Selectable<DB['engagements']>['transferReason']>
+export type DeclineReason = NonNullable<Selectable<DB['engagements']>['declineReason']>
+export type EngagementOutcome = NonNullable<Selectable<DB['engagements']>['outcome']>

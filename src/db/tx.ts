@@ -53,7 +53,7 @@ export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T
   if (scope?.held) return fn(scope.held.trx)
   for (let attempt = 1; ; attempt++) {
     try {
-      return scope ? await heldTransaction(db as Db, scope, fn) : await db.transaction().execute(async (trx) => {
+      return scope ? await heldTransaction(db, scope, fn) : await db.transaction().execute(async (trx) => {
         const hooks: Array<() => Promise<void>> = []
         commitHooks.set(trx, hooks)
         const result = await fn(trx)

@@ -1,7 +1,7 @@
 // Bearer JWT authentication (AUTH-2) and request.actor. Routes are authenticated unless their
 // config says `public: true`; `config.roles` lists the roles that may call the route (403 otherwise).
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors/app-error.ts'
@@ -55,7 +55,7 @@ function plausibleTimes(payload: { iat?: unknown; exp?: unknown }, maxLifetimeS:
 
 const tooMany = () => new AppError('too-many-requests', { en: 'Too many failed authentications from your address; retry later.', fr: 'Trop d’authentifications échouées depuis votre adresse; réessayez plus tard.' })
 
-type Limiter = (req: FastifyRequest) => Promise<{ isExceeded?: boolean; ttl?: number; ttlInSeconds?: number }>
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 
 /** Failed authentications per client address (see the onRequest hook). */
 class FailureThrottle {
@@ -88,7 +88,7 @@ class FailureThrottle {
       request.log.warn({ err }, 'auth failure throttle: store unavailable')
       return
     }
-    if (!verdict.isExceeded) return
+    if (verdict.isAllowed || !verdict.isExceeded) return
     const ttl = verdict.ttl && verdict.ttl > 0 ? verdict.ttl : this.windowMs
     if (this.blocked.size >= 10_000) this.blocked.delete(this.blocked.keys().next().value!)
     this.blocked.set(request.ip, Date.now() + ttl)
@@ -144,7 +144,7 @@ export default fp<{ config: Readonly<Config> }>(
     // no store round trip; with a shared store another replica learns it at that address's next failure.
     const failures = new FailureThrottle(config.authFailure.max, config.authFailure.windowS * 1000)
     app.addHook('onReady', async () => {
-      const create = (app as any).createRateLimit
+      const create = app.createRateLimit
       if (typeof create !== 'function') throw new Error('auth: @fastify/rate-limit must be registered (plugins/security.ts)')
       failures.limiter = create({
         max: config.authFailure.max,

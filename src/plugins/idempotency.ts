@@ -67,7 +67,7 @@ export default fp(
         .executeTakeFirst()
       if (prior && prior.statusCode !== null) {
         if (prior.requestHash !== requestHash) throw reused()
-        for (const [name, value] of Object.entries(prior.headers as Record<string, string>)) reply.header(name, value)
+        for (const [name, value] of Object.entries(prior.headers)) reply.header(name, value)
         reply.header('idempotent-replayed', 'true').header('cache-control', 'no-store')
         if (prior.contentType) reply.header('content-type', prior.contentType)
         reply.code(prior.statusCode).send(prior.body ? openServer(BODY_PURPOSE, prior.body) : '')
@@ -80,7 +80,7 @@ export default fp(
           // First statement of the write's transaction: the key's lock, then a last look at the
           // store (a twin request may have committed since the look above).
           async begin(trx) {
-            const { locked } = (await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${KEY_LOCK_CLASS}, hashtext(${principalHash + header})) AS locked`.execute(trx)).rows[0]!
+            const { locked } = (await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${KEY_LOCK_CLASS}, hashtext(${principalHash + header})) AS locked`.execute(trx)).rows[0]
             const twin = locked && await trx.selectFrom('idempotencyKeys').select(['requestHash', 'statusCode', 'expiresAt'])
               .where('principalHash', '=', principalHash).where('key', '=', header).executeTakeFirst()
             // A row without an answer is a marker left by an earlier version (before #12): stale.

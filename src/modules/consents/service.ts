@@ -40,7 +40,6 @@ function checkExpiry(iso: string | undefined) {
 export function normalizeTypedName(raw: string, sub: string) {
   const name = raw.normalize('NFC').trim().replace(/\s+/g, ' ')
   const letters = name.match(/\p{L}/gu)?.length ?? 0
-  // eslint-disable-next-line no-control-regex
   if (name.length < 2 || name.length > 200 || letters < 2 || /[\p{Cc}\p{Cf}]/u.test(name) || name === sub) {
     invalid('/body/typedName', 'must be your full name', 'Type your full name to sign the consent.', 'Tapez votre nom complet pour signer le consentement.')
   }

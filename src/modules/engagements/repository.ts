@@ -2,7 +2,7 @@
 // Authorized token.
 import { sql, type RawBuilder, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
+import type { DeclineReason, EngagementOutcome, EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Action } from '../../policy/actions.ts'
@@ -77,7 +77,7 @@ async function openTokens<T extends EngagementRow>(db: Db | Trx, rows: T[]): Pro
   const sealed = rows.filter((r) => r.surveyToken)
   if (sealed.length === 0) return rows
   const keys = await readKeys(db, sealed.map((r) => r.id))
-  for (const r of sealed) r.surveyToken = openFields(keys.get(r.id), 'engagements', r as any, ['surveyToken']).surveyToken
+  for (const r of sealed) r.surveyToken = openFields(keys.get(r.id), 'engagements', r, ['surveyToken']).surveyToken
   return rows
 }
 
@@ -201,12 +201,12 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
 
 type StatusWrite = 'engagement.accept' | 'engagement.decline' | 'engagement.withdraw'
 
-export async function setStatus(auth: Authorized<StatusWrite>, id: string, to: EngagementStatus, extra: { declineReason?: string; freeSlotOf?: string } = {}) {
+export async function setStatus(auth: Authorized<StatusWrite>, id: string, to: EngagementStatus, extra: { declineReason?: DeclineReason; freeSlotOf?: string } = {}) {
   await auth.trx.updateTable('engagements').set({
     status: to,
     ...(to === 'accepted' || to === 'declined' ? { respondedAt: sql`now()` } : {}),
     ...(extra.declineReason ? { declineReason: extra.declineReason } : {}),
-  } as any).where('id', '=', id).execute()
+  }).where('id', '=', id).execute()
   if (extra.freeSlotOf) await freeSlot(auth.trx, extra.freeSlotOf, 1)
 }
 
@@ -214,7 +214,7 @@ export const setStage = (auth: Authorized<'engagement.set-stage'>, id: string, s
   auth.trx.updateTable('engagements').set({ stage }).where('id', '=', id).execute()
 
 async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
-  await trx.updateTable('ambassadors').set({ openEngagements: sql`greatest(open_engagements - ${n}, 0)` } as any).where('id', '=', ambassadorId).execute()
+  await trx.updateTable('ambassadors').set({ openEngagements: sql`greatest(open_engagements - ${n}, 0)` }).where('id', '=', ambassadorId).execute()
 }
 
 /**
@@ -235,21 +235,21 @@ export const ambassadorsWithOverdueRequests = (db: Db) =>
 export async function recordExtension(auth: Authorized<'engagement.extend'>, side: 'manager' | 'ambassador') {
   const { trx, facts } = auth
   if (side === 'ambassador') {
-    await trx.updateTable('engagements').set({ extensionProposedAt: sql`coalesce(extension_proposed_at, now())` } as any).where('id', '=', facts.engagement.id).execute()
+    await trx.updateTable('engagements').set({ extensionProposedAt: sql`coalesce(extension_proposed_at, now())` }).where('id', '=', facts.engagement.id).execute()
   } else {
-    await trx.updateTable('engagements').set({ extensions: sql`extensions + 1`, extensionProposedAt: null } as any).where('id', '=', facts.engagement.id).execute()
+    await trx.updateTable('engagements').set({ extensions: sql`extensions + 1`, extensionProposedAt: null }).where('id', '=', facts.engagement.id).execute()
   }
 }
 
 /** Closes, frees the slot and issues the manager's single-use survey token (ENG-8, RPT-2). */
-export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: string, surveyToken: string) {
+export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: EngagementOutcome, surveyToken: string) {
   const { trx, facts } = auth
   // #11 finding 4: at rest the token is sealed (the engagement's key) and found by a keyed hash.
   const key = await keyOf(trx, facts.engagement)
   await trx.updateTable('engagements').set({
     status: 'closed', outcome, closedAt: sql`now()`, surveyToken: seal(key, TOKEN_FIELD, surveyToken), surveyTokenHash: surveyTokenHash(surveyToken),
     surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
-  } as any).where('id', '=', facts.engagement.id).execute()
+  }).where('id', '=', facts.engagement.id).execute()
   await freeSlot(trx, facts.engagement.ambassadorId, 1)
 }
 
@@ -269,7 +269,7 @@ export async function transferEngagement(auth: Authorized<'engagement.transfer'>
   }).returning('id').executeTakeFirstOrThrow()
   const wrapped = wrappedKeyForNewEngagement()
   await trx.insertInto('engagementKeys').values({ engagementId: created.id, wrappedKey: wrapped }).execute()
-  await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` } as any).where('id', '=', ambassadorId).execute()
+  await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` }).where('id', '=', ambassadorId).execute()
   await trx.updateTable('engagements').set({ status: 'transferred' }).where('id', '=', old.id).execute()
   // An ended term (AMB-5) the sweep has not recorded yet: the old Ambassador's slot is still taken.
   if (old.rawStatus !== 'transfer_required') await freeSlot(trx, old.ambassadorId, 1)

@@ -33,4 +33,4 @@ export const insertResource = (
 ) => auth.trx.insertInto('resources').values(row).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow().then((r) => recordCreated(auth, r))
 
 export const updateResource = (auth: Authorized<'resource.update'>, id: string, set: Record<string, unknown>) =>
-  auth.trx.updateTable('resources').set(set as any).where('id', '=', id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()
+  auth.trx.updateTable('resources').set(set).where('id', '=', id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()

@@ -23,7 +23,7 @@ export const retentionPolicies = {
     async check(trx, actor, _target: { retentionDays: number }) {
       if (actor !== RETENTION_JOB) throw forbidden()
       const r = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${PURGE_LOCK}) AS locked`.execute(trx)
-      return { locked: r.rows[0]!.locked }
+      return { locked: r.rows[0].locked }
     },
   }),
 
