@@ -85,7 +85,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // What Fastify and Node answer before any hook (414, a bad URL, an unparsable request) is a
     // problem too (plugins/problem.ts).
-    frameworkErrors,
+    frameworkErrors: (err, request, reply) => { void frameworkErrors(err, request, reply) },
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 

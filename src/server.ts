@@ -52,7 +52,7 @@ if (config.purgeDaily) {
   let daily: NodeJS.Timeout | undefined
   const first = setTimeout(() => {
     void purge()
-    daily = setInterval(purge, 24 * 3600_000)
+    daily = setInterval(() => void purge(), 24 * 3600_000)
     daily.unref()
   }, 3600_000)
   first.unref()

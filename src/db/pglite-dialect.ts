@@ -14,7 +14,6 @@ import {
   type Dialect,
   type DialectAdapter,
   type Driver,
-  type Kysely,
   type QueryCompiler,
   type QueryResult,
 } from 'kysely'

@@ -75,6 +75,7 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
   return new Promise<T>((resolve, reject) => {
     let handedOver = false
     let settle!: (outcome: Outcome) => void
+    // eslint-disable-next-line prefer-const -- read by the transaction's callback, assigned once run exists
     let settled!: Promise<'committed' | 'rolled-back'>
     const decided = new Promise<Outcome>((r) => { settle = r })
     const run = db.transaction().execute(async (trx) => {
@@ -93,12 +94,14 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
       const outcome = await decided
       clearTimeout(timer)
       scope.closed = true
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel, recognised below, never leaves this function
       if ('rollback' in outcome) throw ROLLED_BACK
       for (const hook of hooks.splice(0)) await hook() // the writes that joined later
       await outcome.commit(trx)
     })
     settled = run.then(() => 'committed' as const, (err) => {
       if (err === ROLLED_BACK) return 'rolled-back' as const
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever the transaction threw, as it is
       if (!handedOver) reject(err)
       throw err
     })

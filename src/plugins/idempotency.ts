@@ -149,6 +149,7 @@ function answerOf(keyed: KeyedRequest, reply: FastifyReply, payload: unknown): A
     const v = reply.getHeader(h)
     if (typeof v === 'string') headers[h] = v
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a serialized answer: a string or a Buffer
   const body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload)
   return {
     principalHash: keyed.principalHash, key: keyed.key, requestHash: keyed.requestHash,

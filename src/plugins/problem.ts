@@ -91,7 +91,7 @@ function toAppError(err: FastifyError | AppError | Error, request?: FastifyReque
     const where = e.validationContext ?? 'body'
     const errors = e.validation.map((v) => {
       const extra = v.params?.additionalProperty ?? v.params?.missingProperty
-      const path = `/${where}${v.instancePath ?? ''}${extra ? `/${extra}` : ''}`
+      const path = `/${where}${v.instancePath ?? ''}${typeof extra === 'string' && extra ? `/${extra}` : ''}`
       return { path, message: v.message ?? 'is invalid' }
     })
     return new AppError('validation-failed', GENERIC_DETAIL['validation-failed'], { errors })

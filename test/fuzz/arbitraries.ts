@@ -102,7 +102,7 @@ function setAt(root: unknown, path: Path, value: unknown, op: 'replace' | 'drop'
 
 /** A valid value with one part replaced by a nasty value, dropped, or given an unknown sibling. */
 export function mutated(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.tuple(valid, fc.nat(), nasty, fc.constantFrom('replace', 'replace', 'drop', 'add') as fc.Arbitrary<'replace' | 'drop' | 'add'>).map(([v, pick, bad, op]) => {
+  return fc.tuple(valid, fc.nat(), nasty, fc.constantFrom<'replace' | 'drop' | 'add'>('replace', 'replace', 'drop', 'add')).map(([v, pick, bad, op]) => {
     const all = leaves(v)
     return setAt(v, all[pick % all.length], bad, op)
   })

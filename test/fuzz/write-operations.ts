@@ -120,7 +120,7 @@ t.test(`write operations, part ${part + 1} of ${parts}, ${RUNS} inputs each (see
         }
         if (res.statusCode >= 500) throw new Error(`${op.method} ${url} → ${res.statusCode} ${res.body}`)
         if (res.statusCode >= 400) {
-          if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`${op.method} ${url} → ${res.statusCode} as ${res.headers['content-type']}`)
+          if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`${op.method} ${url} → ${res.statusCode} as ${String(res.headers['content-type'])}`)
           const problem = res.json()
           if (problem.status !== res.statusCode || typeof problem.code !== 'string') throw new Error(`${op.method} ${url} → not a problem: ${res.body}`)
           if (changed) throw new Error(`${op.method} ${url} → ${res.statusCode} ${problem.code} but the data changed`)

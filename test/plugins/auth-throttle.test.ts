@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { buildApp, type App } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { securityHeaders } from '../../src/plugins/headers.ts'
-import { TEST_SECRET, as, build, testDatabase, tokenFor } from '../helper.ts'
+import { as, build, testDatabase, tokenFor } from '../helper.ts'
 
 const now = () => Math.floor(Date.now() / 1000)
 const badlySigned = () => createSigner({ key: 'x'.repeat(48), algorithm: 'HS256' })({ sub: 'E1', roles: ['manager'], exp: now() + 600 })

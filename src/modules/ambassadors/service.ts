@@ -242,7 +242,7 @@ export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?
  */
 export async function sweepEndedTerms(db: Db): Promise<number> {
   const due = await db.selectFrom('ambassadors').select('id').where('status', '=', 'active').where('termEnd', '<=', sql<Date>`now()`)
-    .where(({ exists, selectFrom }) => exists(selectFrom('engagements as e').select('e.id').whereRef('e.ambassadorId', '=', 'ambassadors.id')
+    .where((eb) => eb.exists(eb.selectFrom('engagements as e').select('e.id').whereRef('e.ambassadorId', '=', 'ambassadors.id')
       .where('e.status', 'in', ['requested', 'accepted', 'active'])))
     .limit(500).execute()
   let moved = 0

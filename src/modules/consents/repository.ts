@@ -157,7 +157,7 @@ export async function insertDisclosure(auth: Authorized<'disclosure.create'>, bo
     recipientKind: body.recipient.kind, recipientName: text.recipientName, infoCategories: body.infoCategories,
     basis: body.basis, consentId: consent?.id ?? null, justification: text.justification,
   }).returning(DISCLOSURE_COLUMNS).executeTakeFirstOrThrow()
-  return recordCreated(auth, openFields(key, 'disclosures', row as DisclosureRow, DISCLOSURE_TEXT))
+  return recordCreated(auth, openFields(key, 'disclosures', row, DISCLOSURE_TEXT))
 }
 
 /** Oldest first; `limit` rows after the position `after` (the caller asks one more than a page). */

@@ -303,7 +303,6 @@ export const GOAL_TEXT = ['title', 'benefitsToYou', 'benefitsToOrganisation', 'b
  * transaction of the write that created the conflict.
  */
 export async function requireTransferOfConflicted(auth: Authorized<Action>, scope: { ambassadorId?: string; managerRef?: string; all?: boolean }) {
-  const { trx } = auth
   const where = scope.all ? sql`TRUE`
     : scope.ambassadorId && scope.managerRef ? sql`(e.ambassador_id = ${scope.ambassadorId}::uuid AND e.manager_ref = ${scope.managerRef})`
     : scope.ambassadorId ? sql`e.ambassador_id = ${scope.ambassadorId}::uuid`

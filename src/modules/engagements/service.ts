@@ -116,9 +116,9 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
       ambassadorId: body.ambassadorId, managerRef: actor.sub, language: body.language,
       preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
     })
-  }).catch((err) => {
+  }).catch((err: unknown) => {
     // The unique index backs the duplicate rule should two requests ever slip past the row lock.
-    if (err?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+    if ((err as { code?: unknown } | null)?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
     throw err
   })
   return toManagerView(row)

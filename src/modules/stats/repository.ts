@@ -119,7 +119,7 @@ export async function countSurvey(db: Db, spec: SurveySpec, byMonth: boolean, fr
     keys: String(x.keys ?? 0),
     sums: spec.means.map((_, i) => Number(x[`s${i}`] ?? 0)),
     answers: spec.answers.map(([, values], q) => values.map((_, a) => Number(x[`a${q}x${a}`] ?? 0))),
-    answerKeys: spec.answers.map(([, values], q) => values.map((_, a) => String(x[`k${q}x${a}`] ?? 0))),
+    answerKeys: spec.answers.map(([, values], q) => values.map((_, a) => String((x[`k${q}x${a}`] as string | number | null) ?? 0))),
   })
   const rows = r.rows.map((x) => ({ isTotal: x.isTotal, row: toRow(x) }))
   return { cells: rows.filter((x) => !x.isTotal).map((x) => x.row), total: rows.find((x) => x.isTotal)!.row }

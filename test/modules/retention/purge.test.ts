@@ -2,7 +2,7 @@
 // ended engagement any more, while statistics, anonymous surveys and the audit trail stay whole.
 import { spawnSync } from 'node:child_process'
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { App } from '../../../src/app.ts'
 import type { Db } from '../../../src/db/database.ts'
 import { runPurge } from '../../../src/modules/retention/service.ts'
