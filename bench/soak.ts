@@ -123,7 +123,7 @@ async function seed(): Promise<{ engagements: Engagement[]; managers: Who[]; amb
   for (let i = 0; i < MANAGERS; i++) {
     const manager = principal(`E-soak-m${i}`, ['manager'])
     managers.push(manager)
-    const amb = ambassadors[i % AMBASSADORS]!
+    const amb = ambassadors[i % AMBASSADORS]
     const e = await must(request('POST', '/v1/engagements', manager, { ambassadorId: amb.id, language: 'en', preferredModes: ['video'], urgency: 'routine', topics: ['team_impact'], aboutMyEmployee: true }), 'request')
     await must(request('POST', `/v1/engagements/${e.id}/accept`, amb.who, {}), 'accept')
     const g = await must(request('POST', `/v1/engagements/${e.id}/goals`, manager, { title: 'Settle the return-to-work plan' }), 'goal')
@@ -134,7 +134,7 @@ async function seed(): Promise<{ engagements: Engagement[]; managers: Who[]; amb
 
 // ---- The mixed load ----
 
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]
 const soon = () => new Date(Date.now() + (1 + Math.random() * 20) * 86400_000).toISOString()
 
 type Op = { weight: number; name: string; run: (e: Engagement) => Promise<Answer> }
@@ -162,11 +162,11 @@ const TOTAL_WEIGHT = OPS.reduce((n, o) => n + o.weight, 0)
 function chooseOp(): Op {
   let r = Math.random() * TOTAL_WEIGHT
   for (const o of OPS) { r -= o.weight; if (r < 0) return o }
-  return OPS[OPS.length - 1]!
+  return OPS[OPS.length - 1]
 }
 
 interface Interval { endS: number; rssMb: number; n: number; rps: number; p50: number; p99: number; statuses: Record<string, number> }
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]! : NaN)
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] : NaN)
 
 async function soak(serverPid: number, engagements: Engagement[]): Promise<Interval[]> {
   const intervals: Interval[] = []
@@ -264,8 +264,8 @@ async function main() {
     if (warm.length < 2) {
       console.log(`too few samples after warm-up (${warm.length}) to judge flatness: run longer (SOAK_SECONDS)`)
     } else {
-      const first = warm[0]!
-      const last = warm[warm.length - 1]!
+      const first = warm[0]
+      const last = warm[warm.length - 1]
       const rssMax = Math.max(...warm.map((i) => i.rssMb))
       const p99Max = Math.max(...warm.map((i) => i.p99))
       const rssRatio = last.rssMb / first.rssMb

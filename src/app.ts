@@ -61,7 +61,7 @@ declare module 'fastify' {
   }
 }
 
-const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+const addFormats = (addFormatsModule.default ?? addFormatsModule) as (ajv: Ajv) => Ajv
 
 function makeAjv(coerce: boolean) {
   // removeAdditional: false — an unknown field is a 400, never silently stripped (mass assignment).
@@ -94,7 +94,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // What Fastify and Node answer before any hook (414, a bad URL, an unparsable request) is a
     // problem too (plugins/problem.ts).
-    frameworkErrors,
+    frameworkErrors: (err, request, reply) => { void frameworkErrors(err, request, reply) },
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -145,12 +145,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(engagementPurgeRoutes, { prefix: '/v1/engagements' })
   await app.register(consents, { prefix: '/v1/consents' })
   await app.register(reports, { prefix: '/v1/reports' })
-  await app.register(surveys, { prefix: '/v1/surveys', config })
+  await app.register(surveys, { prefix: '/v1/surveys' })
   await app.register(stats, { prefix: '/v1/stats', config })
   await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
   await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })
   await app.register(audit, { prefix: '/v1/audit' })
-  return app as unknown as App
+  return app
 }
 
 /** proxy-addr's trust function for a count of hops: the n nearest proxies are believed. */

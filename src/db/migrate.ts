@@ -2,12 +2,12 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Kysely } from 'kysely'
+import type { Db } from './database.ts'
 import { FileMigrationProvider, Migrator } from 'kysely'
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
-export function migrator(db: Kysely<any>): Migrator {
+export function migrator(db: Db): Migrator {
   return new Migrator({
     db,
     provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
@@ -15,7 +15,7 @@ export function migrator(db: Kysely<any>): Migrator {
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+export async function migrateToLatest(db: Db): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {

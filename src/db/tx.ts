@@ -54,7 +54,7 @@ export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T
   if (scope?.held) { const trx = scope.held.trx; return withinTransaction(trx, () => fn(trx)) }
   for (let attempt = 1; ; attempt++) {
     try {
-      return scope ? await heldTransaction(db as Db, scope, fn) : await db.transaction().execute(async (trx) => {
+      return scope ? await heldTransaction(db, scope, fn) : await db.transaction().execute(async (trx) => {
         const hooks: Array<() => Promise<void>> = []
         commitHooks.set(trx, hooks)
         return withinTransaction(trx, async () => {
@@ -78,6 +78,7 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
   return new Promise<T>((resolve, reject) => {
     let handedOver = false
     let settle!: (outcome: Outcome) => void
+    // eslint-disable-next-line prefer-const -- read by the transaction's callback, assigned once run exists
     let settled!: Promise<'committed' | 'rolled-back'>
     const decided = new Promise<Outcome>((r) => { settle = r })
     const run = db.transaction().execute(async (trx) => {
@@ -99,6 +100,7 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
       const outcome = await decided
       clearTimeout(timer)
       scope.closed = true
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel, recognised below, never leaves this function
       if ('rollback' in outcome) throw ROLLED_BACK
       await withinTransaction(trx, async () => {
         for (const hook of hooks.splice(0)) await hook() // the writes that joined later
@@ -107,6 +109,7 @@ function heldTransaction<T>(db: Db, scope: HeldCommit, fn: (trx: Trx) => Promise
     })
     settled = run.then(() => 'committed' as const, (err) => {
       if (err === ROLLED_BACK) return 'rolled-back' as const
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever the transaction threw, as it is
       if (!handedOver) reject(err)
       throw err
     })

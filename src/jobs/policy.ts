@@ -30,7 +30,7 @@ export const jobPolicies = {
         WITH amb AS (SELECT id FROM ambassadors WHERE id = ${target.id} FOR UPDATE SKIP LOCKED)
         SELECT EXISTS (SELECT 1 FROM amb) AS locked,
           (SELECT count(*)::int FROM engagement_effective e WHERE e.ambassador_id = (SELECT id FROM amb) AND e.overdue) AS overdue`.execute(trx)
-      const { locked, overdue } = r.rows[0]!
+      const { locked, overdue } = r.rows[0]
       return { ambassadorId: target.id, locked, overdue }
     },
     idleWhen: (facts) => !facts.locked || facts.overdue === 0,
@@ -43,7 +43,7 @@ export const jobPolicies = {
       if (!isJob(actor, 'stats-rollup')) throw forbidden()
       const r = await sql<{ locked: boolean; due: boolean }>`
         SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK}) AS locked, EXISTS (SELECT 1 FROM report_rollup_queue) AS due`.execute(trx)
-      return r.rows[0]!
+      return r.rows[0]
     },
     idleWhen: (facts) => !facts.locked || !facts.due,
   }),

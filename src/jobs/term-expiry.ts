@@ -15,8 +15,9 @@ export const TERM_EXPIRY = systemActor('term-expiry')
 /** One run; returns the number of engagements moved to transfer_required. */
 export async function endTerms(db: Db): Promise<number> {
   const due = await db.selectFrom('ambassadorEffective').select('id').where('effectiveStatus', '=', 'expired')
-    .where(({ exists, selectFrom }) => exists(selectFrom('engagements as e').select('e.id').whereRef('e.ambassadorId', '=', 'ambassadorEffective.id')
+    .where((eb) => eb.exists(eb.selectFrom('engagements as e').select('e.id').whereRef('e.ambassadorId', '=', 'ambassadorEffective.id')
       .where('e.status', 'in', ['requested', 'accepted', 'active'])))
+    .$narrowType<{ id: string }>() // a view's columns are typed nullable; its id is the table's
     .limit(500).execute()
   let moved = 0
   for (const { id } of due) {

@@ -1,7 +1,8 @@
 // Bearer JWT authentication (AUTH-2) and request.actor. Routes are authenticated unless their
 // config says `public: true`; `config.roles` lists the roles that may call the route (403 otherwise).
-import fastifyJwt from '@fastify/jwt'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import fastifyJwt, { type FastifyJWTOptions, type TokenOrHeader } from '@fastify/jwt'
+import type { Algorithm } from 'fast-jwt'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { AppError, forbidden } from '../errors/app-error.ts'
@@ -27,13 +28,16 @@ declare module 'fastify' {
 }
 
 const SUB = /^[A-Za-z0-9._:@-]{1,128}$/
+
+/** The claims read from a verified token (others are ignored). */
+type Claims = { sub?: unknown; roles?: unknown; iat?: unknown; exp?: unknown }
 const unauthorized = () => new AppError('unauthorized', { en: 'Provide a valid bearer token.', fr: 'Fournissez un jeton porteur valide.' })
 
 const CLOCK_TOLERANCE_S = 30
 
 const authorizationHeaders = (raw: string[]) => {
   let n = 0
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') n++
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') n++
   return n
 }
 
@@ -53,7 +57,7 @@ function plausibleTimes(payload: { iat?: unknown; exp?: unknown }, maxLifetimeS:
 
 const tooMany = () => new AppError('too-many-requests', { en: 'Too many failed authentications from your address; retry later.', fr: 'Trop d’authentifications échouées depuis votre adresse; réessayez plus tard.' })
 
-type Limiter = (req: FastifyRequest) => Promise<{ isExceeded?: boolean; ttl?: number; ttlInSeconds?: number }>
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 
 /** Failed authentications per client address (see the onRequest hook). */
 class FailureThrottle {
@@ -86,7 +90,7 @@ class FailureThrottle {
       request.log.warn({ err }, 'auth failure throttle: store unavailable')
       return
     }
-    if (!verdict.isExceeded) return
+    if (verdict.isAllowed || !verdict.isExceeded) return
     const ttl = verdict.ttl && verdict.ttl > 0 ? verdict.ttl : this.windowMs
     if (this.blocked.size >= 10_000) this.blocked.delete(this.blocked.keys().next().value!)
     this.blocked.set(request.ip, Date.now() + ttl)
@@ -100,8 +104,8 @@ class FailureThrottle {
 export default fp<{ config: Readonly<Config> }>(
   async (app, { config }) => {
     const { jwt } = config
-    const verify: any = {
-      algorithms: jwt.algorithms,
+    const verify: NonNullable<FastifyJWTOptions['verify']> = {
+      algorithms: jwt.algorithms as Algorithm[], // config.ts admits only RS/PS/ES 256-512 (or HS256)
       // A configured issuer or audience must be present, not merely match when present.
       requiredClaims: ['exp', 'sub', ...(jwt.issuer ? ['iss'] : []), ...(jwt.audience ? ['aud'] : [])],
       clockTolerance: CLOCK_TOLERANCE_S * 1000,
@@ -115,8 +119,12 @@ export default fp<{ config: Readonly<Config> }>(
       await app.register(fastifyJwt, {
         decode: { complete: true },
         verify,
-        secret: (_req: FastifyRequest, token: any) => keySet.publicKey(token?.header?.kid, token?.header?.alg),
-      } as any)
+        // decode.complete: the token comes as { header, payload }.
+        secret: (_req: FastifyRequest, token: TokenOrHeader) => {
+          const header = 'header' in token ? (token.header as { kid?: unknown; alg?: unknown }) : undefined
+          return keySet.publicKey(header?.kid, header?.alg)
+        },
+      })
     } else {
       throw new Error('auth: neither JWT_SECRET nor JWT_JWKS_URL is configured')
     }
@@ -141,7 +149,8 @@ export default fp<{ config: Readonly<Config> }>(
     // no store round trip; with a shared store another replica learns it at that address's next failure.
     const failures = new FailureThrottle(config.authFailure.max, config.authFailure.windowS * 1000)
     app.addHook('onReady', async () => {
-      const create = (app as any).createRateLimit
+      // Absent when @fastify/rate-limit is not registered.
+      const create = app.createRateLimit?.bind(app)
       if (typeof create !== 'function') throw new Error('auth: @fastify/rate-limit must be registered (plugins/security.ts)')
       failures.limiter = create({
         max: config.authFailure.max,
@@ -157,9 +166,9 @@ export default fp<{ config: Readonly<Config> }>(
       // Node keeps the first of two Authorization headers and drops the other: which one a proxy in
       // front would have checked is anyone's guess, so a request carrying two is refused.
       if (authorizationHeaders(request.raw.rawHeaders) > 1) throw unauthorized()
-      let payload: any
+      let payload: Claims | null
       try {
-        const verified: any = await request.jwtVerify()
+        const verified = await request.jwtVerify<Claims & { header?: unknown; payload?: Claims }>()
         payload = verified?.header && verified?.payload ? verified.payload : verified
       } catch {
         // A 401 never says why a token failed (AUTH-2).
@@ -167,14 +176,14 @@ export default fp<{ config: Readonly<Config> }>(
       }
       if (typeof payload?.sub !== 'string' || !SUB.test(payload.sub)) throw unauthorized()
       if (!plausibleTimes(payload, jwt.maxLifetimeS)) throw unauthorized()
-      return payload
+      return { ...payload, sub: payload.sub }
     }
 
     app.addHook('onRequest', async (request, reply) => {
       const cfg = request.routeOptions.config
       if (cfg.public || !request.routeOptions.url) return
       failures.refuseIfBlocked(request, reply)
-      let payload: any
+      let payload: Claims & { sub: string }
       try {
         payload = await authenticate(request)
       } catch (err) {
@@ -182,7 +191,7 @@ export default fp<{ config: Readonly<Config> }>(
         throw err
       }
       const claimed: unknown = payload.roles
-      const roles = new Set<Role>(Array.isArray(claimed) ? (claimed.filter((r) => (ROLES as readonly string[]).includes(r)) as Role[]) : [])
+      const roles = new Set<Role>(Array.isArray(claimed) ? (claimed as unknown[]).filter((r): r is Role => (ROLES as readonly unknown[]).includes(r)) : [])
       request.actor = Object.freeze({ sub: payload.sub, roles, requestId: request.id })
       if (cfg.roles && !cfg.roles.some((r) => roles.has(r))) throw forbidden()
     })

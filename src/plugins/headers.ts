@@ -2,7 +2,7 @@
 // any hook that may refuse the request (Accept-Language, Accept, authentication): a 400, 401, 403,
 // 404, 406 or 429 carries the same headers as a 200. The answers Fastify writes before any hook runs
 // (an over-long or malformed URL, a client error on the socket) take them from securityHeaders().
-import fastifyHelmet from '@fastify/helmet'
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 
@@ -31,11 +31,12 @@ export function securityHeaders(): Readonly<Record<string, string>> {
     removeHeader: (name: string) => { delete out[name.toLowerCase()] },
     getHeader: (name: string) => out[name.toLowerCase()],
   }
-  helmet(HELMET_OPTIONS)({ headers: {} } as any, res as any, () => {})
+  // helmet's middleware reads no request header and writes through these three methods only.
+  helmet(HELMET_OPTIONS)({ headers: {} } as Parameters<ReturnType<typeof helmet>>[0], res as unknown as Parameters<ReturnType<typeof helmet>>[1], () => {})
   computed = Object.freeze(out)
   return computed
 }
 
 export default fp(async (app) => {
-  await app.register(fastifyHelmet, HELMET_OPTIONS as any)
+  await app.register(fastifyHelmet, HELMET_OPTIONS as FastifyHelmetOptions)
 }, { name: 'headers' })

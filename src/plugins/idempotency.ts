@@ -66,7 +66,7 @@ export default fp(
         .executeTakeFirst()
       if (prior && prior.statusCode !== null) {
         if (prior.requestHash !== requestHash) throw reused()
-        for (const [name, value] of Object.entries(prior.headers as Record<string, string>)) reply.header(name, value)
+        for (const [name, value] of Object.entries(prior.headers)) reply.header(name, value)
         reply.header('idempotent-replayed', 'true').header('cache-control', 'no-store')
         if (prior.contentType) reply.header('content-type', prior.contentType)
         reply.code(prior.statusCode).send(prior.body ? openServer(BODY_PURPOSE, prior.body) : '')
@@ -79,7 +79,7 @@ export default fp(
           // First statement of the write's transaction: the key's lock, then a last look at the
           // store (a twin request may have committed since the look above).
           async begin(trx) {
-            const { locked } = (await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${KEY_LOCK_CLASS}, hashtext(${principalHash + header})) AS locked`.execute(trx)).rows[0]!
+            const { locked } = (await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${KEY_LOCK_CLASS}, hashtext(${principalHash + header})) AS locked`.execute(trx)).rows[0]
             const twin = locked && await trx.selectFrom('idempotencyKeys').select(['requestHash', 'statusCode', 'expiresAt'])
               .where('principalHash', '=', principalHash).where('key', '=', header).executeTakeFirst()
             // A row without an answer is a marker left by an earlier version (before #12): stale.
@@ -148,6 +148,7 @@ function answerOf(keyed: KeyedRequest, reply: FastifyReply, payload: unknown): A
     const v = reply.getHeader(h)
     if (typeof v === 'string') headers[h] = v
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a serialized answer: a string or a Buffer
   const body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload)
   return {
     principalHash: keyed.principalHash, key: keyed.key, requestHash: keyed.requestHash,

@@ -2,7 +2,7 @@
 // at most one refetch per JWT_JWKS_COOLDOWN_S (a key rotated in is found within that time); random
 // kids never make one fetch each. The set is refreshed every 10 minutes, and a failed refresh keeps
 // the keys already known (the provider being down does not log everyone out).
-import { createPublicKey } from 'node:crypto'
+import { createPublicKey, type JsonWebKeyInput } from 'node:crypto'
 
 export interface JwksOptions {
   url: string
@@ -52,10 +52,10 @@ export class KeySet {
     this.fetches++
     const res = await fetch(this.opts.url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000), headers: { accept: 'application/json' } })
     if (!res.ok) throw new Error(`JWKS answered ${res.status}`)
-    const body: any = await res.json()
+    const body = (await res.json()) as { keys?: unknown } | null
     if (!Array.isArray(body?.keys)) throw new Error('JWKS without keys')
     const keys = new Map<string, Key>()
-    for (const jwk of body.keys) {
+    for (const jwk of body.keys as (JsonWebKeyInput['key'] & { kid?: unknown; use?: unknown; alg?: unknown } | null)[]) {
       if (typeof jwk?.kid !== 'string' || (jwk.use !== undefined && jwk.use !== 'sig')) continue
       try {
         const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()

@@ -3,8 +3,12 @@
 import type { FastifyServerOptions } from 'fastify'
 import type { Config } from '../config.ts'
 
-function serializeError(err: any) {
-  if (!err || typeof err !== 'object') return err
+/** The fields of an error (or a pg DatabaseError) that may be logged. */
+type LoggedError = { severity?: unknown; routine?: unknown; name?: string; code?: unknown; message?: string; stack?: string; constructor?: { name?: string } }
+
+function serializeError(thrown: unknown) {
+  if (!thrown || typeof thrown !== 'object') return thrown
+  const err = thrown as LoggedError
   const isPg = typeof err.severity === 'string' || typeof err.routine === 'string'
   return {
     type: isPg ? 'DatabaseError' : (err.name ?? err.constructor?.name ?? 'Error'),
@@ -25,9 +29,10 @@ export function loggerOptions(config: Readonly<Config>, stream?: NodeJS.Writable
     },
     serializers: {
       // The route pattern, never the URL: query strings and path values stay out of the logs.
-      req: (req: any) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched' }),
-      res: (res: any) => ({ statusCode: res.statusCode }),
-      err: serializeError,
+      req: (req: { method: string; routeOptions?: { url?: string } }) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched' }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // fastify's type requires a message and a stack, which a pg error's are left out of on purpose.
+      err: serializeError as unknown as (err: Error) => { type: string; message: string; stack: string },
     },
   }
 }

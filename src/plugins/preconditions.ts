@@ -24,8 +24,10 @@ declare module 'fastify' {
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const EtagResponseHeader = { ETag: { type: 'string', description: 'The resource’s entity tag: send it back in If-Match to change it.' } }
 
-const carriesVersion = (schema: any): boolean =>
-  Boolean(schema?.properties?.version) || (Array.isArray(schema?.anyOf) && schema.anyOf.some(carriesVersion))
+const carriesVersion = (schema: unknown): boolean => {
+  const s = schema as { properties?: { version?: unknown }; anyOf?: unknown } | null | undefined
+  return Boolean(s?.properties?.version) || (Array.isArray(s?.anyOf) && s.anyOf.some(carriesVersion))
+}
 
 export default fp(
   async (app) => {
@@ -34,12 +36,12 @@ export default fp(
       if (!declared) return
       const kind = typeof declared === 'string' ? declared : declared.kind
       const methods = Array.isArray(route.method) ? route.method : [route.method]
-      const schema = (route.schema ??= {}) as { headers?: TObject; response?: Record<string, any> }
+      const schema = (route.schema ??= {}) as { headers?: TObject; response?: Record<string, { headers?: unknown } | undefined> }
       const response = (schema.response ??= {})
       if (typeof declared === 'string' && methods.some((m) => WRITE.has(m))) {
         const headers = schema.headers?.properties ?? {}
         schema.headers = Type.Object({ ...headers, 'if-match': Type.Optional(IfMatchHeader) })
-        if (!response[412]) response[412] = problems('precondition-failed')[412]
+        if (!response[412]) response[412] = problems('precondition-failed')[412] as { headers?: unknown }
       }
       const read = methods.every((m) => m === 'GET' || m === 'HEAD')
       for (const status of Object.keys(response)) {
@@ -58,7 +60,7 @@ export default fp(
           else if (read && payload && typeof payload === 'object') reply.header('etag', viewEtag(kind, payload))
         }
         return payload
-      }] as any
+      }]
     })
   },
   { name: 'preconditions' },

@@ -35,11 +35,12 @@ const FASTIFY_CODES: Record<string, ProblemCode> = {
 // deadlock or serialization failure still there after inTransaction's retries: retry later).
 const PG_UNAVAILABLE = /^(08|53|57P0|57014|40P01|40001)/
 
-function isDatabaseUnavailable(err: any): boolean {
-  if (!err || typeof err !== 'object') return false
+function isDatabaseUnavailable(thrown: unknown): boolean {
+  if (!thrown || typeof thrown !== 'object') return false
+  const err = thrown as { code?: unknown; message?: unknown }
   if (typeof err.code === 'string' && PG_UNAVAILABLE.test(err.code)) return true
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err.code)) return true
-  const m = String(err.message ?? '')
+  if (typeof err.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(err.code)) return true
+  const m = typeof err.message === 'string' ? err.message : ''
   return m.includes('timeout exceeded when trying to connect') || m.includes('Connection terminated') || m.includes('Query read timeout') ||
     m.includes('not queryable') || m.includes('connection has been discarded')
 }
@@ -89,8 +90,8 @@ function toAppError(err: FastifyError | AppError | Error, request?: FastifyReque
   if (e.validation) {
     const where = e.validationContext ?? 'body'
     const errors = e.validation.map((v) => {
-      const extra = (v.params as any)?.additionalProperty ?? (v.params as any)?.missingProperty
-      const path = `/${where}${v.instancePath ?? ''}${extra ? `/${extra}` : ''}`
+      const extra = v.params?.additionalProperty ?? v.params?.missingProperty
+      const path = `/${where}${v.instancePath ?? ''}${typeof extra === 'string' && extra ? `/${extra}` : ''}`
       return { path, message: v.message ?? 'is invalid' }
     })
     return new AppError('validation-failed', GENERIC_DETAIL['validation-failed'], { errors })
@@ -200,7 +201,7 @@ function findNul(value: unknown, path: string, errors: { path: string; message: 
     value.forEach((v, i) => findNul(v, `${path}/${i}`, errors, depth + 1))
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1').replace(/\u0000/g, '\\u0000')}`
+      const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1').replaceAll('\u0000', '\\u0000')}`
       if (k.includes('\u0000')) errors.push({ path: p, message: 'must not contain U+0000' })
       else findNul(v, p, errors, depth + 1)
     }
@@ -210,7 +211,7 @@ function findNul(value: unknown, path: string, errors: { path: string; message: 
 /** The media types of a route's 2xx answers with a body: the `content` keys, JSON otherwise. */
 function producedTypes(route: RouteOptions): string[] {
   if (route.url === '/docs' || route.url.startsWith('/docs/')) return []
-  const response = (route.schema as any)?.response as Record<string, any> | undefined
+  const response = route.schema?.response as Record<string, { content?: unknown } | null | undefined> | undefined
   if (!response) return ['application/json']
   const types = new Set<string>()
   for (const [status, entry] of Object.entries(response)) {
@@ -253,7 +254,7 @@ export function clientErrorHandler(this: { log: { info: (o: object, m: string) =
     type: problemTypeUri(code),
     title: problemTypes[code].title.en,
     status,
-    ...(code === 'malformed-body' ? { detail: 'The request could not be parsed as HTTP/1.1.' } : GENERIC_DETAIL[code] ? { detail: GENERIC_DETAIL[code]!.en } : {}),
+    ...(code === 'malformed-body' ? { detail: 'The request could not be parsed as HTTP/1.1.' } : GENERIC_DETAIL[code] ? { detail: GENERIC_DETAIL[code].en } : {}),
     code,
   })
   this.log.info({ code, cause: err.code }, 'client error')

@@ -1,6 +1,7 @@
 // CORS allowlist for iService, rate limiting per principal: official plugins (security headers: plugins/headers.ts).
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.ts'
@@ -10,7 +11,7 @@ import type { Config } from '../config.ts'
  * is down or hung never fails nor holds a request: commands are not queued while disconnected,
  * time out after a second, and the limiter lets the request through (skipOnError).
  */
-function rateLimitRedis(app: import('fastify').FastifyInstance, url: string): Redis {
+function rateLimitRedis(app: FastifyInstance, url: string): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

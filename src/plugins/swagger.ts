@@ -53,11 +53,13 @@ export default fp(
         ],
       },
       // Fastify's swagger marks every body required; a body that may be null (or omitted) is not.
-      transformObject: ({ openapiObject }: any) => {
-        for (const ops of Object.values<any>(openapiObject.paths ?? {})) {
-          for (const op of Object.values<any>(ops)) {
+      transformObject: (doc) => {
+        const openapiObject = 'openapiObject' in doc ? doc.openapiObject : doc.swaggerObject
+        type Operation = { requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: ({ type?: unknown } | null)[] } } | undefined> } } | null
+        for (const ops of Object.values(openapiObject.paths ?? {}) as Record<string, Operation>[]) {
+          for (const op of Object.values(ops)) {
             const schema = op?.requestBody?.content?.['application/json']?.schema
-            if (schema?.anyOf?.some((s: any) => s?.type === 'null')) op.requestBody.required = false
+            if (schema?.anyOf?.some((s) => s?.type === 'null')) op!.requestBody!.required = false
           }
         }
         return openapiObject

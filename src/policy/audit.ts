@@ -56,7 +56,8 @@ interface Who { role: AuditRole; actorRef: string | null }
  * Whom an event names. Whatever cannot be established (a denied attempt, no facts) falls back to
  * the pseudonym: the trail never names a manager by their sub.
  */
-export async function auditActor(trx: Trx | Db, actor: Actor, as: AuditAs, facts: any, engagementId: string | null): Promise<Who> {
+export async function auditActor(trx: Trx | Db, actor: Actor, as: AuditAs, anyFacts: unknown, engagementId: string | null): Promise<Who> {
+  const facts = anyFacts as AuditedFacts | null | undefined
   switch (as) {
     case 'anonymous':
       return { role: 'anonymous', actorRef: null }
@@ -99,8 +100,13 @@ async function sideOf(trx: Trx | Db, actor: Actor, engagementId: string | null):
   return role ? { role, actorRef: actor.sub } : asManager(actor, engagementId)
 }
 
+/** What an event reads of an action's facts (each action has its own; these fields, when present, mean this). */
+type AuditedFacts = { engagement?: { id?: unknown; ambassadorId?: string }; side?: unknown }
+
 /** The resource an action's target names: `<type>Id`, else `id`; and the engagement it belongs to. */
-export function auditTarget(action: string, target: any, facts: any) {
+export function auditTarget(action: string, anyTarget: unknown, anyFacts: unknown) {
+  const target = anyTarget as Record<string, unknown> | null | undefined
+  const facts = anyFacts as AuditedFacts | null | undefined
   const resourceType = action.slice(0, action.indexOf('.'))
   const key = `${resourceType.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}Id`
   const pick = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null)

@@ -74,7 +74,7 @@ async function auditEvent(trx: Trx, actor: Actor, action: string, as: AuditAs, t
 /** Names the row a create action made in its queued audit event (and the engagement, if it is one). */
 export function recordCreated<T extends { id: string } | undefined>(auth: Authorized<Action>, row: T): T {
   if (!row) return row
-  const e = auth.auditEvent as { -readonly [K in keyof AuditEvent]: AuditEvent[K] }
+  const e = auth.auditEvent
   e.resourceId = row.id
   if (e.resourceType === 'engagement') {
     e.engagementId = row.id

@@ -50,7 +50,7 @@ const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 /** The row with `fields` sealed under the key, each bound to its column (`table.column`). */
 export function sealFields<T extends Record<string, unknown>>(key: Buffer, table: string, row: T, fields: readonly (keyof T & string)[]): T {
-  const out: Record<string, unknown> = { ...row }
+  const out = { ...row } as Record<string, unknown>
   for (const f of fields) {
     const v = out[f]
     if (typeof v === 'string') out[f] = seal(key, `${table}.${snake(f)}`, v)
@@ -62,8 +62,8 @@ export function sealFields<T extends Record<string, unknown>>(key: Buffer, table
  * The row with `fields` opened (values stored before #11 read back as they are). A sealed value
  * without its key cannot happen (the key goes only with the engagement and its rows): it throws.
  */
-export function openFields<T extends Record<string, any>>(key: Buffer | undefined, table: string, row: T, fields: readonly (keyof T & string)[]): T {
-  const out: Record<string, unknown> = { ...row }
+export function openFields<T extends object>(key: Buffer | undefined, table: string, row: T, fields: readonly (keyof T & string)[]): T {
+  const out = { ...row } as Record<string, unknown>
   for (const f of fields) {
     const v = out[f]
     if (typeof v !== 'string' || !isSealed(v)) continue

@@ -31,7 +31,7 @@ export function pageOf<T extends { sortKey: string; id: string }>(rows: T[], lim
   const page = rows.slice(0, limit)
   const last = page[page.length - 1]
   return {
-    items: page.map(({ sortKey: _sortKey, ...rest }) => rest) as Omit<T, 'sortKey'>[],
+    items: page.map(({ sortKey: _sortKey, ...rest }): Omit<T, 'sortKey'> => rest),
     nextCursor: rows.length > limit && last ? encodeCursor([last.sortKey, last.id]) : null,
   }
 }

@@ -66,7 +66,7 @@ export function problems(...codes: ProblemCode[]) {
 
 /** Problems for public routes (no authentication). */
 export function publicProblems(...codes: ProblemCode[]) {
-  const r = problems(...codes) as Record<number, unknown>
+  const r = problems(...codes)
   delete r[401]
   delete r[403]
   return r

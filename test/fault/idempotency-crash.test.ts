@@ -59,7 +59,7 @@ t.test('a key is answered with what was committed, or free to run again, after k
     method: 'POST',
     headers: { authorization: `Bearer ${tokenFor(as(`CR${n}`, 'manager'))}`, 'content-type': 'application/json', 'idempotency-key': key },
     body: JSON.stringify({ displayName: `Crash Candidate ${n}` }),
-  }).then(async (r) => ({ status: r.status, replayed: r.headers.get('idempotent-replayed') === 'true', body: await r.json() as any }))
+  }).then(async (r) => ({ status: r.status, replayed: r.headers.get('idempotent-replayed') === 'true', body: await r.json() }))
 
   const first = await start()
   // Two writes commit before the crash.
@@ -96,7 +96,7 @@ t.test('a key is answered with what was committed, or free to run again, after k
     const r = await apply(n)
     t.equal(r.status, 201, `key ${n}: the committed answer`)
     t.ok(r.replayed, `key ${n}: replayed, not run again`)
-    t.equal(r.body.id, committed[i]!.body.id, `key ${n}: the same Ambassador record`)
+    t.equal(r.body.id, committed[i].body.id, `key ${n}: the same Ambassador record`)
   }
   const started = Date.now()
   for (const n of [3, 4, 5, 6, 7, 8]) {

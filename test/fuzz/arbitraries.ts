@@ -87,24 +87,24 @@ function leaves(v: unknown, path: Path = [], out: Path[] = []): Path[] {
 }
 
 function setAt(root: unknown, path: Path, value: unknown, op: 'replace' | 'drop' | 'add'): unknown {
-  if (path.length === 0) return op === 'replace' ? value : op === 'add' && root && typeof root === 'object' && !Array.isArray(root) ? { ...(root as object), unexpected: value } : root
+  if (path.length === 0) return op === 'replace' ? value : op === 'add' && root && typeof root === 'object' && !Array.isArray(root) ? { ...(root), unexpected: value } : root
   const copy: any = Array.isArray(root) ? [...root] : { ...(root as object) }
   const [head, ...rest] = path
   if (rest.length === 0) {
-    if (op === 'drop') { if (Array.isArray(copy)) copy.splice(head as number, 1); else delete copy[head!] }
-    else if (op === 'add' && copy[head!] && typeof copy[head!] === 'object' && !Array.isArray(copy[head!])) copy[head!] = { ...copy[head!], unexpected: value }
-    else copy[head!] = value
+    if (op === 'drop') { if (Array.isArray(copy)) copy.splice(head as number, 1); else delete copy[head] }
+    else if (op === 'add' && copy[head] && typeof copy[head] === 'object' && !Array.isArray(copy[head])) copy[head] = { ...copy[head], unexpected: value }
+    else copy[head] = value
     return copy
   }
-  copy[head!] = setAt(copy[head!], rest, value, op)
+  copy[head] = setAt(copy[head], rest, value, op)
   return copy
 }
 
 /** A valid value with one part replaced by a nasty value, dropped, or given an unknown sibling. */
 export function mutated(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.tuple(valid, fc.nat(), nasty, fc.constantFrom('replace', 'replace', 'drop', 'add') as fc.Arbitrary<'replace' | 'drop' | 'add'>).map(([v, pick, bad, op]) => {
+  return fc.tuple(valid, fc.nat(), nasty, fc.constantFrom<'replace' | 'drop' | 'add'>('replace', 'replace', 'drop', 'add')).map(([v, pick, bad, op]) => {
     const all = leaves(v)
-    return setAt(v, all[pick % all.length]!, bad, op)
+    return setAt(v, all[pick % all.length], bad, op)
   })
 }
 

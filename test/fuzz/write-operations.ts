@@ -56,7 +56,7 @@ t.test(`write operations, part ${part + 1} of ${parts}, ${RUNS} inputs each (see
   // update; a delete changes the count): any committed change moves it, at a fraction of the cost
   // of hashing every row.
   const fingerprintSql = `SELECT ${tables.map((n) => `(SELECT count(*) || ':' || coalesce(max(xmin::text::bigint), 0) FROM "${n}")`).join(` || '|' || `)} AS fp`
-  const fingerprint = async () => (await sql<{ fp: string }>`${sql.raw(fingerprintSql)}`.execute(db)).rows[0]!.fp
+  const fingerprint = async () => (await sql<{ fp: string }>`${sql.raw(fingerprintSql)}`.execute(db)).rows[0].fp
 
   const operations: { method: string; path: string; schema: any; params: string[] }[] = []
   let seen = 0
@@ -83,7 +83,7 @@ t.test(`write operations, part ${part + 1} of ${parts}, ${RUNS} inputs each (see
     for (const name of op.params) probeUrl = probeUrl.replace(`{${name}}`, '00000000-0000-4000-8000-000000000000')
     const gated = new Set<number>()
     for (let i = 0; i < principals.length; i++) {
-      const res = await app.inject({ method: op.method as any, url: probeUrl, headers: { authorization: `Bearer ${tokenFor(principals[i]!)}`, 'content-type': 'application/json' }, payload: '{}' })
+      const res = await app.inject({ method: op.method as any, url: probeUrl, headers: { authorization: `Bearer ${tokenFor(principals[i])}`, 'content-type': 'application/json' }, payload: '{}' })
       if (res.statusCode === 403) gated.add(i)
     }
     previous = await fingerprint()
@@ -100,14 +100,14 @@ t.test(`write operations, part ${part + 1} of ${parts}, ${RUNS} inputs each (see
       bodies(op.schema),
       async (who, pathIds, ifMatch, body) => {
         let url = op.path
-        op.params.forEach((name, i) => { url = url.replace(`{${name}}`, pathIds[i]!) })
-        const headers: Record<string, string> = { authorization: `Bearer ${tokenFor(principals[who]!)}` }
+        op.params.forEach((name, i) => { url = url.replace(`{${name}}`, pathIds[i]) })
+        const headers: Record<string, string> = { authorization: `Bearer ${tokenFor(principals[who])}` }
         if (ifMatch) headers['if-match'] = ifMatch
         if (body !== undefined) headers['content-type'] = 'application/json'
         const t0 = Date.now()
-        if (process.env.FUZZ_TRACE) console.error('→', principals[who]!.sub, op.method, url, JSON.stringify(body)?.slice(0, 2000))
+        if (process.env.FUZZ_TRACE) console.error('→', principals[who].sub, op.method, url, JSON.stringify(body)?.slice(0, 2000))
         const res = await app.inject({ method: op.method as any, url, headers, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
-        if (process.env.FUZZ_TRACE) console.error(res.statusCode, Date.now() - t0, 'ms', principals[who]!.sub, op.method, url, JSON.stringify(body)?.slice(0, 2000))
+        if (process.env.FUZZ_TRACE) console.error(res.statusCode, Date.now() - t0, 'ms', principals[who].sub, op.method, url, JSON.stringify(body)?.slice(0, 2000))
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
         let changed = false
         const detail = res.statusCode === 400 ? res.json()?.detail : undefined
@@ -120,7 +120,7 @@ t.test(`write operations, part ${part + 1} of ${parts}, ${RUNS} inputs each (see
         }
         if (res.statusCode >= 500) throw new Error(`${op.method} ${url} → ${res.statusCode} ${res.body}`)
         if (res.statusCode >= 400) {
-          if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`${op.method} ${url} → ${res.statusCode} as ${res.headers['content-type']}`)
+          if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`${op.method} ${url} → ${res.statusCode} as ${String(res.headers['content-type'])}`)
           const problem = res.json()
           if (problem.status !== res.statusCode || typeof problem.code !== 'string') throw new Error(`${op.method} ${url} → not a problem: ${res.body}`)
           if (changed) throw new Error(`${op.method} ${url} → ${res.statusCode} ${problem.code} but the data changed`)

@@ -53,7 +53,7 @@ t.test('no token can act as a system job: policies compare the actor itself', as
     [{ sub: 'system:term-expiry', roles: new Set<Role>() }, 'ambassador.end-term', { id: '00000000-0000-4000-8000-000000000000' }],
     [systemActor('stats-rollup'), 'job.expire-requests', { id: '00000000-0000-4000-8000-000000000000' }],
   ] as const) {
-    await t.rejects(inTransaction(db, (trx) => authorize(trx, actor as Actor, action, target as never)), { code: 'forbidden' }, `${actor.sub} → ${action}`)
+    await t.rejects(inTransaction(db, (trx) => authorize(trx, actor, action, target as never)), { code: 'forbidden' }, `${actor.sub} → ${action}`)
   }
 })
 
@@ -64,7 +64,7 @@ t.test('several replicas claim a period at once: exactly one runs the job', asyn
   if (serverUrl && usingServer) {
     const { rows } = await sql<{ db: string }>`SELECT current_database() AS db`.execute(db)
     const u = new URL(serverUrl)
-    u.pathname = `/${rows[0]!.db}`
+    u.pathname = `/${rows[0].db}`
     for (let i = 0; i < 2; i++) {
       const other = createDatabase({ databaseUrl: u.toString(), pgliteDir: '', db: { poolMax: 4, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } }).db
       t.teardown(() => other.destroy())

@@ -17,7 +17,7 @@ const good = { sub: 'E1', roles: ['manager'] }
 
 t.test('token times and duplicate headers', async (t) => {
   const { app } = await build(t)
-  const me = (token: string, extra: Record<string, unknown> = {}) => app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${token}`, ...extra } as any })
+  const me = (token: string, extra: Record<string, unknown> = {}) => app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${token}`, ...extra } })
 
   const ok = await me(sign({ ...good, iat: now(), exp: now() + 3600 }))
   t.equal(ok.statusCode, 200, 'an ordinary token')
@@ -32,7 +32,7 @@ t.test('token times and duplicate headers', async (t) => {
     ['exp 13 h away', { ...good, iat: now(), exp: now() + 13 * 3600 }],
     ['exp − iat over 12 h', { ...good, iat: now() - 12 * 3600, exp: now() + 3600 }],
   ] as const) {
-    const res = await me(sign(payload as any))
+    const res = await me(sign(payload))
     t.equal(res.statusCode, 401, why)
     t.equal(res.headers['www-authenticate'], 'Bearer realm="m2m-network"', `${why}: WWW-Authenticate`)
     t.equal(res.json().code, 'unauthorized')

@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { buildApp, type App } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { securityHeaders } from '../../src/plugins/headers.ts'
-import { TEST_SECRET, as, build, testDatabase, tokenFor } from '../helper.ts'
+import { as, build, testDatabase, tokenFor } from '../helper.ts'
 
 const now = () => Math.floor(Date.now() / 1000)
 const badlySigned = () => createSigner({ key: 'x'.repeat(48), algorithm: 'HS256' })({ sub: 'E1', roles: ['manager'], exp: now() + 600 })
@@ -72,7 +72,7 @@ async function jwksServer(t: Test, port: number) {
   })
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  const sign = (i: number, kid = kidOf(i)) => createSigner({ key: keys[i]!.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), algorithm: 'RS256', kid })({ sub: 'E20', roles: ['manager'], iss: 'https://idp.example', aud: 'm2m-api', exp: now() + 600 })
+  const sign = (i: number, kid = kidOf(i)) => createSigner({ key: keys[i].privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), algorithm: 'RS256', kid })({ sub: 'E20', roles: ['manager'], iss: 'https://idp.example', aud: 'm2m-api', exp: now() + 600 })
   return {
     url: `http://127.0.0.1:${port}/jwks.json`,
     fetches: () => fetches,
@@ -142,5 +142,5 @@ t.test('401, 403, 404, 406 and 429 carry the same security headers as a 200', as
     t.equal(String(res.statusCode), what.split(' ')[0], what)
     t.same(pick(res.headers), expected, `${what}: the security headers of a 200`)
   }
-  t.match(answers[401]!.headers['www-authenticate'], /^Bearer /)
+  t.match(answers[401].headers['www-authenticate'], /^Bearer /)
 })

@@ -105,7 +105,7 @@ function raw(request: string, opts: { halfClose?: boolean; ms?: number } = {}): 
       resolve({ text, status: Number(statusLine.split(' ')[1]), headers, body: json, closed })
     }
     const timer = setTimeout(() => { socket.destroy(); finish() }, opts.ms ?? 20_000)
-    socket.on('data', (d) => { text += d })
+    socket.on('data', (d: Buffer) => { text += d.toString() })
     socket.on('error', reject)
     socket.on('close', () => { closed = true; clearTimeout(timer); finish() })
   })

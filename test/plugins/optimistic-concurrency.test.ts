@@ -28,7 +28,7 @@ t.test('optimistic concurrency on every single resource (SPEC §4)', async (t) =
     return res
   }
   const pool = [await activeAmbassador(app, 'OC01'), await activeAmbassador(app, 'OC04')]
-  const amb = pool[0]!
+  const amb = pool[0]
   const target = await activeAmbassador(app, 'OC02')
   for (const a of [...pool, target]) await ok({ method: 'PATCH', url: `/v1/ambassadors/${a.id}`, as: NMNO, body: { capacity: 10 } })
   const resource = (await ok({ method: 'POST', url: '/v1/resources', as: NMNO, body: { slug: 'oc_guide', kind: 'tools_and_guides', name: { en: 'Guide', fr: 'Guide' }, description: { en: 'A guide.', fr: 'Un guide.' } } })).body
@@ -38,7 +38,7 @@ t.test('optimistic concurrency on every single resource (SPEC §4)', async (t) =
   /** A fresh manager and engagement with the Ambassador, taken to the state asked. */
   async function engagement(state: 'requested' | 'accepted' | 'active' | 'transfer_required' | 'withdrawn') {
     const m = as(`OC-M${String(++n).padStart(2, '0')}`, 'manager')
-    const a = pool[n % pool.length]!
+    const a = pool[n % pool.length]
     const id = (await ok({ method: 'POST', url: '/v1/engagements', as: m, body: { ambassadorId: a.id, ...REQUEST } })).body.id as string
     const url = `/v1/engagements/${id}`
     const e = { m, a: a.me, id, url }

@@ -71,7 +71,7 @@ t.test('policy boundary at run time: no write past the policy layer (#13 item 2)
         child.post('/v1/__test/other-action', { config: { roles: ['nmno'], action: 'resource.create' } }, async (req) => {
           await inTransaction(child.db, async (trx) => {
             const ids = await trx.selectFrom('resources').select('id').limit(1).execute()
-            await authorize(trx, req.actor, 'resource.update', { id: ids[0]!.id })
+            await authorize(trx, req.actor, 'resource.update', { id: ids[0].id })
             await trx.updateTable('resources').set({ nameEn: 'Hijacked' }).execute()
           })
           return { ok: true }

@@ -20,7 +20,7 @@ export const REQUIRED_LEVELS: Record<keyof CompetenciesBody, number> = {
 
 export function failingCompetencies(c: Partial<CompetenciesBody> | null | undefined) {
   return (Object.keys(REQUIRED_LEVELS) as (keyof CompetenciesBody)[])
-    .filter((k) => !c || typeof c[k] !== 'number' || (c[k] as number) < REQUIRED_LEVELS[k])
+    .filter((k) => !c || typeof c[k] !== 'number' || (c[k]) < REQUIRED_LEVELS[k])
     .map((k) => ({ competency: k, required: REQUIRED_LEVELS[k], actual: c?.[k] ?? null }))
 }
 

@@ -1,15 +1,15 @@
 // All SQL for Ambassadors. Writes demand an Authorized token; reads are scoped in SQL.
 import { CompiledQuery, sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
-import type { AmbassadorRow, NewAmbassador } from '../../db/schema.ts'
+import type { AmbassadorRow, AmbassadorStatus, NewAmbassador } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { CONFLICT_VERSION_SQL, noConflictWithSql } from '../../policy/conflict-of-interest.ts'
 
 /** Stored status, or `expired` for an active record past its term (AMB-5, at query time). */
-export const EFFECTIVE_STATUS = sql<string>`ambassador_effective_status(status, term_end)`
+export const EFFECTIVE_STATUS = sql<AmbassadorStatus | 'expired'>`ambassador_effective_status(status, term_end)`
 
-export type AmbassadorWithStatus = AmbassadorRow & { effectiveStatus: string }
+export type AmbassadorWithStatus = AmbassadorRow & { effectiveStatus: AmbassadorStatus | 'expired' }
 
 export const selectAmbassador = (db: Db | Trx) =>
   db.selectFrom('ambassadors').selectAll().select(EFFECTIVE_STATUS.as('effectiveStatus'))
@@ -104,20 +104,9 @@ export interface DirectoryFilter {
   status?: string
 }
 
-export interface DirectoryRow {
-  id: string
-  displayName: string
-  bioEn: string | null
-  bioFr: string | null
-  languages: string[]
-  modes: string[]
-  topics: string[]
+export interface DirectoryRow extends Pick<AmbassadorRow, 'id' | 'displayName' | 'bioEn' | 'bioFr' | 'languages' | 'modes' | 'topics'>,
+  Partial<Pick<AmbassadorRow, 'employeeRef' | 'capacity' | 'openEngagements' | 'termEnd' | 'status'>> {
   available: boolean
-  employeeRef?: string
-  capacity?: number
-  openEngagements?: number
-  termEnd?: Date | null
-  status?: string
 }
 
 type StampColumns = { stamp: string; inTerm: number; conflicts: string }
@@ -151,7 +140,7 @@ export const updateAmbassadorProfile = (auth: Authorized<'ambassador.update'>, p
 
 export async function recordTransition(
   auth: Authorized<'ambassador.transition'>,
-  change: { to: string; reason?: string; activate?: { guidelinesVersion: number } },
+  change: { to: AmbassadorStatus; reason?: string; activate?: { guidelinesVersion: number } },
 ) {
   const { trx, actor } = auth
   // The row the policy locked, and the status it found there.
@@ -164,18 +153,18 @@ export async function recordTransition(
       termEnd: sql`now() + interval '24 months'`,
       guidelinesVersion: change.activate.guidelinesVersion,
       guidelinesAcceptedAt: sql`now()`,
-    } as any).where('id', '=', id).execute()
+    }).where('id', '=', id).execute()
     await trx.insertInto('guidelinesAcceptances').values({ ambassadorId: id, version: change.activate.guidelinesVersion })
       .onConflict((oc) => oc.doNothing()).execute()
   } else {
-    await trx.updateTable('ambassadors').set({ status: change.to as any }).where('id', '=', id).execute()
+    await trx.updateTable('ambassadors').set({ status: change.to }).where('id', '=', id).execute()
   }
   await insertHistory(trx, id, from, change.to, change.reason ?? null, actor.sub, actorRoleLabel(auth))
 }
 
 export async function renewTerm(auth: Authorized<'ambassador.renew'>) {
   const id = auth.facts.row.id
-  await auth.trx.updateTable('ambassadors').set({ termEnd: sql`term_end + interval '24 months'` } as any).where('id', '=', id).execute()
+  await auth.trx.updateTable('ambassadors').set({ termEnd: sql`term_end + interval '24 months'` }).where('id', '=', id).execute()
   await insertHistory(auth.trx, id, 'active', 'active', 'term renewed for 24 months', auth.actor.sub, 'nmno')
 }
 
@@ -188,7 +177,7 @@ export async function insertTrainingRecord(
 ) {
   const row = { ...record, ambassadorId: auth.facts.row.id }
   // The record view lists the training: its version (the ETag) moves with it (SPEC §4).
-  await auth.trx.updateTable('ambassadors').set({ updatedAt: sql`now()` } as any).where('id', '=', row.ambassadorId).execute()
+  await auth.trx.updateTable('ambassadors').set({ updatedAt: sql`now()` }).where('id', '=', row.ambassadorId).execute()
   return auth.trx.insertInto('trainingRecords').values({ ...row, recordedBy: auth.actor.sub }).returningAll().executeTakeFirstOrThrow()
 }
 

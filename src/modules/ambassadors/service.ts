@@ -1,6 +1,5 @@
 // Ambassador use cases: one transaction per write (authorize, then write), views per audience.
 import { createHash } from 'node:crypto'
-import { sql } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
@@ -38,8 +37,8 @@ function localizedBio(row: { bioEn: string | null; bioFr: string | null }, lang:
 
 function toDirectoryEntry(row: DirectoryRow, lang: Lang): DirectoryEntry {
   const entry: DirectoryEntry = {
-    id: row.id, displayName: row.displayName, ...localizedBio(row, lang) as any,
-    languages: row.languages as any, modes: row.modes as any, topics: row.topics as any, available: row.available,
+    id: row.id, displayName: row.displayName, ...localizedBio(row, lang),
+    languages: row.languages, modes: row.modes, topics: row.topics, available: row.available,
   }
   if (row.status !== undefined) {
     Object.assign(entry, { status: row.status, employeeRef: row.employeeRef, capacity: row.capacity, openEngagements: row.openEngagements, termEnd: row.termEnd ?? null })
@@ -49,8 +48,8 @@ function toDirectoryEntry(row: DirectoryRow, lang: Lang): DirectoryEntry {
 
 export function toPublicView(row: AmbassadorWithStatus, lang: Lang): AmbassadorPublic {
   return {
-    view: 'public', id: row.id, displayName: row.displayName, ...localizedBio(row, lang) as any,
-    languages: row.languages as any, modes: row.modes as any, topics: row.topics as any, available: row.openEngagements < row.capacity,
+    view: 'public', id: row.id, displayName: row.displayName, ...localizedBio(row, lang),
+    languages: row.languages, modes: row.modes, topics: row.topics, available: row.openEngagements < row.capacity,
   }
 }
 
@@ -63,17 +62,17 @@ async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<Ambassad
     view: 'record',
     id: row.id, employeeRef: row.employeeRef, displayName: row.displayName,
     bio: { en: row.bioEn, fr: row.bioFr },
-    languages: row.languages as any, modes: row.modes as any, topics: row.topics as any,
+    languages: row.languages, modes: row.modes, topics: row.topics,
     capacity: row.capacity, openEngagements: row.openEngagements,
-    status: row.effectiveStatus as any,
-    termStart: row.termStart as any, termEnd: row.termEnd as any,
+    status: row.effectiveStatus,
+    termStart: row.termStart, termEnd: row.termEnd,
     designatedContactRef: row.designatedContactRef,
     competencies: c ? { ...c, meetsRequirements: failingCompetencies(c).length === 0 } : null,
-    guidelines: { acceptedVersion: row.guidelinesVersion, acceptedAt: row.guidelinesAcceptedAt as any, currentVersion },
+    guidelines: { acceptedVersion: row.guidelinesVersion, acceptedAt: row.guidelinesAcceptedAt, currentVersion },
     orientationPartsAttended: parts,
-    statusHistory: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, reason: h.reason, actorRole: h.actorRole, at: h.at as any })),
-    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, recordedBy: t.recordedBy, createdAt: t.createdAt as any })),
-    version: row.version, createdAt: row.createdAt as any, updatedAt: row.updatedAt as any,
+    statusHistory: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, reason: h.reason, actorRole: h.actorRole, at: h.at })),
+    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, recordedBy: t.recordedBy, createdAt: t.createdAt })),
+    version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
   }
 }
 
@@ -130,7 +129,7 @@ export async function getAmbassador(db: Db, actor: Actor, id: string, lang: Lang
   const staff = isStaffReader(actor)
   const record = await findRecord(db, id, { staff, sub: actor.roles.has('manager') ? actor.sub : undefined })
   if (record) return { view: await toRecordView(db, record), version: record.version }
-  const row = (await selectAmbassador(db).where('id', '=', id).where(ACTIVE_IN_TERM).executeTakeFirst()) as AmbassadorWithStatus | undefined
+  const row = await selectAmbassador(db).where('id', '=', id).where(ACTIVE_IN_TERM).executeTakeFirst()
   if (!row) throw new NotFound()
   return { view: toPublicView(row, lang), version: row.version }
 }
@@ -160,8 +159,8 @@ export async function applyAsAmbassador(db: Db, actor: Actor, body: CreateAmbass
   return readBack(db, actor, id)
 }
 
-function uniqueToConflict(err: any): never {
-  if (err?.code === '23505') throw new AppError('already-exists', { en: 'An application or Ambassador record already exists for this employee.', fr: 'Une candidature ou un dossier d’ambassadeur existe déjà pour cet employé.' })
+function uniqueToConflict(err: unknown): never {
+  if ((err as { code?: unknown } | null)?.code === '23505') throw new AppError('already-exists', { en: 'An application or Ambassador record already exists for this employee.', fr: 'Une candidature ou un dossier d’ambassadeur existe déjà pour cet employé.' })
   throw err
 }
 
@@ -221,7 +220,7 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
         })
       }
     }
-    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, recordedBy: rec.recordedBy, createdAt: rec.createdAt as any }
+    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, recordedBy: rec.recordedBy, createdAt: rec.createdAt }
   })
 }
 

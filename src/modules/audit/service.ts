@@ -61,8 +61,8 @@ export async function accessLog(db: Db, actor: Actor, engagementId: string, q: {
   const you = managerPseudonym(actor.sub, engagementId)
   return page(rows, limit, (r) => ({
     at: r.at,
-    who: r.role === 'manager' && r.actorRef === you ? YOU[lang] : (r.role === 'ambassador' && r.displayName) || WHO[r.role]![lang],
-    role: r.role as any,
+    who: r.role === 'manager' && r.actorRef === you ? YOU[lang] : (r.role === 'ambassador' && r.displayName) || WHO[r.role][lang],
+    role: r.role,
     action: r.action,
     outcome: r.outcome,
   }))

@@ -34,7 +34,7 @@ export function pagePendingAcceptance(db: Db, version: number, f: { after?: [str
 
 export async function recordAcceptance(auth: Authorized<'guidelines.accept'>, version: number) {
   const { ambassadorId } = auth.facts
-  await auth.trx.updateTable('ambassadors').set({ guidelinesVersion: version, guidelinesAcceptedAt: sql`now()` } as any).where('id', '=', ambassadorId).execute()
+  await auth.trx.updateTable('ambassadors').set({ guidelinesVersion: version, guidelinesAcceptedAt: sql`now()` }).where('id', '=', ambassadorId).execute()
   return auth.trx.insertInto('guidelinesAcceptances').values({ ambassadorId, version })
     .onConflict((oc) => oc.columns(['ambassadorId', 'version']).doUpdateSet({ version }))
     .returning(['ambassadorId', 'version', 'acceptedAt']).executeTakeFirstOrThrow()

@@ -3,7 +3,7 @@
 import { sql } from 'kysely'
 import { sortKeyOf } from '../../shared/pagination.ts'
 import type { Db } from '../../db/database.ts'
-import type { ConflictKind } from '../../db/schema.ts'
+import type { ConflictKind } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { ACTIVE_IN_TERM } from '../../policy/actor.ts'

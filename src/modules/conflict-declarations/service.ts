@@ -35,12 +35,12 @@ export async function declareConflict(db: Db, actor: Actor, body: CreateConflict
       for (const ambassadorId of await recordsOf(trx, body.employeeRef)) await requireTransferOfConflicted(auth, { ambassadorId, managerRef })
     }
     return row
-  }).catch((err: any) => {
+  }).catch((err: unknown) => {
     // A concurrent identical declaration by the same declarer (the unique index is per declarer).
-    if (err?.code === '23505') throw alreadyDeclared()
+    if ((err as { code?: unknown } | null)?.code === '23505') throw alreadyDeclared()
     throw err
   })
-  return toView(row as any)
+  return toView(row)
 }
 
 export async function listConflictDeclarations(db: Db, actor: Actor, query: ListConflictDeclarationsQuery) {
@@ -50,7 +50,7 @@ export async function listConflictDeclarations(db: Db, actor: Actor, query: List
   const page = rows.slice(0, limit)
   const last = page[page.length - 1]
   return {
-    items: page.map((r) => toView(r as any)),
+    items: page.map((r) => toView(r)),
     nextCursor: rows.length > limit && last ? encodeCursor([last.sortKey, last.id]) : null,
   }
 }

@@ -2,12 +2,16 @@
 // the service before listing); writes take an Authorized token. Consent rows are locked in the
 // write's transaction: FOR UPDATE by a grant or withdrawal, FOR SHARE by a disclosure relying on it,
 // so a withdrawal and a disclosure racing each other are serialised (CNS-1, CNS-2).
-import { sql } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import { recordCreated } from '../../policy/authorize.ts'
-import type { DraftConsentBody } from './schemas.ts'
+import type { DraftConsentBody, INFO_CATEGORIES } from './schemas.ts'
+
+/** What info_categories holds: written only from a validated request (the column has no CHECK of its own). */
+type InfoCategory = (typeof INFO_CATEGORIES)[number]
 import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
 import { unwrapDataKey } from '../../shared/crypto.ts'
 import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
@@ -26,30 +30,14 @@ const CONSENT_COLUMNS = sql`c.id, c.engagement_id, c.recipient_kind, c.recipient
   ${EFFECTIVE_STATUS} AS status, c.drafted_by, c.statement_version, c.statement_language, c.statement_hash, c.granted_name,
   c.granted_at, c.withdrawn_at, c.expires_at, c.created_at, c.version`
 
-export interface ConsentRow {
-  id: string
-  engagementId: string
-  recipientKind: string
-  recipientName: string
-  direction: 'release' | 'obtain' | 'both'
-  infoCategories: string[]
-  purpose: string
-  status: 'pending' | 'granted' | 'withdrawn' | 'expired'
-  draftedBy: 'manager' | 'ambassador'
-  statementVersion: number
-  statementLanguage: 'en' | 'fr' | null
-  statementHash: string | null
-  grantedName: string | null
-  grantedAt: Date | null
-  withdrawnAt: Date | null
-  expiresAt: Date
-  createdAt: Date
-  version: number
+/** A consent, its status as of now (a granted consent past its expiry is `expired`). */
+export interface ConsentRow extends Omit<Selectable<DB['consents']>, 'status'> {
+  status: Selectable<DB['consents']>['status'] | 'expired'
 }
 
 export const toConsentView = (r: ConsentRow) => ({
-  id: r.id, engagementId: r.engagementId, recipient: { kind: r.recipientKind as any, name: r.recipientName }, direction: r.direction,
-  infoCategories: r.infoCategories as any[], purpose: r.purpose, status: r.status, draftedBy: r.draftedBy,
+  id: r.id, engagementId: r.engagementId, recipient: { kind: r.recipientKind, name: r.recipientName }, direction: r.direction,
+  infoCategories: r.infoCategories as InfoCategory[], purpose: r.purpose, status: r.status, draftedBy: r.draftedBy,
   statementVersion: r.statementVersion, statementLanguage: r.statementLanguage, statementHash: r.statementHash,
   grantedName: r.grantedName, grantedAt: r.grantedAt, withdrawnAt: r.withdrawnAt, expiresAt: r.expiresAt, createdAt: r.createdAt, version: r.version,
 })
@@ -76,7 +64,7 @@ export async function lockConsentForDecision(trx: Trx, id: string): Promise<Cons
   const row = r.rows[0]
   if (!row) return undefined
   const { wrappedKey, ...consent } = row
-  return { ...openConsent(wrappedKey ? unwrapDataKey(wrappedKey) : undefined, consent)!, wrappedKey } as ConsentForDecision
+  return { ...openConsent(wrappedKey ? unwrapDataKey(wrappedKey) : undefined, consent)!, wrappedKey }
 }
 
 /**

@@ -5,7 +5,7 @@ import { AppError, NotFound } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { requireParticipant } from '../engagements/repository.ts'
-import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
+import { notifyPrincipals } from '../notifications/repository.ts'
 import {
   findConsent, findStatement, insertConsent, listConsents, markGranted, markWithdrawn, toConsentView,
 } from './repository.ts'
@@ -40,7 +40,6 @@ function checkExpiry(iso: string | undefined) {
 export function normalizeTypedName(raw: string, sub: string) {
   const name = raw.normalize('NFC').trim().replace(/\s+/g, ' ')
   const letters = name.match(/\p{L}/gu)?.length ?? 0
-  // eslint-disable-next-line no-control-regex
   if (name.length < 2 || name.length > 200 || letters < 2 || /[\p{Cc}\p{Cf}]/u.test(name) || name === sub) {
     invalid('/body/typedName', 'must be your full name', 'Type your full name to sign the consent.', 'Tapez votre nom complet pour signer le consentement.')
   }

@@ -1,24 +1,15 @@
 // All SQL for crisis escalations. The self-care debrief is the nmno inbox's `crisis_debrief`
 // notification about the escalation (written by the notifications repository): open until nmno
 // resolves it with its decision on a clinician; read here, never written here.
-import { sql } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
 import { FOLLOW_UP_DAYS, type CreateCrisisEscalationBody } from './schemas.ts'
 
-export interface CrisisRow {
-  id: string
-  engagementId: string
-  ambassadorId: string
-  category: string
-  authoritiesContacted: string[]
-  weaponsInvolved: boolean
-  occurredAt: Date
-  followUpDueAt: Date
-  followedUpAt: Date | null
-  createdAt: Date
+export interface CrisisRow extends Selectable<DB['crisisEscalations']> {
   debriefOpen?: boolean
   debriefClosedAt?: Date | null
   clinicianOffered?: boolean | null
@@ -38,7 +29,7 @@ const DEBRIEF = sql`EXISTS (SELECT 1 FROM notifications n WHERE n.audience = 'nm
 /** side: the Ambassador sees the debrief of their own self-care; the manager does not. */
 export function toCrisisView(r: CrisisRow, side: 'manager' | 'ambassador') {
   return {
-    id: r.id, engagementId: r.engagementId, category: r.category as any, authoritiesContacted: r.authoritiesContacted as any[],
+    id: r.id, engagementId: r.engagementId, category: r.category, authoritiesContacted: r.authoritiesContacted,
     weaponsInvolved: r.weaponsInvolved, occurredAt: r.occurredAt, followUp: { dueAt: r.followUpDueAt, doneAt: r.followedUpAt },
     ...(side === 'ambassador'
       ? { debrief: { status: r.debriefOpen ? 'open' as const : 'closed' as const, clinicianOffered: r.clinicianOffered ?? null, closedAt: r.debriefClosedAt ?? null } }

@@ -1,8 +1,11 @@
 // SQL of disclosures, sealed with the engagement’s data key (recipient and justification).
+import type { Selectable } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import { recordCreated } from '../../policy/authorize.ts'
+import type { INFO_CATEGORIES } from '../consents/schemas.ts'
 import type { RecordDisclosureBody } from './schemas.ts'
 import { keyOf, openFields, readKey, sealFields } from '../../shared/engagement-keys.ts'
 import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
@@ -10,13 +13,16 @@ import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
 /** Disclosure fields sealed with the engagement's data key (#11 finding 7). */
 const DISCLOSURE_TEXT = ['recipientName', 'justification'] as const
 
+/** What info_categories holds: written only from a validated request (the column has no CHECK of its own). */
+type InfoCategory = (typeof INFO_CATEGORIES)[number]
+
 const DISCLOSURE_COLUMNS = ['id', 'engagementId', 'direction', 'recipientKind', 'recipientName', 'infoCategories', 'basis', 'consentId', 'justification', 'createdAt'] as const
 
-type DisclosureRow = { id: string; engagementId: string; direction: string; recipientKind: string; recipientName: string; infoCategories: string[]; basis: string; consentId: string | null; justification: string | null; createdAt: Date }
+type DisclosureRow = Pick<Selectable<DB['disclosures']>, (typeof DISCLOSURE_COLUMNS)[number]>
 
 export const toDisclosureView = (r: DisclosureRow) => ({
-  id: r.id, engagementId: r.engagementId, direction: r.direction as any, recipient: { kind: r.recipientKind as any, name: r.recipientName },
-  infoCategories: r.infoCategories as any[], basis: r.basis as any, consentId: r.consentId, justification: r.justification,
+  id: r.id, engagementId: r.engagementId, direction: r.direction, recipient: { kind: r.recipientKind, name: r.recipientName },
+  infoCategories: r.infoCategories as InfoCategory[], basis: r.basis, consentId: r.consentId, justification: r.justification,
   flaggedForReview: r.basis !== 'consent', createdAt: r.createdAt,
 })
 
@@ -31,7 +37,7 @@ export async function insertDisclosure(auth: Authorized<'disclosure.create'>, bo
     recipientKind: body.recipient.kind, recipientName: text.recipientName, infoCategories: body.infoCategories,
     basis: body.basis, consentId: consent?.id ?? null, justification: text.justification,
   }).returning(DISCLOSURE_COLUMNS).executeTakeFirstOrThrow()
-  return recordCreated(auth, openFields(key, 'disclosures', row as DisclosureRow, DISCLOSURE_TEXT))
+  return recordCreated(auth, openFields(key, 'disclosures', row, DISCLOSURE_TEXT))
 }
 
 /** Oldest first; `limit` rows after the position `after` (the caller asks one more than a page). */

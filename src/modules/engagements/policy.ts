@@ -2,6 +2,7 @@
 // transaction and locks what a concurrent write could change: the Ambassador row for a request
 // (capacity), the engagement row for a status change.
 import type { Trx } from '../../db/tx.ts'
+import type { EngagementStatus } from '../../db/row-types.ts'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
@@ -17,8 +18,8 @@ const unavailable = () => new PolicyDenied('ambassador-unavailable', {
 })
 
 /** The caller is the engagement's Ambassador and it is still theirs (CONF-5, see HELD_BY_AMBASSADOR). */
-const heldBy = (e: { ambassadorId: string; status: string }, me: string | undefined) =>
-  Boolean(me) && e.ambassadorId === me && HELD_BY_AMBASSADOR.includes(e.status as any)
+const heldBy = (e: { ambassadorId: string; status: EngagementStatus }, me: string | undefined) =>
+  Boolean(me) && e.ambassadorId === me && HELD_BY_AMBASSADOR.includes(e.status)
 
 /** The engagement, locked, if the caller is its assigned (active, in-term) Ambassador; 404 otherwise. */
 async function lockAsAssignedAmbassador(trx: Trx, actor: Actor, id: string) {
@@ -136,7 +137,7 @@ export const engagementPolicies = {
       const e = await lockAsAssignedAmbassador(trx, actor, target.id)
       engagementIfMatch(e, target.ifMatch)
       if (!['accepted', 'active'].includes(e.status)) throw notNow(e.status, 'changed')
-      if (STAGES.indexOf(target.stage as any) <= STAGES.indexOf(e.stage as any)) {
+      if (STAGES.indexOf(target.stage as (typeof STAGES)[number]) <= STAGES.indexOf(e.stage)) {
         throw new PolicyDenied('invalid-transition', { en: `Stages only move forward (now ${e.stage}).`, fr: `Les étapes ne font qu’avancer (actuellement ${e.stage}).` }, { extensions: { from: e.stage, to: target.stage } })
       }
       return { engagement: e }
@@ -197,8 +198,8 @@ export const engagementLifecyclePolicies = {
         throw new PolicyDenied('invalid-transition', { en: 'Only an engagement awaiting transfer can move to another Ambassador.', fr: 'Seul un jumelage en attente de transfert peut passer à un autre ambassadeur.' }, { extensions: { from: engagement.status } })
       }
       const request = await engagementPolicies['engagement.create'].check(trx, actor, {
-        ambassadorId: target.ambassadorId, language: engagement.language as 'en' | 'fr', preferredModes: engagement.preferredModes as any,
-        urgency: engagement.urgency, topics: engagement.topics as any, aboutMyEmployee: true,
+        ambassadorId: target.ambassadorId, language: engagement.language, preferredModes: engagement.preferredModes,
+        urgency: engagement.urgency, topics: engagement.topics as RequestEngagementBody['topics'], aboutMyEmployee: true, // stored from a validated request
       })
       return { engagement, ...request }
     },

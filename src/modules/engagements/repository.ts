@@ -1,9 +1,10 @@
 // All SQL for engagements. Reads are scoped in SQL to what the caller may see; writes take an
 // Authorized token.
-import { sql, type RawBuilder } from 'kysely'
+import { sql, type RawBuilder, type Selectable } from 'kysely'
 import { memoInRequest } from '../../db/boundary.ts'
 import type { Db } from '../../db/database.ts'
-import type { EngagementStatus } from '../../db/schema.ts'
+import type { DeclineReason, EngagementOutcome, EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
+import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Action } from '../../policy/actions.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
@@ -47,31 +48,13 @@ const COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, ${EFFECTIVE_ENGAGEMENT
   ${FOLLOW_UP_OVERDUE} AS follow_up_overdue,
   e.version, a.display_name AS ambassador_display_name`
 
-export interface EngagementRow {
-  id: string
-  ambassadorId: string
-  managerRef: string
-  status: EngagementStatus
-  stage: string
-  language: string
-  preferredModes: string[]
-  urgency: 'routine' | 'urgent'
-  topics: string[]
-  declineReason: string | null
-  outcome: string | null
-  transferReason: string | null
-  transferredFrom: string | null
-  extensions: number
-  extensionProposedAt: Date | null
-  surveyToken: string | null
+/** An engagement as its participants see it: the stored columns (status and transfer reason as of now), and counts. */
+export interface EngagementRow extends Pick<Selectable<DB['engagements']>, 'id' | 'ambassadorId' | 'managerRef' | 'status' | 'stage' | 'language'
+  | 'preferredModes' | 'urgency' | 'topics' | 'declineReason' | 'outcome' | 'transferReason' | 'transferredFrom' | 'extensions'
+  | 'extensionProposedAt' | 'surveyToken' | 'requestedAt' | 'expiresAt' | 'respondedAt' | 'closedAt' | 'version'> {
   meetingsHeld: number
   referralCount: number
   followUpOverdue: boolean
-  requestedAt: Date
-  expiresAt: Date
-  respondedAt: Date | null
-  closedAt: Date | null
-  version: number
   ambassadorDisplayName: string
 }
 
@@ -94,7 +77,7 @@ async function openTokens<T extends EngagementRow>(db: Db | Trx, rows: T[]): Pro
   const sealed = rows.filter((r) => r.surveyToken)
   if (sealed.length === 0) return rows
   const keys = await readKeys(db, sealed.map((r) => r.id))
-  for (const r of sealed) r.surveyToken = openFields(keys.get(r.id), 'engagements', r as any, ['surveyToken']).surveyToken
+  for (const r of sealed) r.surveyToken = openFields(keys.get(r.id), 'engagements', r, ['surveyToken']).surveyToken
   return rows
 }
 
@@ -184,7 +167,7 @@ export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: s
       AND status IN ('requested','accepted','active','transfer_required') AND NOT overdue) AS duplicate,
     (SELECT count(*)::int FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND overdue) AS overdue,
     (SELECT id FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef} AND overdue) AS own_overdue`.execute(trx)
-  return r.rows[0]!
+  return r.rows[0]
 }
 
 // ---- Writes ----
@@ -222,16 +205,15 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
   return recordCreated(auth, r.rows[0])
 }
 
-type StatusWrite = 'engagement.accept' | 'engagement.decline' | 'engagement.withdraw'
 
 /** The Ambassador accepts the engagement the token locked (ENG-3). */
 export const markAccepted = (auth: Authorized<'engagement.accept'>) =>
-  auth.trx.updateTable('engagements').set({ status: 'accepted', respondedAt: sql`now()` } as any).where('id', '=', auth.facts.engagement.id).execute()
+  auth.trx.updateTable('engagements').set({ status: 'accepted', respondedAt: sql`now()` }).where('id', '=', auth.facts.engagement.id).execute()
 
 /** The Ambassador declines, with a reason; the slot is freed (ENG-3). */
-export async function markDeclined(auth: Authorized<'engagement.decline'>, declineReason: string) {
+export async function markDeclined(auth: Authorized<'engagement.decline'>, declineReason: DeclineReason) {
   const { engagement } = auth.facts
-  await auth.trx.updateTable('engagements').set({ status: 'declined', respondedAt: sql`now()`, declineReason } as any).where('id', '=', engagement.id).execute()
+  await auth.trx.updateTable('engagements').set({ status: 'declined', respondedAt: sql`now()`, declineReason }).where('id', '=', engagement.id).execute()
   await freeSlot(auth.trx, engagement.ambassadorId, 1)
 }
 
@@ -242,11 +224,11 @@ export async function markWithdrawn(auth: Authorized<'engagement.withdraw'>) {
   await freeSlot(auth.trx, engagement.ambassadorId, 1)
 }
 
-export const setStage = (auth: Authorized<'engagement.set-stage'>, stage: string) =>
+export const setStage = (auth: Authorized<'engagement.set-stage'>, stage: EngagementStage) =>
   auth.trx.updateTable('engagements').set({ stage }).where('id', '=', auth.facts.engagement.id).execute()
 
 async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
-  await trx.updateTable('ambassadors').set({ openEngagements: sql`greatest(open_engagements - ${n}, 0)` } as any).where('id', '=', ambassadorId).execute()
+  await trx.updateTable('ambassadors').set({ openEngagements: sql`greatest(open_engagements - ${n}, 0)` }).where('id', '=', ambassadorId).execute()
 }
 
 /**
@@ -271,31 +253,32 @@ export async function expireRequests(trx: Trx, ambassadorId: string, only?: stri
 
 /** The Ambassadors with overdue requests, for the expiry job (a bounded batch). */
 export const ambassadorsWithOverdueRequests = (db: Db) =>
-  db.selectFrom('engagementEffective').select('ambassadorId').distinct().where('overdue', '=', true).limit(500).execute()
+  // A view's columns are typed nullable (PostgreSQL does not carry NOT NULL through a view); these are not.
+  db.selectFrom('engagementEffective').select('ambassadorId').distinct().where('overdue', '=', true).$narrowType<{ ambassadorId: string }>().limit(500).execute()
 
 export async function recordExtension(auth: Authorized<'engagement.extend'>, side: 'manager' | 'ambassador') {
   const { trx, facts } = auth
   if (side === 'ambassador') {
-    await trx.updateTable('engagements').set({ extensionProposedAt: sql`coalesce(extension_proposed_at, now())` } as any).where('id', '=', facts.engagement.id).execute()
+    await trx.updateTable('engagements').set({ extensionProposedAt: sql`coalesce(extension_proposed_at, now())` }).where('id', '=', facts.engagement.id).execute()
   } else {
-    await trx.updateTable('engagements').set({ extensions: sql`extensions + 1`, extensionProposedAt: null } as any).where('id', '=', facts.engagement.id).execute()
+    await trx.updateTable('engagements').set({ extensions: sql`extensions + 1`, extensionProposedAt: null }).where('id', '=', facts.engagement.id).execute()
   }
 }
 
 /** Closes, frees the slot and issues the manager's single-use survey token (ENG-8, RPT-2). */
-export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: string, surveyToken: string) {
+export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: EngagementOutcome, surveyToken: string) {
   const { trx, facts } = auth
   // #11 finding 4: at rest the token is sealed (the engagement's key) and found by a keyed hash.
   const key = await keyOf(trx, facts.engagement)
   await trx.updateTable('engagements').set({
     status: 'closed', outcome, closedAt: sql`now()`, surveyToken: seal(key, TOKEN_FIELD, surveyToken), surveyTokenHash: surveyTokenHash(surveyToken),
     surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
-  } as any).where('id', '=', facts.engagement.id).execute()
+  }).where('id', '=', facts.engagement.id).execute()
   await freeSlot(trx, facts.engagement.ambassadorId, 1)
 }
 
 /** The engagement waits for the manager to pick another Ambassador; its slot is freed (ENG-9). */
-export async function markTransferRequired(auth: Authorized<'engagement.require-transfer'>, reason: string) {
+export async function markTransferRequired(auth: Authorized<'engagement.require-transfer'>, reason: TransferReason) {
   await auth.trx.updateTable('engagements').set({ status: 'transfer_required', transferReason: reason }).where('id', '=', auth.facts.engagement.id).execute()
   await freeSlot(auth.trx, auth.facts.engagement.ambassadorId, 1)
 }
@@ -312,7 +295,7 @@ export async function transferEngagement(auth: Authorized<'engagement.transfer'>
   }).returning('id').executeTakeFirstOrThrow()
   const wrapped = wrappedKeyForNewEngagement()
   await trx.insertInto('engagementKeys').values({ engagementId: created.id, wrappedKey: wrapped }).execute()
-  await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` } as any).where('id', '=', ambassadorId).execute()
+  await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` }).where('id', '=', ambassadorId).execute()
   await trx.updateTable('engagements').set({ status: 'transferred' }).where('id', '=', old.id).execute()
   // An ended term (AMB-5) the sweep has not recorded yet: the old Ambassador's slot is still taken.
   if (old.rawStatus !== 'transfer_required') await freeSlot(trx, old.ambassadorId, 1)
@@ -346,7 +329,6 @@ export const GOAL_TEXT = ['title', 'benefitsToYou', 'benefitsToOrganisation', 'b
  * transaction of the write that created the conflict.
  */
 export async function requireTransferOfConflicted(auth: Authorized<Action>, scope: { ambassadorId?: string; managerRef?: string; all?: boolean }) {
-  const { trx } = auth
   const where = scope.all ? sql`TRUE`
     : scope.ambassadorId && scope.managerRef ? sql`(e.ambassador_id = ${scope.ambassadorId}::uuid AND e.manager_ref = ${scope.managerRef})`
     : scope.ambassadorId ? sql`e.ambassador_id = ${scope.ambassadorId}::uuid`

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 // Engagement use cases: one transaction per write; three views by audience (SPEC §2).
 import type { Db } from '../../db/database.ts'
+import type { DeclineReason, EngagementOutcome, EngagementStage } from '../../db/row-types.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
@@ -43,7 +44,7 @@ export function toAmbassadorView(e: EngagementRow): AmbassadorEngagement {
 
 /** nmno's view (CONF-2): no manager, no Ambassador, no exact time. */
 export function toDeidentifiedEngagement(e: EngagementRow): DeidentifiedEngagement {
-  return <DeidentifiedEngagement>{
+  return {
     view: 'deidentified' as const, id: e.id, status: e.status, stage: e.stage, language: e.language, urgency: e.urgency,
     transferRequired: e.status === 'transfer_required', meetingsHeld: Number(e.meetingsHeld), referralCount: Number(e.referralCount),
     followUpOverdue: Boolean(e.followUpOverdue), requestedOn: new Date(e.requestedAt).toISOString().slice(0, 10),
@@ -114,9 +115,9 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
       ambassadorId: body.ambassadorId, managerRef: actor.sub, language: body.language,
       preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
     })
-  }).catch((err) => {
+  }).catch((err: unknown) => {
     // The unique index backs the duplicate rule should two requests ever slip past the row lock.
-    if (err?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+    if ((err as { code?: unknown } | null)?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
     throw err
   })
   return toManagerView(row)
@@ -131,7 +132,7 @@ export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch
   return readBack(db, actor, id)
 }
 
-export async function declineEngagement(db: Db, actor: Actor, id: string, reason: string, ifMatch?: string) {
+export async function declineEngagement(db: Db, actor: Actor, id: string, reason: DeclineReason, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
     await markDeclined(auth, reason)
@@ -149,7 +150,7 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
   return readBack(db, actor, id)
 }
 
-export async function changeStage(db: Db, actor: Actor, id: string, stage: string, ifMatch?: string) {
+export async function changeStage(db: Db, actor: Actor, id: string, stage: EngagementStage, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.set-stage', { id, stage, ifMatch })
     await setStage(auth, stage)
@@ -168,7 +169,7 @@ export async function extendEngagement(db: Db, actor: Actor, id: string, ifMatch
   return readBack(db, actor, id)
 }
 
-export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: string, ifMatch?: string) {
+export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: EngagementOutcome, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.close', { id, ifMatch })
     await closeEngagement(auth, outcome, randomBytes(24).toString('base64url'))

@@ -13,7 +13,7 @@ const goals: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'createGoal', tags: ['engagements'], summary: 'The manager adds a goal (Annex G checklist; ENG-6)',
       params: IdParamsSchema, body: CreateGoalBodySchema, response: { 201: GoalSchema, ...problems('not-found', 'invalid-transition', 'limit-reached') },
     },
-  }, async (req, reply) => reply.code(201).send(await createGoal(app.db, req.actor, req.params.id, req.body) as any))
+  }, async (req, reply) => reply.code(201).send(await createGoal(app.db, req.actor, req.params.id, req.body)))
 
   app.get('/:id/goals', {
     config: { roles: ['manager'], audit: { action: 'goal.list', resourceType: 'goal' } },
@@ -21,7 +21,7 @@ const goals: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listGoals', tags: ['engagements'], summary: 'The engagement’s goals (manager and assigned Ambassador only)',
       params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: Page(GoalSchema), ...problems('not-found', 'invalid-cursor') },
     },
-  }, async (req) => listGoals(app.db, req.actor, req.params.id, req.query) as any)
+  }, async (req) => listGoals(app.db, req.actor, req.params.id, req.query))
 
   app.get('/:id/goals/:goalId', {
     config: { roles: ['manager'], audit: { action: 'goal.read', resourceType: 'goal', resourceParam: 'goalId' }, etag: 'goal' },
@@ -29,7 +29,7 @@ const goals: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'getGoal', tags: ['engagements'], summary: 'One goal, with its ETag (manager and assigned Ambassador only)',
       params: GoalParamsSchema, response: { 200: GoalSchema, ...problems('not-found') },
     },
-  }, async (req) => getGoal(app.db, req.actor, req.params.id, req.params.goalId) as any)
+  }, async (req) => getGoal(app.db, req.actor, req.params.id, req.params.goalId))
 
   app.patch('/:id/goals/:goalId', {
     config: { roles: ['manager'], action: 'goal.update', etag: 'goal' },
@@ -37,6 +37,6 @@ const goals: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'updateGoal', tags: ['engagements'], summary: 'The manager edits (or accepts a proposal); the assigned Ambassador proposes edits (ENG-6)',
       params: GoalParamsSchema, body: UpdateGoalBodySchema, response: { 200: GoalSchema, ...problems('not-found', 'invalid-transition') },
     },
-  }, async (req) => changeGoal(app.db, req.actor, req.params.id, req.params.goalId, req.body, req.headers['if-match']) as any)
+  }, async (req) => changeGoal(app.db, req.actor, req.params.id, req.params.goalId, req.body, req.headers['if-match']))
 }
 export default goals

@@ -19,7 +19,7 @@ function openProposal(key: Buffer | undefined, stored: unknown): Record<string, 
   return JSON.parse(open(key, 'goals.proposal', stored)) as Record<string, unknown>
 }
 
-export function openGoal<T extends StoredGoal>(key: Buffer | undefined, g: T): T {
+export function openGoal<T extends StoredGoal>(key: Buffer | undefined, g: T): Omit<T, 'proposal'> & { proposal: Record<string, unknown> | null } {
   return { ...openFields(key, 'goals', g, GOAL_TEXT as unknown as (keyof T & string)[]), proposal: openProposal(key, g.proposal) }
 }
 
@@ -42,7 +42,7 @@ export async function updateGoal(auth: Authorized<'goal.update'>, body: UpdateGo
     const fromProposal = acceptProposal ? (proposal ?? {}) : {}
     set = { ...sealFields(key, 'goals', { ...fromProposal, ...changes }, GOAL_TEXT), ...(acceptProposal !== undefined ? { proposal: null, proposedAt: null } : {}) }
   }
-  const row = await auth.trx.updateTable('goals').set({ ...set, version: sql`version + 1`, updatedAt: sql`clock_timestamp()` } as any)
+  const row = await auth.trx.updateTable('goals').set({ ...set, version: sql`version + 1`, updatedAt: sql`clock_timestamp()` })
     .where('id', '=', goal.id).returning(columns).executeTakeFirstOrThrow()
   return openGoal(key, row)
 }

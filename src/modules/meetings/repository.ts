@@ -22,7 +22,7 @@ export async function insertMeeting(auth: Authorized<'meeting.create'>, body: Cr
 }
 
 export async function updateMeeting(auth: Authorized<'meeting.update'>, body: UpdateMeetingBody) {
-  const m = await auth.trx.updateTable('meetings').set({ ...body, updatedAt: sql`clock_timestamp()` } as any)
+  const m = await auth.trx.updateTable('meetings').set({ ...body, updatedAt: sql`clock_timestamp()` })
     .where('id', '=', auth.facts.meeting.id).returning(meetingColumns).executeTakeFirstOrThrow()
   if (body.held && auth.facts.engagement.status === 'accepted') {
     await auth.trx.updateTable('engagements').set({ status: 'active' }).where('id', '=', auth.facts.engagement.id).execute()

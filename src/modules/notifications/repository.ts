@@ -76,7 +76,7 @@ export function listOwn(db: Db, recipientRef: string, f: ListFilter) {
 }
 
 export const markRead = (auth: Authorized<'notification.read-own'>) =>
-  auth.trx.updateTable('notifications').set({ readAt: sql`coalesce(read_at, now())` } as any).where('id', '=', auth.facts.notification.id)
+  auth.trx.updateTable('notifications').set({ readAt: sql`coalesce(read_at, now())` }).where('id', '=', auth.facts.notification.id)
     .returning(COLUMNS).executeTakeFirstOrThrow()
 
 /** Resolves once: a later call changes nothing (the first resolution and its decision stand). */
@@ -84,5 +84,5 @@ export const markResolved = (auth: Authorized<'notification.resolve'>) =>
   auth.trx.updateTable('notifications').set({
     resolvedAt: sql`coalesce(resolved_at, now())`, resolvedBy: sql`coalesce(resolved_by, ${auth.actor.sub})`,
     ...(auth.facts.resolution ? { data: sql`CASE WHEN resolved_at IS NULL THEN data || ${JSON.stringify(auth.facts.resolution)}::jsonb ELSE data END` } : {}),
-  } as any)
+  })
     .where('id', '=', auth.facts.notification.id).returning(COLUMNS).executeTakeFirstOrThrow()

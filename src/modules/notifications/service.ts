@@ -24,7 +24,7 @@ const dateOnly = (d: Date | string | null) => (d === null ? null : new Date(d).t
 export function toOfficeView(n: Omit<Row, 'sortKey'>): OfficeNotification {
   return {
     id: n.id, kind: n.kind, subjectType: n.subjectType, subjectId: n.subjectId, designatedContactRef: n.designatedContactRef,
-    data: n.data as Record<string, unknown>, createdOn: dateOnly(n.createdAt)!, resolvedOn: dateOnly(n.resolvedAt), version: n.version,
+    data: n.data, createdOn: dateOnly(n.createdAt)!, resolvedOn: dateOnly(n.resolvedAt), version: n.version,
   }
 }
 

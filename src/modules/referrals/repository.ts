@@ -11,7 +11,7 @@ export const insertReferral = async (auth: Authorized<'referral.create'>, body: 
   recordCreated(auth, await auth.trx.insertInto('referrals').values({
     engagementId: auth.facts.engagement.id, resourceId: body.resourceId, forWhom: body.forWhom,
     followUpDueAt: body.followUpDueAt ?? sql<Date>`now() + make_interval(days => ${FOLLOW_UP_DAYS})`,
-  } as any).returning(columns).executeTakeFirstOrThrow())
+  }).returning(columns).executeTakeFirstOrThrow())
 
 export const updateReferral = (auth: Authorized<'referral.update'>, body: UpdateReferralBody) =>
-  auth.trx.updateTable('referrals').set({ ...body, updatedAt: sql`clock_timestamp()` } as any).where('id', '=', auth.facts.referral.id).returning(columns).executeTakeFirstOrThrow()
+  auth.trx.updateTable('referrals').set({ ...body, updatedAt: sql`clock_timestamp()` }).where('id', '=', auth.facts.referral.id).returning(columns).executeTakeFirstOrThrow()

@@ -18,8 +18,8 @@ export async function submitReport(db: Db, actor: Actor, body: CreateReportBody)
       // trail re-links the de-identified report to the engagement it came from.
       return insertReport(auth, body)
     })
-  } catch (err: any) {
-    if (err?.code === '23505') {
+  } catch (err: unknown) {
+    if ((err as { code?: unknown } | null)?.code === '23505') {
       throw new AppError('already-exists', { en: 'This interaction was already reported.', fr: 'Cette interaction a déjà fait l’objet d’un rapport.' })
     }
     throw err

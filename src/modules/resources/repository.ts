@@ -1,6 +1,6 @@
 // All SQL for the resource catalogue (ENG-7). Writes demand an Authorized token.
 import type { Db } from '../../db/database.ts'
-import type { ResourceKind } from '../../db/schema.ts'
+import type { ResourceKind } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 
@@ -33,4 +33,4 @@ export const insertResource = (
 ) => auth.trx.insertInto('resources').values(row).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow().then((r) => recordCreated(auth, r))
 
 export const updateResource = (auth: Authorized<'resource.update'>, set: Record<string, unknown>) =>
-  auth.trx.updateTable('resources').set(set as any).where('id', '=', auth.facts.row.id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()
+  auth.trx.updateTable('resources').set(set).where('id', '=', auth.facts.row.id).returning(RESOURCE_COLUMNS).executeTakeFirstOrThrow()

@@ -58,8 +58,8 @@ export async function createResource(db: Db, actor: Actor, lang: Lang, body: Cre
       slug: body.slug, kind: body.kind, nameEn: body.name.en.trim(), nameFr: body.name.fr.trim(),
       descriptionEn: body.description.en.trim(), descriptionFr: body.description.fr.trim(), url: body.url ?? null,
     })
-  }).catch((err: any) => {
-    if (err?.code === '23505') throw slugTaken()
+  }).catch((err: unknown) => {
+    if ((err as { code?: unknown } | null)?.code === '23505') throw slugTaken()
     throw err
   })
   return toResource(row, lang)

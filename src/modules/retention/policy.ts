@@ -24,7 +24,7 @@ export const retentionPolicies = {
     async check(trx, actor, target: { retentionDays: number }) {
       if (!isJob(actor, 'retention')) throw forbidden()
       const r = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${PURGE_LOCK}) AS locked`.execute(trx)
-      const locked = r.rows[0]!.locked
+      const locked = r.rows[0].locked
       return { locked, due: locked && (await anythingDue(trx, target.retentionDays, { engagements: true })) }
     },
     // Another purger holds the lock, or nothing is due: no audit event (#13 item 3).

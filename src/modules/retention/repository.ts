@@ -54,7 +54,7 @@ async function countWith(trx: Trx, ids: string[]): Promise<PurgeCounts> {
       (SELECT count(*) FROM idempotency_keys k WHERE k.mentions && ${ids.map(mentionOf)}::text[]
         OR EXISTS (SELECT 1 FROM e WHERE position(e.id::text IN coalesce(k.body, '')) > 0)) AS stored_responses`
     .execute(trx)
-  const c = r.rows[0]!
+  const c = r.rows[0]
   return {
     engagements: Number(c.engagements), meetings: Number(c.meetings), goals: Number(c.goals), referrals: Number(c.referrals),
     consents: Number(c.consents), disclosures: Number(c.disclosures), crisisEscalations: Number(c.crisisEscalations ?? c.crisis_escalations),
@@ -137,7 +137,7 @@ export async function countHousekeeping(trx: Trx, retentionDays: number): Promis
     (SELECT count(*) FROM survey_spent_tokens WHERE period < ${SPENT_BEFORE}) AS b,
     (SELECT count(*) FROM idempotency_keys WHERE expires_at <= now()) AS c,
     (SELECT count(*) FROM notifications WHERE ${oldNotification(retentionDays)}) AS d`.execute(trx)
-  const c = r.rows[0]!
+  const c = r.rows[0]
   return { expiredSurveyTokens: Number(c.a), spentSurveyTokenHashes: Number(c.b), expiredStoredResponses: Number(c.c), oldNotifications: Number(c.d) }
 }
 

@@ -4,7 +4,7 @@
 import { sql } from 'kysely'
 import { sortKeyOf } from '../../shared/pagination.ts'
 import type { Db } from '../../db/database.ts'
-import type { AmbassadorStatus, RevocationGround } from '../../db/schema.ts'
+import type { AmbassadorStatus, RevocationGround } from '../../db/row-types.ts'
 import type { Trx } from '../../db/tx.ts'
 import type { Authorized } from '../../policy/authorize.ts'
 import type { DecisionBody } from './schemas.ts'
@@ -117,12 +117,12 @@ export const insertCase = (auth: Authorized<'revocation-case.open'>, row: { amba
 export const recordFindings = (auth: Authorized<'revocation-case.present-findings'>, findings: string) =>
   auth.trx.updateTable('revocationCases').set({
     status: 'findings_presented', findings, findingsBy: auth.actor.sub, findingsPresentedAt: sql`now()`,
-  } as any).where('id', '=', auth.facts.case.id).execute()
+  }).where('id', '=', auth.facts.case.id).execute()
 
 export const recordDecision = (auth: Authorized<'revocation-case.decide'>, decision: DecisionBody['decision'], effectiveAt: Date) =>
   auth.trx.updateTable('revocationCases').set({
     status: 'decided', decision, effectiveAt, decidedBy: auth.actor.sub, decidedAt: sql`now()`,
-  } as any).where('id', '=', auth.facts.case.id).execute()
+  }).where('id', '=', auth.facts.case.id).execute()
 
 type ExitAction = 'revocation-case.open' | 'revocation-case.decide' | 'ambassador.reinstate'
 

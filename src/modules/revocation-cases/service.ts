@@ -1,7 +1,6 @@
 // Revocation cases and reinstatement (REV-1…REV-7): one transaction per write (authorize, then
 // write); two views (staff, the Ambassador's own).
 import type { Db } from '../../db/database.ts'
-import type { AmbassadorStatus } from '../../db/schema.ts'
 import { inTransaction } from '../../db/tx.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import { hasRole, type Actor } from '../../policy/actor.ts'
@@ -88,9 +87,9 @@ export async function openRevocationCase(db: Db, actor: Actor, body: CreateRevoc
     if (interim) await takeOutOfService(auth, amb, 'suspended', 'revocation case: interim suspension')
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'revocation_case_opened', subjectType: 'revocation_case', subjectId: id, data: { interimSuspension: interim } })
     return id
-  }).catch((err: any) => {
+  }).catch((err: unknown) => {
     // Two cases opened at once: the unique index keeps one open case per Ambassador.
-    if (err?.code === '23505') throw new AppError('already-exists', { en: 'A case about this Ambassador is already open.', fr: 'Un dossier sur cet ambassadeur est déjà ouvert.' })
+    if ((err as { code?: unknown } | null)?.code === '23505') throw new AppError('already-exists', { en: 'A case about this Ambassador is already open.', fr: 'Un dossier sur cet ambassadeur est déjà ouvert.' })
     throw err
   })
   return readBack(db, id)
@@ -117,7 +116,7 @@ export async function decideRevocationCase(db: Db, actor: Actor, id: string, bod
       await takeOutOfService(auth, amb, 'suspended', reason)
     } else if (body.decision === 'no_action' && c.interimSuspension && amb.status === 'suspended') {
       // Cleared: the interim suspension this case imposed is lifted (engagements already moved stay with their managers' new choice).
-      await setAmbassadorStatus(auth, { from: 'suspended', to: 'active' as AmbassadorStatus, reason })
+      await setAmbassadorStatus(auth, { from: 'suspended', to: 'active', reason })
     }
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'revocation_case_decided', subjectType: 'revocation_case', subjectId: id, data: { decision: body.decision } })
     await notifyNmno(auth, { kind: 'revocation_case_decided', subjectType: 'revocation_case', subjectId: id, designatedContactRef: amb.designatedContactRef, data: { decision: body.decision } })

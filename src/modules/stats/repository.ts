@@ -29,7 +29,10 @@ const ROLLUP_EXPR: Partial<Record<Dimension, string>> = {
 }
 export const INTERACTION_DIMENSIONS = Object.keys(ROLLUP_EXPR) as Dimension[]
 
-function toCounted(rows: { isTotal: boolean; n: string | number; minutes: string | number | null; keys: string | number | null; [k: string]: unknown }[], k: number): Counted {
+/** A row of a counting query: the dimensions d0…dn, and the count, minutes and cell keys (numeric sums come back as text). */
+type CountRow = { isTotal: boolean; n: string | number; minutes: string | number | null; keys: string | number | null; [k: string]: unknown }
+
+function toCounted(rows: CountRow[], k: number): Counted {
   const cells: CellRow[] = []
   let total = { n: 0, minutes: 0, keys: '0' }
   for (const r of rows) {
@@ -46,7 +49,7 @@ export async function countInteractions(db: Db, dims: Dimension[], from: string,
   const laterals = raw((g & 1 ? ' CROSS JOIN LATERAL unnest(r.topics) t(v)' : '') + (g & 2 ? ' CROSS JOIN LATERAL unnest(r.referral_categories) c(v)' : ''))
   const sel = dims.map((d, i) => `${ROLLUP_EXPR[d]} AS d${i}`)
   const keys = dims.map((_, i) => `d${i}`)
-  const r = await sql<any>`
+  const r = await sql<CountRow>`
     WITH pending AS (
       SELECT r.* FROM report_rollup_queue q JOIN reports r ON r.id = q.report_id
       WHERE r.period BETWEEN ${from}::date AND ${to}::date
@@ -80,7 +83,7 @@ export async function countClosures(db: Db, dims: Dimension[], from: string, to:
   const sel = dims.map((d, i) => `${FACT_EXPR[d]} AS d${i}`)
   const keys = dims.map((_, i) => `d${i}`)
   const where = sql`f.event = 'closed' AND f.period BETWEEN ${from}::date AND ${to}::date`
-  const r = await sql<any>`
+  const r = await sql<CountRow>`
     ${dims.length ? sql`SELECT false AS is_total, ${list(sel)}, count(*) AS n, 0 AS minutes, sum(f.cell_key) AS keys FROM engagement_facts f ${laterals} WHERE ${where} GROUP BY ${list(keys)} UNION ALL` : sql``}
     SELECT true AS is_total, ${dims.length ? list(keys.map((k) => `NULL AS ${k}`)) : raw('NULL AS d')}, count(*) AS n, 0 AS minutes, sum(f.cell_key) AS keys FROM engagement_facts f WHERE ${where}`.execute(db)
   return toCounted(r.rows, dims.length)
@@ -94,6 +97,9 @@ export interface SurveySpec {
 }
 
 /** Counts with the sums of their records' cell keys (keys, answerKeys) for the perturbation. */
+/** A row of the survey query: s<i> sums, a<q>x<a> answer counts, k<q>x<a> their cell keys (text or number). */
+type SurveyQueryRow = { isTotal: boolean; month: string | null; n: string | number; keys: string | number | null; [k: string]: unknown }
+
 export interface SurveyRow { month?: string; n: number; keys: string; sums: number[]; answers: number[][]; answerKeys: string[][] }
 
 /** Survey responses by month (or over the whole range): counts, sums for means, answer counts. */
@@ -105,20 +111,20 @@ export async function countSurvey(db: Db, spec: SurveySpec, byMonth: boolean, fr
   ]
   const aggs = sql.join(aggregates)
   const where = sql`period BETWEEN ${from}::date AND ${to}::date`
-  const r = await sql<any>`
+  const r = await sql<SurveyQueryRow>`
     ${byMonth ? sql`SELECT false AS is_total, to_char(period, 'YYYY-MM') AS month, count(*) AS n, sum(cell_key) AS keys, ${aggs} FROM ${raw(spec.table)} WHERE ${where} GROUP BY period UNION ALL` : sql``}
     SELECT true AS is_total, NULL AS month, count(*) AS n, sum(cell_key) AS keys, ${aggs} FROM ${raw(spec.table)} WHERE ${where}
     ORDER BY is_total, month`.execute(db)
-  const toRow = (x: any): SurveyRow => ({
+  const toRow = (x: SurveyQueryRow): SurveyRow => ({
     ...(x.month ? { month: x.month } : {}),
     n: Number(x.n),
     keys: String(x.keys ?? 0),
     sums: spec.means.map((_, i) => Number(x[`s${i}`] ?? 0)),
     answers: spec.answers.map(([, values], q) => values.map((_, a) => Number(x[`a${q}x${a}`] ?? 0))),
-    answerKeys: spec.answers.map(([, values], q) => values.map((_, a) => String(x[`k${q}x${a}`] ?? 0))),
+    answerKeys: spec.answers.map(([, values], q) => values.map((_, a) => String((x[`k${q}x${a}`] as string | number | null) ?? 0))),
   })
-  const rows = r.rows.map((x: any) => ({ isTotal: x.isTotal, row: toRow(x) }))
-  return { cells: rows.filter((x: any) => !x.isTotal).map((x: any) => x.row), total: rows.find((x: any) => x.isTotal)!.row }
+  const rows = r.rows.map((x) => ({ isTotal: x.isTotal, row: toRow(x) }))
+  return { cells: rows.filter((x) => !x.isTotal).map((x) => x.row), total: rows.find((x) => x.isTotal)!.row }
 }
 
 /** Ambassadors by status now (a term past its end counts as `term_ended`, AMB-5). */

@@ -173,6 +173,7 @@ export async function programStats(db: Db, threshold: number, q: ProgramStatsQue
 // ---- CSV (Accept: text/csv) ----
 
 const csvValue = (v: unknown) => {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a cell is text, a number or a flag
   const s = v === null || v === undefined ? '' : String(v)
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }

@@ -5,7 +5,6 @@ import { problems } from '../../shared/schemas.ts'
 import { AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
 import { submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
 import { noStore } from '../../shared/http.ts'
-import type { Config } from '../../config.ts'
 
 /** How often the release job looks at the pending answers (see release.ts). */
 
@@ -18,7 +17,7 @@ async function withoutIdempotency(req: FastifyRequest) {
   delete req.headers['idempotency-key']
 }
 
-const surveys: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, { config }) => {
+const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('/manager-responses', {

@@ -34,9 +34,10 @@ export async function releaseSurveyAnswers(db: Db, opts: { force?: boolean } = {
     const manager: HeldAnswer<ManagerAnswers>[] = []
     const ambassador: HeldAnswer<AmbassadorAnswers>[] = []
     for (const row of taken) {
-      const held = JSON.parse(openServer(PENDING_PURPOSE, row.sealed))
-      if (row.kind === 'manager') manager.push(held)
-      else ambassador.push(held)
+      const held: unknown = JSON.parse(openServer(PENDING_PURPOSE, row.sealed))
+      // Sealed by this server from a validated answer of that kind.
+      if (row.kind === 'manager') manager.push(held as HeldAnswer<ManagerAnswers>)
+      else ambassador.push(held as HeldAnswer<AmbassadorAnswers>)
     }
     await insertReleased(trx, manager, ambassador)
     return { kinds: taken.map((row) => row.kind), event: auth.auditEvent }

@@ -44,7 +44,7 @@ export async function receiptAndHold(auth: Authorized<'survey.submit-ambassador'
 export async function pendingState(trx: Trx) {
   const r = await sql<{ n: number; due: boolean }>`
     SELECT count(*)::int AS n, coalesce(bool_or(release_after <= now()), false) AS due FROM survey_answers_pending`.execute(trx)
-  return r.rows[0]!
+  return r.rows[0]
 }
 
 /** Takes every pending answer (they leave the table in this transaction). */
@@ -57,7 +57,7 @@ export async function takePending(trx: Trx) {
 export function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = randomInt(i + 1)
-    ;[items[i], items[j]] = [items[j]!, items[i]!]
+    ;[items[i], items[j]] = [items[j], items[i]]
   }
   return items
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { receiptAndHold, spendTokenAndHold } from './repository.ts'
 import type { AmbassadorSurveyBody, ManagerSurveyBody } from './schemas.ts'
 
-const uniqueViolation = (err: any) => err?.code === '23505'
+const uniqueViolation = (err: unknown) => (err as { code?: unknown } | null)?.code === '23505'
 
 /** The month an answer is given (UTC): the only time it keeps. */
 const thisMonth = () => new Date().toISOString().slice(0, 7)

@@ -26,7 +26,7 @@ async function pair(app: App, manager: Principal, ambassadorId: string, amb: Pri
 }
 
 const count = async (db: Db, table: string, eid: string) =>
-  Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(table)} WHERE engagement_id = ${eid}`.execute(db)).rows[0]!.n)
+  Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(table)} WHERE engagement_id = ${eid}`.execute(db)).rows[0].n)
 
 /** n copies of row `id` of `table`, each with a new id (fills an engagement up to a cap quickly). */
 const clone = (db: Db, table: string, id: string, n: number, changes: Record<string, unknown> = {}) => n > 0
@@ -43,7 +43,7 @@ t.test('the lists under an engagement page with limit and cursor', async (t) => 
   // Extensions agreed (ENG-5), so that meetings are bounded here by the caps only.
   await sql`UPDATE engagements SET extensions = 60 WHERE id = ${eid}`.execute(db)
   const post = (path: string, who: Principal, body: unknown) => call(app, { method: 'POST', url: `/v1/engagements/${eid}/${path}`, as: who, body })
-  const eap = (await sql<{ id: string }>`SELECT id FROM resources WHERE slug = 'eap'`.execute(db)).rows[0]!.id
+  const eap = (await sql<{ id: string }>`SELECT id FROM resources WHERE slug = 'eap'`.execute(db)).rows[0].id
   const N = 7
   const writes: Record<string, () => Promise<{ status: number }>> = {
     meetings: () => post('meetings', m, MEETING()),
@@ -118,7 +118,7 @@ t.test('each engagement holds at most its caps (409 limit-reached, nothing store
   const { app, db } = await build(t)
   const amb = await activeAmbassador(app, 'B002', { capacity: 10 })
   t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${amb.id}`, as: NMNO, body: { designatedContactRef: 'N901' } })).status, 200)
-  const eap = (await sql<{ id: string }>`SELECT id FROM resources WHERE slug = 'eap'`.execute(db)).rows[0]!.id
+  const eap = (await sql<{ id: string }>`SELECT id FROM resources WHERE slug = 'eap'`.execute(db)).rows[0].id
   let managers = 0
   const fresh = async () => {
     const m = as(`BC${String(++managers).padStart(2, '0')}`, 'manager')
@@ -286,7 +286,7 @@ t.test('an Ambassador holds at most PRINCIPAL_CAPS.conflictDeclarations declarat
   const amb = await activeAmbassador(app, 'B004')
   const max = PRINCIPAL_CAPS.conflictDeclarations
   const declare = (employeeRef: string, lang?: string) => call(app, { method: 'POST', url: '/v1/conflict-declarations', as: amb.me, body: { ambassadorId: amb.id, employeeRef, kind: 'family' }, ...(lang ? { headers: { 'accept-language': lang } } : {}) })
-  const held = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM conflict_declarations WHERE declarer_ref = 'B004'`.execute(db)).rows[0]!.n)
+  const held = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM conflict_declarations WHERE declarer_ref = 'B004'`.execute(db)).rows[0].n)
   await sql`INSERT INTO conflict_declarations (ambassador_id, employee_ref, kind, declarer_ref, declarer_role)
     SELECT ${amb.id}, 'F' || g, 'family', 'B004', 'ambassador' FROM generate_series(1, ${max - 3}) g`.execute(db)
   const results = await Promise.all(['P1', 'P2', 'P3', 'P4', 'P5', 'P6'].map((ref) => declare(ref)))

@@ -2,7 +2,7 @@
 // ended engagement any more, while statistics, anonymous surveys and the audit trail stay whole.
 import { spawnSync } from 'node:child_process'
 import { sql } from 'kysely'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { App } from '../../../src/app.ts'
 import type { Db } from '../../../src/db/database.ts'
 import { runPurge } from '../../../src/modules/retention/service.ts'
@@ -52,7 +52,7 @@ async function rowsHolding(db: Db, needles: string[]) {
   const found: Record<string, number> = {}
   for (const { name } of tables.rows) {
     const r = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(name)} AS x WHERE ${sql.join(needles.map((s) => sql`x::text LIKE ${`%${s}%`}`), sql` OR `)}`.execute(db)
-    if (Number(r.rows[0]!.n) > 0) found[name] = Number(r.rows[0]!.n)
+    if (Number(r.rows[0].n) > 0) found[name] = Number(r.rows[0].n)
   }
   return found
 }
@@ -60,7 +60,7 @@ async function rowsHolding(db: Db, needles: string[]) {
 async function rowCounts(db: Db) {
   const tables = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`.execute(db)
   const out: Record<string, number> = {}
-  for (const { name } of tables.rows) out[name] = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(name)}`.execute(db)).rows[0]!.n)
+  for (const { name } of tables.rows) out[name] = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(name)}`.execute(db)).rows[0].n)
   return out
 }
 
@@ -126,8 +126,8 @@ t.test('RET-1 short-lived records go too: expired tokens, stored answers and set
   t.match(done, { expiredSurveyTokens: 1, expiredStoredResponses: 1, oldNotifications: 1, engagements: 0 })
   const row = await db.selectFrom('engagements').select(['surveyToken']).where('id', '=', e).executeTakeFirstOrThrow()
   t.equal(row.surveyToken, null, 'the expired survey token is gone')
-  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys`.execute(db)).rows[0]!.n), 0, 'no expired stored answer')
-  t.equal((await db.selectFrom('notifications').select('id').where('id', '=', note.rows[0]!.id).execute()).length, 0, 'the settled notification is gone')
+  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys`.execute(db)).rows[0].n), 0, 'no expired stored answer')
+  t.equal((await db.selectFrom('notifications').select('id').where('id', '=', note.rows[0].id).execute()).length, 0, 'the settled notification is gone')
 })
 
 t.test('RET-2 the manager purges their ended engagement at once; an open one is refused', async (t) => {
@@ -209,10 +209,10 @@ t.test('RET-1 npm run purge: --dry-run prints counts without identities and chan
   t.equal(dry.status, 0, dry.stderr)
   t.match(dry.stdout, /would purge \(dry run, nothing changed\)/)
   t.match(dry.stdout, /expiredStoredResponses\s+1/)
-  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys`.execute(db)).rows[0]!.n), 1, 'the dry run changed nothing')
+  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys`.execute(db)).rows[0].n), 1, 'the dry run changed nothing')
   const real = run()
   t.equal(real.status, 0, real.stderr)
   t.match(real.stdout, /purged, retention 730 days/)
-  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys`.execute(db)).rows[0]!.n), 0)
+  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys`.execute(db)).rows[0].n), 0)
   t.equal(run('--everything').status, 2, 'an unknown argument is refused')
 })

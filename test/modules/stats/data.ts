@@ -9,8 +9,6 @@ export interface ReportInput {
   key?: number
 }
 
-let ambassadorId: string | undefined
-
 export async function insertReports(db: Db, rows: ReportInput[]) {
   if (!rows.length) return
   const amb = await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', 'STATS-FIXTURE').executeTakeFirst()

@@ -57,10 +57,10 @@ t.test('finding 3: differencing answers recovers no suppressed figure exactly', 
       estimates.push(closures[0].total.count - closures[1].total.count)
       if (from === '2026-01') {
         const seen = consistent(all.total.count, upToNov.total.count)
-        t.ok(seen.length >= 2 && seen.includes(1), `the published totals fit several December counts: ${seen}`)
+        t.ok(seen.length >= 2 && seen.includes(1), `the published totals fit several December counts: ${seen.join(',')}`)
       }
     }
-    t.ok(estimates.some((e) => e !== 1), `the attacker's estimates of the one December report: ${estimates}`)
+    t.ok(estimates.some((e) => e !== 1), `the attacker's estimates of the one December report: ${estimates.join(',')}`)
     t.ok(new Set(estimates).size >= 2, 'and they disagree: no single answer pair can be trusted')
     t.ok(estimates.every((e) => Math.abs(e - 1) <= 4 * MAX_NOISE), 'bounded: within the noise of two figures')
   })
@@ -76,7 +76,7 @@ t.test('finding 3: differencing answers recovers no suppressed figure exactly', 
       t.equal(cell(byBoth, 'routine').suppressed, false, `${from}: its routine neighbour is published (the urgent video cell protects it)`)
       estimates.push(cell(byMode).count - cell(byBoth, 'routine').count)
     }
-    t.ok(estimates.some((e) => e !== 1), `the attacker's estimates of the urgent phone cell: ${estimates}`)
+    t.ok(estimates.some((e) => e !== 1), `the attacker's estimates of the urgent phone cell: ${estimates.join(',')}`)
     t.ok(estimates.every((e) => Math.abs(e - 1) <= 2 * MAX_NOISE), 'bounded')
   })
 

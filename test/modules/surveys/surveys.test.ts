@@ -50,7 +50,7 @@ t.test('manager survey (RPT-2)', async (t) => {
     const eng = await db.selectFrom('engagements').select(['surveyToken', 'surveyTokenExpiresAt']).where('id', '=', e.id).executeTakeFirstOrThrow()
     t.same(eng, { surveyToken: null, surveyTokenExpiresAt: null }, 'the token is gone from the engagement')
     t.equal((await call(app, { url: `/v1/engagements/${e.id}`, as: e.manager })).body.surveyToken, null)
-    t.equal(rows[0]!.id, res.body.id, 'the id the manager was given')
+    t.equal(rows[0].id, res.body.id, 'the id the manager was given')
     const events = await sql<any>`SELECT * FROM audit_events WHERE action LIKE 'survey.%'`.execute(db)
     t.ok(events.rows.length >= 1)
     for (const ev of events.rows) t.match(ev, { role: 'anonymous', actorRef: null, resourceId: null, engagementId: null }, 'the audit trail names nobody and nothing')

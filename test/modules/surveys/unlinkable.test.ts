@@ -51,7 +51,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
 
   const ids: string[] = []
   for (let i = 0; i < N; i++) {
-    const res = await call(app, { method: 'POST', url: '/v1/surveys/manager-responses', as: closed[i]!.manager, body: { token: tokens[i], answers: answersOf(i) } })
+    const res = await call(app, { method: 'POST', url: '/v1/surveys/manager-responses', as: closed[i].manager, body: { token: tokens[i], answers: answersOf(i) } })
     t.equal(res.status, 201)
     ids.push(res.body.id)
   }
@@ -120,7 +120,7 @@ t.test('a database reader cannot link a survey answer to its engagement, manager
   })
 
   await t.test('the evaluation receipt is a keyed hash: not recomputable from the engagement id', async (t) => {
-    const e = closed[0]!
+    const e = closed[0]
     const res = await call(app, { method: 'POST', url: '/v1/surveys/ambassador-responses', as: amb.me, body: { engagementId: e.id, answers: { trainingAdequate: 4, ableToFulfilRole: 'yes', meetingsNeeded: 2 } } })
     t.equal(res.status, 201)
     const receipts = (await db.selectFrom('ambassadorSurveyReceipts').select('engagementHash').execute()).map((r) => r.engagementHash)
