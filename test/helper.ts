@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { createSigner } from 'fast-jwt'
+import { sql } from 'kysely'
 import pg from 'pg'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
 import { buildApp, type App } from '../src/app.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { createDatabase, type Db } from '../src/db/database.ts'
@@ -79,14 +80,97 @@ function pgliteTemplate(): Promise<Blob> {
   return pgliteDump
 }
 
-/** A fresh, migrated database for one test; dropped at teardown. */
-export async function testDatabase(t: Test, poolMax = 10): Promise<{ db: Db; url?: string }> {
-  if (!SERVER_URL) {
+// ---- Embedded databases reused within a test file (#13 item 9) ----
+// Loading the template into a new PGlite costs seconds; emptying one whose test is over costs a
+// few milliseconds. A test file's PGlite goes back to an idle list at its test's teardown and the
+// next build() of the file takes it back as the template left it: every table emptied and its
+// migration-seeded rows put back, every sequence where the template had it, the session reset.
+// An instance whose schema a test changed (a function, a trigger, a temporary table) is not
+// reused. PGLITE_FRESH=1 loads the template for every build, as before.
+
+interface Reusable { db: Db; seed: Seed }
+interface Seed { shape: string; tables: string[]; seeded: { table: string; columns: string }[]; sequences: { name: string; value: string; called: boolean }[] }
+
+const idlePglites: Reusable[] = []
+let closingIdle = false
+const SEED_SCHEMA = 'm2m_test_seed'
+
+/** What a test must not have changed for its database to be reused: relations, triggers, functions, their states. */
+async function schemaShape(db: Db): Promise<string> {
+  const r = await sql<{ shape: string }>`SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) AS shape FROM (
+      SELECT c.oid::regclass::text || ':' || c.relkind::text AS x FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', ${SEED_SCHEMA})
+      UNION ALL SELECT tgrelid::regclass::text || '.' || tgname || ':' || tgenabled::text FROM pg_trigger
+      UNION ALL SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')) s`.execute(db)
+  return r.rows[0]!.shape
+}
+
+/** Taken once, on the freshly loaded template: what a reset puts back. */
+async function takeSeed(db: Db): Promise<Seed> {
+  const tables = (await sql<{ name: string }>`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
+    WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`.execute(db)).rows.map((r) => r.name)
+  await sql`CREATE SCHEMA ${sql.id(SEED_SCHEMA)}`.execute(db)
+  const seeded: Seed['seeded'] = []
+  for (const [i, table] of tables.entries()) {
+    const columns = (await sql<{ columns: string }>`SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS columns FROM pg_attribute
+      WHERE attrelid = ${table}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`.execute(db)).rows[0]!.columns
+    const copy = `${SEED_SCHEMA}.t${i}`
+    await sql.raw(`CREATE TABLE ${copy} AS SELECT ${columns} FROM ${table}`).execute(db)
+    const n = (await sql.raw<{ n: number }>(`SELECT count(*)::int AS n FROM ${copy}`).execute(db)).rows[0]!.n
+    if (n > 0) seeded.push({ table, columns })
+    else await sql.raw(`DROP TABLE ${copy}`).execute(db)
+  }
+  const sequences = (await sql<{ name: string; value: string; called: boolean }>`SELECT format('%I.%I', schemaname, sequencename) AS name,
+    coalesce(last_value, start_value)::text AS value, last_value IS NOT NULL AS called FROM pg_sequences`.execute(db)).rows
+  return { shape: await schemaShape(db), tables, seeded, sequences }
+}
+
+/** The database as the template left it, or false when a test changed its schema (then it is dropped). */
+async function reset({ db, seed }: Reusable): Promise<boolean> {
+  await sql`ROLLBACK`.execute(db).catch(() => {})
+  await sql`DISCARD ALL`.execute(db)
+  if ((await schemaShape(db)) !== seed.shape) return false
+  await db.connection().execute(async (c) => {
+    await sql`BEGIN`.execute(c)
+    // Triggers off while the rows go (the audit trail refuses a TRUNCATE) and come back.
+    await sql`SET LOCAL session_replication_role = replica`.execute(c)
+    await sql.raw(`TRUNCATE ${seed.tables.join(', ')}`).execute(c)
+    for (const { table, columns } of seed.seeded) {
+      const copy = `${SEED_SCHEMA}.t${seed.tables.indexOf(table)}`
+      await sql.raw(`INSERT INTO ${table} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM ${copy}`).execute(c)
+    }
+    for (const q of seed.sequences) await sql`SELECT setval(${q.name}::regclass, ${q.value}::bigint, ${q.called})`.execute(c)
+    await sql`COMMIT`.execute(c)
+  })
+  return true
+}
+
+async function embeddedDatabase(t: Test): Promise<Db> {
+  let reused: Reusable | undefined
+  while (!process.env.PGLITE_FRESH && !reused && idlePglites.length) {
+    const candidate = idlePglites.pop()!
+    if (await reset(candidate)) reused = candidate
+    else await candidate.db.destroy()
+  }
+  if (!reused) {
+    if (!closingIdle) {
+      closingIdle = true
+      // The file's last test is over: what is still idle is closed (an open PGlite keeps the process alive).
+      tap.teardown(async () => { for (const { db } of idlePglites.splice(0)) await db.destroy() })
+    }
     const { db } = createDatabase({ pgliteDir: '', inMemory: true, loadDataDir: await pgliteTemplate(), db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
     await migrateToLatest(db) // nothing to do unless a migration is newer than the template
-    t.teardown(() => db.destroy())
-    return { db }
+    reused = { db, seed: process.env.PGLITE_FRESH ? { shape: '', tables: [], seeded: [], sequences: [] } : await takeSeed(db) }
   }
+  const slot = reused
+  t.teardown(() => (process.env.PGLITE_FRESH ? slot.db.destroy() : void idlePglites.push(slot)))
+  return slot.db
+}
+
+/** A fresh, migrated database for one test; dropped at teardown. */
+export async function testDatabase(t: Test, poolMax = 10): Promise<{ db: Db; url?: string }> {
+  if (!SERVER_URL) return { db: await embeddedDatabase(t) }
   const admin = new pg.Client({ connectionString: SERVER_URL })
   await admin.connect()
   const name = `m2m_t_${randomBytes(6).toString('hex')}`

@@ -1,7 +1,8 @@
 // SPEC §4: Idempotency-Key on POST.
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import t from 'tap'
-import { NMNO, as, build, call } from '../helper.ts'
+import { NMNO, as, build, call, usingServer } from '../helper.ts'
 
 t.test('Idempotency-Key', async (t) => {
   const { app, db } = await build(t)
@@ -68,4 +69,41 @@ t.test('Idempotency-Key', async (t) => {
     const stored = await db.selectFrom('idempotencyKeys').select(['statusCode']).where('principalHash', '=', principalHash).where('key', '=', 'k-legacy').execute()
     t.same(stored.map((r) => r.statusCode), [201], 'the answer replaced the stale marker')
   })
+})
+
+t.test('a twin arriving while the first request is still running is told idempotency-in-progress, and nothing of it is kept', { skip: !usingServer && 'PostgreSQL only: PGlite has one connection, so a twin waits for the first request instead of meeting it in progress' }, async (t) => {
+  const { app, db } = await build(t)
+  const me = as('I020', 'manager')
+  const apply = () => call(app, { method: 'POST', url: '/v1/ambassadors', as: me, body: { displayName: 'Slow Twin' }, headers: { 'idempotency-key': 'k-slow' } })
+  // Test-only instrumentation of this test's own database: the first request's insert waits at a
+  // gate the test holds (an advisory lock), inside its transaction.
+  const GATE = 727298
+  await sql`CREATE FUNCTION gated_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_advisory_xact_lock(${sql.lit(GATE)}); RETURN NEW; END $$`.execute(db)
+  await sql`CREATE TRIGGER gated_apply BEFORE INSERT ON ambassadors FOR EACH ROW EXECUTE FUNCTION gated_apply()`.execute(db)
+  const atGate = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`.execute(db)).rows[0]!.n
+  await db.connection().execute(async (gate) => {
+    await sql`SELECT pg_advisory_lock(${GATE})`.execute(gate)
+    let opened = false
+    const open = async () => { if (!opened) { opened = true; await sql`SELECT pg_advisory_unlock(${GATE})`.execute(gate) } }
+    try {
+      const first = apply()
+      for (const deadline = Date.now() + 20_000; (await atGate()) !== 1;) {
+        if (Date.now() > deadline) throw new Error('the first request never reached its insert')
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      const twin = await apply()
+      t.same([twin.status, twin.body.code], [409, 'idempotency-in-progress'], 'the twin is told to retry, not run')
+      t.notOk(twin.headers['idempotent-replayed'])
+      await open()
+      const done = await first
+      t.equal(done.status, 201, 'the first request completes')
+      const retry = await apply()
+      t.same([retry.status, retry.headers['idempotent-replayed'], retry.body.id], [201, 'true', done.body.id], 'a retry replays the first answer (the in-progress refusal was not kept)')
+    } finally {
+      await open()
+    }
+  })
+  t.equal((await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', 'I020').execute()).length, 1, 'one record')
 })

@@ -206,19 +206,42 @@ t.test('a withdrawal racing a disclosure waits for it: no disclosure is recorded
   const m = as('DM21', 'manager')
   const eid = await pair(app, m, amb.id, amb.me)
   const body = (consentId: string) => ({ direction: 'release', recipient: EAP, infoCategories: ['goals'], basis: 'consent', consentId })
-  // Test-only instrumentation of this test's own database: a disclosure's insert takes 400 ms
-  // after its consent check, and stamps the time it really happened. Without the consent row
-  // lock, a withdrawal would run inside that window and the disclosure would still be recorded.
-  await sql`CREATE FUNCTION slow_disclosure() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_sleep(0.4); NEW.created_at := clock_timestamp(); RETURN NEW; END $$`.execute(db)
-  await sql`CREATE TRIGGER slow_disclosure BEFORE INSERT ON disclosures FOR EACH ROW EXECUTE FUNCTION slow_disclosure()`.execute(db)
+  // Test-only instrumentation of this test's own database: a disclosure's insert (after its
+  // consent check) waits at a gate the test holds (an advisory lock), and stamps the time it really
+  // happened. The withdrawal is sent only once the disclosure is seen waiting at the gate, and the
+  // gate opens only once the withdrawal is seen waiting on a lock (or has answered: without the
+  // consent row lock it would run inside that window, and the disclosure would land after it).
+  const GATE = 727299
+  await sql`CREATE FUNCTION gated_disclosure() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_advisory_xact_lock(${sql.lit(GATE)}); NEW.created_at := clock_timestamp(); RETURN NEW; END $$`.execute(db)
+  await sql`CREATE TRIGGER gated_disclosure BEFORE INSERT ON disclosures FOR EACH ROW EXECUTE FUNCTION gated_disclosure()`.execute(db)
+  const waitingOn = async (advisory: boolean) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND (wait_event = 'advisory') = ${advisory}`.execute(db)).rows[0]!.n
+  const until = async (what: string, done: () => Promise<boolean>) => {
+    for (const deadline = Date.now() + 20_000; !(await done());) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
   for (let round = 0; round < 3; round++) {
     const c = await consent(app, eid, amb.me, m)
-    const disclosure = call(app, { method: 'POST', url: `/v1/engagements/${eid}/disclosures`, as: amb.me, body: body(c) })
-    await new Promise((r) => setTimeout(r, 200)) // the disclosure has checked its consent and is inserting
-    const withdrawal = await call(app, { method: 'POST', url: `/v1/consents/${c}/withdraw`, as: m, body: {} })
-    const recorded = await disclosure
-    t.same([recorded.status, withdrawal.status], [201, 200], `round ${round}: the disclosure came first and stands; the withdrawal follows`)
+    await db.connection().execute(async (gate) => {
+      await sql`SELECT pg_advisory_lock(${GATE})`.execute(gate)
+      let opened = false
+      const open = async () => { if (!opened) { opened = true; await sql`SELECT pg_advisory_unlock(${GATE})`.execute(gate) } }
+      try {
+        const disclosure = call(app, { method: 'POST', url: `/v1/engagements/${eid}/disclosures`, as: amb.me, body: body(c) })
+        await until('the disclosure has checked its consent and waits at the gate', async () => (await waitingOn(true)) === 1)
+        let answered = false
+        const withdrawal = call(app, { method: 'POST', url: `/v1/consents/${c}/withdraw`, as: m, body: {} }).finally(() => { answered = true })
+        await until('the withdrawal waits on a lock or has answered', async () => answered || (await waitingOn(false)) > 0)
+        await open()
+        const [recorded, withdrawn] = await Promise.all([disclosure, withdrawal])
+        t.same([recorded.status, withdrawn.status], [201, 200], `round ${round}: the disclosure came first and stands; the withdrawal follows`)
+      } finally {
+        await open()
+      }
+    })
     const order = await sql<{ before: boolean }>`SELECT d.created_at < c.withdrawn_at AS before FROM disclosures d JOIN consents c ON c.id = d.consent_id WHERE c.id = ${c}`.execute(db)
     t.same(order.rows, [{ before: true }], `round ${round}: recorded before the withdrawal took effect`)
     const after = await call(app, { method: 'POST', url: `/v1/engagements/${eid}/disclosures`, as: amb.me, body: body(c) })

@@ -7,6 +7,10 @@ import { engagement, REQUEST } from '../reports/fixtures.ts'
 
 type App = Awaited<ReturnType<typeof build>>['app']
 
+// One app for the file: every test has its own Ambassadors and managers (FA0n, M-FAn) and reads
+// only what they can see.
+const { app } = await build(t)
+
 const SUB_RESOURCES = ['', '/meetings', '/goals', '/referrals', '/consents', '/disclosures', '/crisis-escalations']
 
 /** Everything an Ambassador could read of the engagement: each must be a 404, and the list must not name it. */
@@ -31,7 +35,6 @@ async function seesNothing(t: any, app: App, who: Principal, id: string, why: st
 }
 
 t.test('an Ambassador who declined sees nothing more of the request', async (t) => {
-  const { app } = await build(t)
   const c = await activeAmbassador(app, 'FA01')
   const m = as('M-FA1', 'manager')
   const e = await call(app, { method: 'POST', url: '/v1/engagements', as: m, body: { ambassadorId: c.id, ...REQUEST } })
@@ -42,7 +45,6 @@ t.test('an Ambassador who declined sees nothing more of the request', async (t) 
 })
 
 t.test('a request the manager withdrew is gone for its Ambassador', async (t) => {
-  const { app } = await build(t)
   const c = await activeAmbassador(app, 'FA02')
   const m = as('M-FA2', 'manager')
   const e = await engagement(app, c, 'M-FA2', 'accepted')
@@ -51,7 +53,6 @@ t.test('a request the manager withdrew is gone for its Ambassador', async (t) =>
 })
 
 t.test('an Ambassador who asked for a transfer loses the engagement at once', async (t) => {
-  const { app } = await build(t)
   const b = await activeAmbassador(app, 'FA03')
   const e = await engagement(app, b, 'M-FA3', 'active')
   const asked = await call(app, { method: 'POST', url: `/v1/engagements/${e.id}/transfer`, as: b.me, body: {} })
@@ -62,7 +63,6 @@ t.test('an Ambassador who asked for a transfer loses the engagement at once', as
 })
 
 t.test('transferred away on suspension, then reinstated: still nothing, for good (REV-4, REV-5)', async (t) => {
-  const { app } = await build(t)
   const b = await activeAmbassador(app, 'FA04')
   const moved = await engagement(app, b, 'M-FA4', 'active')
   const waiting = await engagement(app, b, 'M-FA5', 'active')
@@ -85,7 +85,6 @@ t.test('transferred away on suspension, then reinstated: still nothing, for good
 })
 
 t.test('the Ambassador of a closed engagement keeps it (evaluation, reports)', async (t) => {
-  const { app } = await build(t)
   const b = await activeAmbassador(app, 'FA06')
   const e = await engagement(app, b, 'M-FA6', 'closed')
   const res = await call(app, { url: `/v1/engagements/${e.id}`, as: b.me })

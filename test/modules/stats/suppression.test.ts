@@ -14,7 +14,9 @@ function derivable(cells: number[], total: number, s: ReturnType<typeof suppress
 t.test('a small cell beside a total that would reveal it is protected by a second cell', async (t) => {
   const s = suppressLine([3, 20, 15], 38, 10)
   t.same(s, { cells: [true, false, true], total: false })
-  t.equal(38 - 20, 18, 'total − published = the two withheld cells together, at least the threshold')
+  const published = [3, 20, 15].filter((_, i) => !s.cells[i]).reduce((a, b) => a + b, 0)
+  t.equal(38 - published, 18, 'total − published = the two withheld cells together, at least the threshold')
+  t.same(derivable([3, 20, 15], 38, s), [20, 38, 18], 'all anyone can compute from the line: 20, the total, and 18')
   t.same(suppressLine([3, 4, 50], 57, 10), { cells: [true, true, true], total: false }, 'two small cells adding up to less than the threshold pull in a third')
   t.same(suppressLine([12, 30], 42, 10), { cells: [false, false], total: false }, 'nothing small, nothing withheld')
   t.same(suppressLine([3, 4], 7, 10), { cells: [true, true], total: true }, 'a small total is withheld with its cells')
