@@ -103,7 +103,7 @@ async function schemaShape(db: Db): Promise<string> {
       UNION ALL SELECT tgrelid::regclass::text || '.' || tgname || ':' || tgenabled::text FROM pg_trigger
       UNION ALL SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')) s`.execute(db)
-  return r.rows[0]!.shape
+  return r.rows[0].shape
 }
 
 /** Taken once, on the freshly loaded template: what a reset puts back. */
@@ -114,10 +114,10 @@ async function takeSeed(db: Db): Promise<Seed> {
   const seeded: Seed['seeded'] = []
   for (const [i, table] of tables.entries()) {
     const columns = (await sql<{ columns: string }>`SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS columns FROM pg_attribute
-      WHERE attrelid = ${table}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`.execute(db)).rows[0]!.columns
+      WHERE attrelid = ${table}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`.execute(db)).rows[0].columns
     const copy = `${SEED_SCHEMA}.t${i}`
     await sql.raw(`CREATE TABLE ${copy} AS SELECT ${columns} FROM ${table}`).execute(db)
-    const n = (await sql.raw<{ n: number }>(`SELECT count(*)::int AS n FROM ${copy}`).execute(db)).rows[0]!.n
+    const n = (await sql.raw<{ n: number }>(`SELECT count(*)::int AS n FROM ${copy}`).execute(db)).rows[0].n
     if (n > 0) seeded.push({ table, columns })
     else await sql.raw(`DROP TABLE ${copy}`).execute(db)
   }

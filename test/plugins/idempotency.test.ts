@@ -82,7 +82,7 @@ t.test('a twin arriving while the first request is still running is told idempot
     BEGIN PERFORM pg_advisory_xact_lock(${sql.lit(GATE)}); RETURN NEW; END $$`.execute(db)
   await sql`CREATE TRIGGER gated_apply BEFORE INSERT ON ambassadors FOR EACH ROW EXECUTE FUNCTION gated_apply()`.execute(db)
   const atGate = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`.execute(db)).rows[0]!.n
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`.execute(db)).rows[0].n
   await db.connection().execute(async (gate) => {
     await sql`SELECT pg_advisory_lock(${GATE})`.execute(gate)
     let opened = false

@@ -216,7 +216,7 @@ t.test('a withdrawal racing a disclosure waits for it: no disclosure is recorded
     BEGIN PERFORM pg_advisory_xact_lock(${sql.lit(GATE)}); NEW.created_at := clock_timestamp(); RETURN NEW; END $$`.execute(db)
   await sql`CREATE TRIGGER gated_disclosure BEFORE INSERT ON disclosures FOR EACH ROW EXECUTE FUNCTION gated_disclosure()`.execute(db)
   const waitingOn = async (advisory: boolean) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE datname = current_database() AND wait_event_type = 'Lock' AND (wait_event = 'advisory') = ${advisory}`.execute(db)).rows[0]!.n
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND (wait_event = 'advisory') = ${advisory}`.execute(db)).rows[0].n
   const until = async (what: string, done: () => Promise<boolean>) => {
     for (const deadline = Date.now() + 20_000; !(await done());) {
       if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
