@@ -82,6 +82,8 @@ export async function generateSchema(db: Db): Promise<string> {
     db: raw as unknown as GenerateOptions['db'],
     dialect: new PostgresDialect({ dateParser: 'string', numericParser: 'string' }),
     camelCase: true,
+    // The service's own schema only (the tests' seed snapshot, m2m_test_seed in test/helper.ts, is not the service's).
+    includePattern: 'public.*',
     customImports: { Competencies: './json-types.ts#Competencies' },
     overrides: { columns: overrides },
     postprocess: async ({ metadata }) => {
