@@ -67,6 +67,20 @@ export const notNow = (status: string, action: string) => new PolicyDenied('inva
   fr: `Un jumelage à l’état ${status} ne peut pas être ${action === 'accepted' ? 'accepté' : action === 'declined' ? 'refusé' : action === 'withdrawn' ? 'retiré' : 'modifié'}.`,
 }, { extensions: { from: status } })
 
+/**
+ * ENG-2 re-checked after a pairing write, in its transaction (#13 item 1): the Ambassador holds no
+ * more running engagements (requests not yet overdue, accepted, active) than their capacity, however
+ * the write got there. The check before the write holds the Ambassador's row lock, so this never
+ * fires unless that lock or the slot counter is broken; it turns such a bug into a refusal.
+ */
+export async function assertCapacity(trx: Trx, ambassadorId: string) {
+  const r = await trx.selectFrom('engagementEffective as e').innerJoin('ambassadors as a', 'a.id', 'e.ambassadorId')
+    .select((eb) => [eb.fn.countAll<number>().as('running'), eb.fn.max('a.capacity').as('capacity')])
+    .where('e.ambassadorId', '=', ambassadorId).where('e.effectiveStatus', 'in', ['requested', 'accepted', 'active'])
+    .executeTakeFirstOrThrow()
+  if (Number(r.running) > Number(r.capacity)) throw unavailable()
+}
+
 export const engagementPolicies = {
   'engagement.create': definePolicy({
     summary: 'A manager requests an Ambassador: active and in term, not themself, with capacity, no duplicate (ENG-2).',

@@ -9,6 +9,7 @@ import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { notifyPrincipals } from '../notifications/repository.ts'
+import { assertCapacity } from './policy.ts'
 import {
   closeEngagement, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, type EngagementRow, type ListedRow, type Viewer,
@@ -111,10 +112,12 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
 export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {
   const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.create', body)
-    return insertEngagement(auth, {
-      ambassadorId: body.ambassadorId, managerRef: actor.sub, language: body.language,
+    const created = await insertEngagement(auth, {
+      ambassadorId: auth.facts.ambassador.id, managerRef: actor.sub, language: body.language,
       preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
     })
+    await assertCapacity(trx, auth.facts.ambassador.id)
+    return created
   }).catch((err: unknown) => {
     // The unique index backs the duplicate rule should two requests ever slip past the row lock.
     if ((err as { code?: unknown } | null)?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
@@ -190,6 +193,7 @@ export async function transferTo(db: Db, actor: Actor, id: string, ambassadorId:
   const newId = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.transfer', { id, ambassadorId, ifMatch })
     const created = await transferEngagement(auth, carryOver)
+    await assertCapacity(trx, auth.facts.ambassador.id)
     await notifyPrincipals(auth, [auth.facts.ambassador.employeeRef], { kind: 'engagement_requested', subjectType: 'engagement', subjectId: created.id, data: { transferred: true } })
     return created.id
   })
