@@ -296,3 +296,19 @@ export async function activeAmbassador(app: App, sub: string, profile: Record<st
   await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${c.id}/transitions`, as: c.me, body: { to: 'active', acceptGuidelines: true } }), 'activate')
   return c
 }
+
+/**
+ * n handles on the test's database, as n replicas would hold: on PostgreSQL, pools of their own on
+ * the same database (the first is db itself); on PGlite, the one embedded database n times.
+ */
+export async function replicasOf(t: Test, db: Db, n: number): Promise<Db[]> {
+  const replicas: Db[] = [db]
+  if (!SERVER_URL) return Array.from({ length: n }, () => db)
+  const { rows } = await sql<{ db: string }>`SELECT current_database() AS db`.execute(db)
+  for (let i = 1; i < n; i++) {
+    const other = createDatabase({ databaseUrl: urlFor(rows[0].db), pgliteDir: '', db: { poolMax: 4, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } }).db
+    t.teardown(() => other.destroy())
+    replicas.push(other)
+  }
+  return replicas
+}

@@ -3,7 +3,7 @@
 // leaves no event; several replicas run each job once per period (job_runs).
 import { sql } from 'kysely'
 import t from 'tap'
-import { createDatabase, type Db } from '../../src/db/database.ts'
+import type { Db } from '../../src/db/database.ts'
 import { inTransaction } from '../../src/db/tx.ts'
 import { houseKeep } from '../../src/jobs/housekeeping.ts'
 import { claimPeriod, jobs } from '../../src/jobs/index.ts'
@@ -14,7 +14,7 @@ import { releaseSurveys } from '../../src/jobs/survey-release.ts'
 import { endTerms } from '../../src/jobs/term-expiry.ts'
 import { systemActor, type Actor, type Role } from '../../src/policy/actor.ts'
 import { authorize } from '../../src/policy/authorize.ts'
-import { testConfig, testDatabase, usingServer } from '../helper.ts'
+import { replicasOf, testConfig, testDatabase } from '../helper.ts'
 
 const events = (db: Db) =>
   sql<{ role: string; actorRef: string; action: string }>`SELECT role, actor_ref, action FROM audit_events ORDER BY chain_id, seq`.execute(db).then((r) => r.rows)
@@ -59,20 +59,7 @@ t.test('no token can act as a system job: policies compare the actor itself', as
 
 t.test('several replicas claim a period at once: exactly one runs the job', async (t) => {
   const { db } = await testDatabase(t, 4)
-  const replicas: Db[] = [db]
-  const serverUrl = process.env.TEST_DATABASE_URL
-  if (serverUrl && usingServer) {
-    const { rows } = await sql<{ db: string }>`SELECT current_database() AS db`.execute(db)
-    const u = new URL(serverUrl)
-    u.pathname = `/${rows[0].db}`
-    for (let i = 0; i < 2; i++) {
-      const other = createDatabase({ databaseUrl: u.toString(), pgliteDir: '', db: { poolMax: 4, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } }).db
-      t.teardown(() => other.destroy())
-      replicas.push(other)
-    }
-  } else {
-    replicas.push(db, db)
-  }
+  const replicas = await replicasOf(t, db, 3)
   const claim = async () => (await Promise.all(replicas.map((r) => claimPeriod(r, 'request-expiry', 60_000)))).filter(Boolean).length
   t.equal(await claim(), 1, 'the first period: one replica')
   t.equal(await claim(), 0, 'the same period again: nobody')

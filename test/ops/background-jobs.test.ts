@@ -4,10 +4,9 @@
 // happens once — each overdue request expires once, each engagement moves once, one notification each.
 import { sql } from 'kysely'
 import t from 'tap'
-import { createDatabase, type Db } from '../../src/db/database.ts'
 import { endTerms as sweepEndedTerms } from '../../src/jobs/term-expiry.ts'
 import { expireRequests as sweepExpiredRequests } from '../../src/jobs/request-expiry.ts'
-import { activeAmbassador, as, build, call } from '../helper.ts'
+import { activeAmbassador, as, build, call, replicasOf } from '../helper.ts'
 
 const REQUEST = { language: 'fr', preferredModes: ['phone'], urgency: 'routine', topics: ['return_to_work'], aboutMyEmployee: true }
 
@@ -30,20 +29,7 @@ t.test('three replicas run the sweeps at once: each unit of work happens once', 
   const statusesBefore = await db.selectFrom('engagements').select(['id', 'status']).where('ambassadorId', '=', ending.id).execute()
 
   // Three "replicas": on PostgreSQL three pools of their own; on PGlite the one embedded database.
-  const replicas: Db[] = [db]
-  const serverUrl = process.env.TEST_DATABASE_URL
-  if (serverUrl) {
-    const { rows } = await sql<{ db: string }>`SELECT current_database() AS db`.execute(db)
-    const u = new URL(serverUrl)
-    u.pathname = `/${rows[0].db}`
-    for (let i = 0; i < 2; i++) {
-      const other = createDatabase({ databaseUrl: u.toString(), pgliteDir: '', db: { poolMax: 4, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } }).db
-      t.teardown(() => other.destroy())
-      replicas.push(other)
-    }
-  } else {
-    replicas.push(db, db)
-  }
+  const replicas = await replicasOf(t, db, 3)
 
   let expired = 0
   let moved = 0

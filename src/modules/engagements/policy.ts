@@ -81,6 +81,15 @@ export async function assertCapacity(trx: Trx, ambassadorId: string) {
   if (Number(r.running) > Number(r.capacity)) throw unavailable()
 }
 
+/** The request the assigned Ambassador answers (ENG-3): locked, If-Match, still awaiting an answer, not overdue (ENG-11). */
+async function lockRequestToAnswer(trx: Trx, actor: Actor, target: { id: string; ifMatch?: string }, answer: 'accepted' | 'declined') {
+  const e = await lockAsAssignedAmbassador(trx, actor, target.id)
+  engagementIfMatch(e, target.ifMatch)
+  if (e.status === 'expired') throw expiredRequest()
+  if (e.status !== 'requested') throw notNow(e.status, answer)
+  return e
+}
+
 export const engagementPolicies = {
   'engagement.create': definePolicy({
     summary: 'A manager requests an Ambassador: active and in term, not themself, with capacity, no duplicate (ENG-2).',
@@ -111,10 +120,7 @@ export const engagementPolicies = {
     summary: 'The assigned Ambassador accepts a request before it expires (ENG-3, ENG-11).',
     auditAs: 'ambassador',
     async check(trx, actor, target: { id: string; ifMatch?: string }) {
-      const e = await lockAsAssignedAmbassador(trx, actor, target.id)
-      engagementIfMatch(e, target.ifMatch)
-      if (e.status === 'expired') throw expiredRequest()
-      if (e.status !== 'requested') throw notNow(e.status, 'accepted')
+      const e = await lockRequestToAnswer(trx, actor, target, 'accepted')
       await lockAmbassadorForPairing(trx, e.ambassadorId)
       if (await hasConflict(trx, e.ambassadorId, e.managerRef)) throw conflictOfInterest()
       return { engagement: e }
@@ -125,10 +131,7 @@ export const engagementPolicies = {
     summary: 'The assigned Ambassador declines a request with a reason code the manager never sees (ENG-3).',
     auditAs: 'ambassador',
     async check(trx, actor, target: { id: string; ifMatch?: string }) {
-      const e = await lockAsAssignedAmbassador(trx, actor, target.id)
-      engagementIfMatch(e, target.ifMatch)
-      if (e.status === 'expired') throw expiredRequest()
-      if (e.status !== 'requested') throw notNow(e.status, 'declined')
+      const e = await lockRequestToAnswer(trx, actor, target, 'declined')
       return { engagement: e }
     },
   }),
