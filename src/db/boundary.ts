@@ -9,7 +9,7 @@
 // transaction's (set by inTransaction around its work; authorize() marks it).
 import { AsyncLocalStorage } from 'node:async_hooks'
 import {
-  DeleteQueryNode, InsertQueryNode, MergeQueryNode, RawNode, UpdateQueryNode,
+  AliasNode, DeleteQueryNode, FromNode, InsertQueryNode, MergeQueryNode, RawNode, TableNode, UpdateQueryNode,
   type KyselyPlugin, type OperationNode, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow,
 } from 'kysely'
 
@@ -91,9 +91,11 @@ const MACHINERY_TABLES = new Set(['audit_events', 'audit_chains', 'idempotency_k
 // `FOR UPDATE`, `FOR NO KEY UPDATE`, `DO UPDATE SET` are locks and upserts, not writes of their own.
 const RAW_WRITE = /(?<!\b(?:for|key|do)\s+)\bupdate\s+("?[a-z_?]+"?)|\b(?:insert\s+into|delete\s+from)\s+("?[a-z_?]+"?)/gi
 
-function writtenTables(node: RootOperationNode | OperationNode): string[] | undefined {
+function writtenTables(node: RootOperationNode): string[] | undefined {
   if (InsertQueryNode.is(node)) return [node.into?.table.identifier.name ?? '?']
-  if (UpdateQueryNode.is(node) || DeleteQueryNode.is(node) || MergeQueryNode.is(node)) return ['?']
+  if (UpdateQueryNode.is(node)) return tablesIn(node.table)
+  if (DeleteQueryNode.is(node)) return tablesIn(node.from)
+  if (MergeQueryNode.is(node)) return tablesIn(node.into)
   if (RawNode.is(node)) {
     const text = node.sqlFragments.join('?')
     const tables = [...text.matchAll(RAW_WRITE)].map((m) => (m[1] ?? m[2]).replaceAll('"', '').toLowerCase())
@@ -102,17 +104,16 @@ function writtenTables(node: RootOperationNode | OperationNode): string[] | unde
   return undefined
 }
 
-function tableOf(node: UpdateQueryNode | DeleteQueryNode | MergeQueryNode): string[] {
+/** The tables a write names (an unknown shape counts as '?', never as machinery). */
+function tablesIn(node: OperationNode | undefined): string[] {
   const names: string[] = []
   const visit = (n: OperationNode | undefined) => {
     if (!n) return
-    if (n.kind === 'TableNode') names.push((n as unknown as { table: { identifier: { name: string } } }).table.identifier.name)
-    else if (n.kind === 'AliasNode') visit((n as unknown as { node: OperationNode }).node)
-    else if (n.kind === 'FromNode') for (const f of (n as unknown as { froms: OperationNode[] }).froms) visit(f)
+    if (TableNode.is(n)) names.push(n.table.identifier.name)
+    else if (AliasNode.is(n)) visit(n.node)
+    else if (FromNode.is(n)) n.froms.forEach(visit)
   }
-  if (UpdateQueryNode.is(node)) visit(node.table)
-  else if (DeleteQueryNode.is(node)) visit(node.from)
-  else visit(node.into)
+  visit(node)
   return names.length ? names : ['?']
 }
 
@@ -121,9 +122,8 @@ export class BoundaryPlugin implements KyselyPlugin {
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const request = requestStore.getStore()
     if (!request) return args.node
-    let tables = writtenTables(args.node)
+    const tables = writtenTables(args.node)
     if (!tables) return args.node
-    if (UpdateQueryNode.is(args.node) || DeleteQueryNode.is(args.node) || MergeQueryNode.is(args.node)) tables = tableOf(args.node)
     if (tables.every((t) => MACHINERY_TABLES.has(t))) return args.node
     const mark = txStore.getStore()
     if (mark?.authorizedFor) return args.node
