@@ -1,13 +1,11 @@
 // buildApp({ config, db? }): registers plugins/, then modules/. Never listens (server.ts does).
 import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Ajv } from 'ajv'
-import addFormatsModule from 'ajv-formats'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.ts'
 import { createDatabase, type Db } from './db/database.ts'
 import { useKeys } from './shared/crypto.ts'
-import { boundedDate, boundedDateTime } from './shared/formats.ts'
+import { buildSerializer, validatorFor } from './shared/compilers.ts'
 // The composition root of the policies: importing it registers every module's actions (policy/registry.ts).
 import './policy/actions.ts'
 import ambassadors from './modules/ambassadors/index.ts'
@@ -61,17 +59,6 @@ declare module 'fastify' {
   }
 }
 
-const addFormats = (addFormatsModule.default ?? addFormatsModule) as (ajv: Ajv) => Ajv
-
-function makeAjv(coerce: boolean) {
-  // removeAdditional: false — an unknown field is a 400, never silently stripped (mass assignment).
-  const ajv = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: coerce ? 'array' : false, allErrors: true, strict: false })
-  addFormats(ajv)
-  ajv.addFormat('date', boundedDate)
-  ajv.addFormat('date-time', boundedDateTime)
-  return ajv
-}
-
 export async function buildApp(opts: BuildOptions): Promise<App> {
   const { config } = opts
   // The keys of pseudonyms, keyed hashes and sealed fields (src/shared/crypto.ts).
@@ -96,6 +83,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     // problem too (plugins/problem.ts).
     frameworkErrors: (err, request, reply) => { void frameworkErrors(err, request, reply) },
     clientErrorHandler,
+    // Compiled once per process, shared by every app it builds (shared/compilers.ts).
+    schemaController: { compilersFactory: { buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('lifecycle', { draining: false })
@@ -103,10 +92,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // The API reads JSON only: a text/plain body is a 415, not a string handed to validation.
   app.removeContentTypeParser('text/plain')
 
-  // Bodies are never coerced ("3" is not 3); query strings, params and headers are.
-  const bodyAjv = makeAjv(false)
-  const otherAjv = makeAjv(true)
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema))
+  app.setValidatorCompiler(validatorFor)
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)

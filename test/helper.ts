@@ -57,20 +57,25 @@ let pgliteDump: Promise<Blob> | undefined
 
 /**
  * The embedded database's migrated template: a dump of a PGlite data directory after every
- * migration, kept in the system's temporary folder under the hash of the migrations and shared by
- * every test file, so a test's database loads it (a few seconds) instead of running initdb and
- * every migration (the PostgreSQL run clones a template database the same way).
+ * migration, with the snapshot a reset puts back (takeSeed) already taken, kept in the system's
+ * temporary folder under the hash of the migrations and shared by every test file, so a test's
+ * database loads it (about a second) instead of running initdb and every migration (the PostgreSQL
+ * run clones a template database the same way). The hash names every migration, so a loaded
+ * template never needs migrating.
  */
 function pgliteTemplate(): Promise<Blob> {
   pgliteDump ??= (async () => {
     const h = createHash('sha256')
     for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
     h.update(readFileSync(new URL('../package-lock.json', import.meta.url)))
-    const file = join(tmpdir(), `m2m-pglite-template-${h.digest('hex').slice(0, 16)}.tar.gz`)
+    h.update(readFileSync(new URL(import.meta.url))) // this file: how the seed snapshot is taken
+    const file = join(tmpdir(), `m2m-pglite-template-${h.digest('hex').slice(0, 16)}.tar`)
     if (existsSync(file)) return new Blob([readFileSync(file)])
     const { db, pglite } = createDatabase({ pgliteDir: '', inMemory: true, db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
     await migrateToLatest(db)
-    const dump = await (await pglite!.dumpDataDir('gzip')).arrayBuffer()
+    await takeSeed(db)
+    // Uncompressed: a test file loads it faster than it would gunzip it.
+    const dump = await (await pglite!.dumpDataDir('none')).arrayBuffer()
     await db.destroy()
     const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`
     writeFileSync(partial, Buffer.from(dump))
@@ -106,8 +111,8 @@ async function schemaShape(db: Db): Promise<string> {
   return r.rows[0].shape
 }
 
-/** Taken once, on the freshly loaded template: what a reset puts back. */
-async function takeSeed(db: Db): Promise<Seed> {
+/** Taken once, on the freshly migrated template, and kept in it: what a reset puts back. */
+async function takeSeed(db: Db): Promise<void> {
   const tables = (await sql<{ name: string }>`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables
     WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`.execute(db)).rows.map((r) => r.name)
   await sql`CREATE SCHEMA ${sql.id(SEED_SCHEMA)}`.execute(db)
@@ -123,7 +128,12 @@ async function takeSeed(db: Db): Promise<Seed> {
   }
   const sequences = (await sql<{ name: string; value: string; called: boolean }>`SELECT format('%I.%I', schemaname, sequencename) AS name,
     coalesce(last_value, start_value)::text AS value, last_value IS NOT NULL AS called FROM pg_sequences`.execute(db)).rows
-  return { shape: await schemaShape(db), tables, seeded, sequences }
+  const seed: Seed = { shape: await schemaShape(db), tables, seeded, sequences }
+  await sql`CREATE TABLE ${sql.id(SEED_SCHEMA, 'seed')} AS SELECT ${sql.lit(JSON.stringify(seed))}::jsonb AS seed`.execute(db)
+}
+
+async function readSeed(db: Db): Promise<Seed> {
+  return (await sql<{ seed: Seed }>`SELECT seed FROM ${sql.id(SEED_SCHEMA, 'seed')}`.execute(db)).rows[0].seed
 }
 
 /** The database as the template left it, or false when a test changed its schema (then it is dropped). */
@@ -160,8 +170,7 @@ async function embeddedDatabase(t: Test): Promise<Db> {
       tap.teardown(async () => { for (const { db } of idlePglites.splice(0)) await db.destroy() })
     }
     const { db } = createDatabase({ pgliteDir: '', inMemory: true, loadDataDir: await pgliteTemplate(), db: { poolMax: 1, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
-    await migrateToLatest(db) // nothing to do unless a migration is newer than the template
-    reused = { db, seed: process.env.PGLITE_FRESH ? { shape: '', tables: [], seeded: [], sequences: [] } : await takeSeed(db) }
+    reused = { db, seed: await readSeed(db) }
   }
   const slot = reused
   t.teardown(() => (process.env.PGLITE_FRESH ? slot.db.destroy() : void idlePglites.push(slot)))
