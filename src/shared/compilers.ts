@@ -1,7 +1,9 @@
-// The route schemas' validators and serializers, compiled once per process. Fastify compiles every
-// route's schemas when an app is built; a process that builds many apps (the tests build one per
-// test) would compile the same schemas again each time, over a second per build. A compiled
-// function is pure, so it is shared, keyed by the schema's JSON and the compiler's settings.
+// The route schemas' validators and serializers, compiled when first used and once per process.
+// Fastify asks for every route's validators and serializers when an app is built; compiling them
+// all then costs over a second at every start, and a process that builds many apps (the tests
+// build one per test) would compile the same schemas again each time. Here a route gets a function
+// that compiles its schema on its first request; a compiled function is pure, so it is shared by
+// every app of the process, keyed by the schema's JSON and the compiler's settings.
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
@@ -22,13 +24,21 @@ function makeAjv(coerce: boolean) {
 const body = { ajv: makeAjv(false), compiled: new Map<string, ValidateFunction>() }
 const other = { ajv: makeAjv(true), compiled: new Map<string, ValidateFunction>() }
 
-export function validatorFor({ schema, httpPart }: { schema: object; httpPart?: string }): ValidateFunction {
+/** What Fastify calls: true, or false with the errors on the function itself (as ajv does). */
+interface Validator { (data: unknown): boolean; errors?: ValidateFunction['errors'] }
+
+export function validatorFor({ schema, httpPart }: { schema: object; httpPart?: string }): Validator {
   const part = httpPart === 'body' ? body : other
-  const key = JSON.stringify(schema)
-  let validate = part.compiled.get(key)
-  if (!validate) {
-    validate = part.ajv.compile(schema)
-    part.compiled.set(key, validate)
+  let compiled: ValidateFunction | undefined
+  const validate: Validator = (data) => {
+    if (!compiled) {
+      const key = JSON.stringify(schema)
+      compiled = part.compiled.get(key)
+      if (!compiled) part.compiled.set(key, (compiled = part.ajv.compile(schema)))
+    }
+    const valid = compiled(data)
+    validate.errors = compiled.errors
+    return valid
   }
   return validate
 }
@@ -42,12 +52,14 @@ export function buildSerializer(externalSchemas?: unknown, options?: Parameters<
   const compile = serializerFactory(externalSchemas, options)
   const settings = JSON.stringify([externalSchemas, options])
   return (route: Parameters<typeof compile>[0]): Serializer => {
-    const key = `${settings}${JSON.stringify(route.schema)}`
-    let serialize = serializers.get(key)
-    if (!serialize) {
-      serialize = compile(route)
-      serializers.set(key, serialize)
+    let compiled: Serializer | undefined
+    return (doc) => {
+      if (!compiled) {
+        const key = `${settings}${JSON.stringify(route.schema)}`
+        compiled = serializers.get(key)
+        if (!compiled) serializers.set(key, (compiled = compile(route)))
+      }
+      return compiled(doc)
     }
-    return serialize
   }
 }
