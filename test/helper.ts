@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { PGlite } from '@electric-sql/pglite'
 import { createSigner } from 'fast-jwt'
 import { sql } from 'kysely'
 import pg from 'pg'
@@ -83,6 +84,17 @@ function pgliteTemplate(): Promise<Blob> {
     return new Blob([dump])
   })()
   return pgliteDump
+}
+
+/**
+ * A PGLITE_DIR holding the migrated template, for a test that starts a real server on the embedded
+ * database and is not about its first start (initdb and every migration: seconds of CPU).
+ */
+export async function migratedPgliteDir(dir: string): Promise<string> {
+  const pglite = new PGlite({ dataDir: dir, loadDataDir: await pgliteTemplate() })
+  await pglite.waitReady
+  await pglite.close()
+  return dir
 }
 
 // ---- Embedded databases reused within a test file (#13 item 9) ----

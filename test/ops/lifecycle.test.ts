@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import t from 'tap'
 import { createDatabase } from '../../src/db/database.ts'
-import { as, TEST_SECRET, tokenFor } from '../helper.ts'
+import { as, migratedPgliteDir, TEST_SECRET, tokenFor } from '../helper.ts'
 import { alive, gone, killAll, listening, start, tree, waitFor } from './procs.ts'
 
 const PORT = 3873
@@ -113,6 +113,7 @@ t.test('npm start holds PGLITE_DIR, drains and stops on SIGTERM', async (t) => {
 
 t.test('a server whose stdout pipe has closed still stops on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'm2m-lifecycle-'))
+  await migratedPgliteDir(join(dir, 'pglite')) // the first test starts on an empty directory
   const server = start('npm', ['start'], envFor(dir, STDOUT_PORT))
   let known: number[] = [server.child.pid!]
   t.teardown(() => {
