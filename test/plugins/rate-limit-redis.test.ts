@@ -23,6 +23,17 @@ const redisUp = await redisAnswers(REDIS_URL)
 t.test('with REDIS_URL, two replicas share one limit', { skip: !redisUp && `no Redis at ${REDIS_URL} (.ci/run starts one)` }, async (t) => {
   const env = { RATE_LIMIT_MAX: '4', REDIS_URL }
   const [a, b] = [await build(t, { env }), await build(t, { env })]
+  // Until a replica's Redis client has connected, the limiter lets requests through uncounted
+  // (skipOnError: its answer says 4 remaining); on a loaded machine that can outlast the requests
+  // below. Counted, a principal's first request leaves 3.
+  for (const { app } of [a, b]) {
+    for (let tries = 0; ; tries++) {
+      const probe = await call(app, { url: '/v1/me', as: as(`RLR-warm-${randomUUID()}`, 'manager') })
+      if (probe.headers['x-ratelimit-remaining'] === '3') break
+      if (tries > 100) throw new Error('the rate limit never reached Redis')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
   const me = as(`RLR-${randomUUID()}`, 'manager')
   const statuses: number[] = []
   for (let i = 0; i < 8; i++) statuses.push((await call(i % 2 ? b.app : a.app, { url: '/v1/me', as: me })).status)
@@ -36,6 +47,17 @@ t.test('with REDIS_URL, two replicas share one limit', { skip: !redisUp && `no R
 t.test('without REDIS_URL, each replica counts on its own (in memory)', async (t) => {
   const env = { RATE_LIMIT_MAX: '4' }
   const [a, b] = [await build(t, { env }), await build(t, { env })]
+  // Until a replica's Redis client has connected, the limiter lets requests through uncounted
+  // (skipOnError: its answer says 4 remaining); on a loaded machine that can outlast the requests
+  // below. Counted, a principal's first request leaves 3.
+  for (const { app } of [a, b]) {
+    for (let tries = 0; ; tries++) {
+      const probe = await call(app, { url: '/v1/me', as: as(`RLR-warm-${randomUUID()}`, 'manager') })
+      if (probe.headers['x-ratelimit-remaining'] === '3') break
+      if (tries > 100) throw new Error('the rate limit never reached Redis')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
   const me = as(`RLM-${randomUUID()}`, 'manager')
   const statuses: number[] = []
   for (let i = 0; i < 8; i++) statuses.push((await call(i % 2 ? b.app : a.app, { url: '/v1/me', as: me })).status)
