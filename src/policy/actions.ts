@@ -22,6 +22,7 @@ import { retentionPolicies } from '../modules/retention/policy.ts'
 import { reportPolicies } from '../modules/reports/policy.ts'
 import { surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
+import { engagementTermsPolicies } from '../modules/engagement-terms/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -43,6 +44,7 @@ export const actions = {
   ...surveyPolicies,
   ...revocationCasePolicies,
   ...retentionPolicies,
+  ...engagementTermsPolicies,
   ...jobPolicies,
 }
 

@@ -8,6 +8,8 @@ import { acceptGuidelines } from '../conduct-guidelines/service.ts'
 import { ListOwnNotificationsQuerySchema, NotificationSchema } from '../notifications/schemas.ts'
 import { getOwnNotification, listOwnInbox, readOwnNotification } from '../notifications/service.ts'
 import { ownApplication, tasksFor } from './service.ts'
+import { AcceptEngagementTermsBodySchema, EngagementTermsAcceptanceSchema } from '../engagement-terms/schemas.ts'
+import { acceptEngagementTerms } from '../engagement-terms/service.ts'
 import { noStore } from '../../shared/http.ts'
 
 const MeSchema = Type.Object({
@@ -70,5 +72,13 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       body: AcceptGuidelinesBodySchema, response: { 201: AcceptanceSchema, ...problems('not-found', 'rule-violated') },
     },
   }, async (req, reply) => reply.code(201).send(await acceptGuidelines(app.db, req.actor, req.body.version)))
+
+  app.post('/engagement-terms-acceptance', {
+    config: { roles: ['manager'], action: 'engagement-terms.accept' },
+    schema: {
+      operationId: 'acceptEngagementTerms', tags: ['me', 'engagement-terms'], summary: 'A manager accepts the current version of the network’s terms, needed before their first request under it',
+      body: AcceptEngagementTermsBodySchema, response: { 201: EngagementTermsAcceptanceSchema, ...problems('rule-violated') },
+    },
+  }, async (req, reply) => reply.code(201).send(await acceptEngagementTerms(app.db, req.actor, req.body.version)))
 }
 export default me
