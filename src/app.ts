@@ -14,6 +14,7 @@ import ambassadors from './modules/ambassadors/index.ts'
 import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
 import engagementTerms from './modules/engagement-terms/index.ts'
+import concerns from './modules/concerns/index.ts'
 import conflictDeclarations from './modules/conflict-declarations/index.ts'
 import consents, { engagementConsentRoutes } from './modules/consents/index.ts'
 import engagements from './modules/engagements/index.ts'
@@ -132,6 +133,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(ambassadors, { prefix: '/v1/ambassadors' })
   await app.register(conductGuidelines, { prefix: '/v1/conduct-guidelines' })
   await app.register(engagementTerms, { prefix: '/v1/engagement-terms' })
+  await app.register(concerns, { prefix: '/v1/concerns' })
   await app.register(notifications, { prefix: '/v1/notifications' })
   await app.register(conflictDeclarations, { prefix: '/v1/conflict-declarations' })
   await app.register(org, { prefix: '/v1/org' })

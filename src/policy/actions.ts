@@ -23,6 +23,7 @@ import { reportPolicies } from '../modules/reports/policy.ts'
 import { surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
 import { engagementTermsPolicies } from '../modules/engagement-terms/policy.ts'
+import { concernPolicies } from '../modules/concerns/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -45,6 +46,7 @@ export const actions = {
   ...revocationCasePolicies,
   ...retentionPolicies,
   ...engagementTermsPolicies,
+  ...concernPolicies,
   ...jobPolicies,
 }
 
