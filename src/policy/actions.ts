@@ -24,6 +24,7 @@ import { surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
 import { engagementTermsPolicies } from '../modules/engagement-terms/policy.ts'
 import { concernPolicies } from '../modules/concerns/policy.ts'
+import { selfCarePolicies } from '../modules/self-care-check-ins/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -47,6 +48,7 @@ export const actions = {
   ...retentionPolicies,
   ...engagementTermsPolicies,
   ...concernPolicies,
+  ...selfCarePolicies,
   ...jobPolicies,
 }
 
