@@ -73,7 +73,7 @@ async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<Ambassad
     referenceChecks: references.map((r) => ({ ...r, checkedOn: dateOnly(r.checkedOn) })),
     orientationPartsAttended: parts,
     statusHistory: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, reason: h.reason, actorRole: h.actorRole, at: h.at })),
-    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, language: t.language as 'en' | 'fr' | null, recordedBy: t.recordedBy, createdAt: t.createdAt })),
+    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, language: t.language, recordedBy: t.recordedBy, createdAt: t.createdAt })),
     version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
   }
 }
@@ -223,7 +223,7 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
         })
       }
     }
-    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, language: rec.language as 'en' | 'fr' | null, recordedBy: rec.recordedBy, createdAt: rec.createdAt }
+    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, language: rec.language, recordedBy: rec.recordedBy, createdAt: rec.createdAt }
   })
 }
 

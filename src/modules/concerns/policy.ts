@@ -64,7 +64,7 @@ export const concernPolicies = {
     async check(trx, actor, target: RaiseTarget) {
       const acting = actor.roles.has('manager') ? await actingAmbassadorId(trx, actor) : undefined
       let raisedAs: 'ambassador' | 'manager' | 'employee'
-      let ambassadorId: string | null = null
+      let ambassadorId: string
       let engagementId: string | null = null
       if (target.kind === 'ambassador_conduct') {
         // A manager, about the Ambassador of their own engagement (Revocation: conduct).
@@ -110,7 +110,7 @@ export const concernPolicies = {
       if (!actor.roles.has('nmno')) throw forbidden()
       const concern = await lockConcern(trx, target.id)
       if (!concern) throw new NotFound()
-      const from = concern.status as ConcernStatus
+      const from = concern.status
       if (!CONCERN_TRANSITIONS[from].includes(target.to)) {
         throw new PolicyDenied('invalid-transition', { en: `A concern cannot go from ${from} to ${target.to}.`, fr: `Une préoccupation ne peut passer de ${from} à ${target.to}.` }, { extensions: { from, to: target.to, allowed: CONCERN_TRANSITIONS[from] } })
       }
