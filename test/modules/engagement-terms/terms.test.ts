@@ -67,4 +67,17 @@ t.test('engagement terms', async (t) => {
     t.equal((await accept(m, { version: 2 })).status, 201)
     t.equal((await call(app, { method: 'POST', url: '/v1/engagements', as: m, body: { ambassadorId: other.id, ...REQUEST }, acceptTerms: false })).status, 201)
   })
+
+  t.test('the acceptance goes with the manager’s last engagement when it is purged (RET-1, RET-2)', async (t) => {
+    const m2 = as('TTM2', 'manager')
+    const third = await activeAmbassador(app, 'TT03')
+    const id = (await call(app, { method: 'POST', url: '/v1/engagements', as: m2, body: { ambassadorId: third.id, ...REQUEST } })).body.id
+    const accepted = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM engagement_terms_acceptances WHERE manager_ref = 'TTM2'`.execute(db)).rows[0].n
+    t.equal(await accepted(), 1)
+    t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${id}/withdraw`, as: m2, body: {} })).status, 200)
+    const purged = await call(app, { method: 'DELETE', url: `/v1/engagements/${id}`, as: m2 })
+    t.ok(purged.status < 300, `purged (${purged.status})`)
+    t.equal(await accepted(), 0, 'no trace that this manager used the network')
+    t.equal((await call(app, { method: 'POST', url: '/v1/engagements', as: m2, body: { ambassadorId: third.id, ...REQUEST }, acceptTerms: false })).body.code, 'terms-not-accepted', 'a new request needs the terms again')
+  })
 })
