@@ -13,7 +13,7 @@ const concerns: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('', {
-    config: { action: 'concern.raise' },
+    config: { action: 'concern.raise', etag: { kind: 'concern', ifMatch: false } },
     schema: {
       operationId: 'raiseConcern', tags: ['concerns'],
       summary: 'Raise a concern with the National M2M Network Office: an Ambassador (improper use, a manager’s breach of confidentiality, a confidentiality question, a supervisor conflict, other), a manager (the conduct of their engagement’s Ambassador), a supervisor (a conflict with an Ambassador they supervise). The office is told de-identified.',
@@ -31,6 +31,7 @@ const concerns: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => listConcerns(app.db, req.actor, req.query))
 
   app.get('/:id', {
+    config: { etag: 'concern' },
     schema: {
       operationId: 'getConcern', tags: ['concerns'], summary: 'One concern: the raiser’s view, or the office’s de-identified view',
       params: ConcernParamsSchema, response: { 200: ConcernSchema, ...problems('not-found') },
@@ -38,14 +39,14 @@ const concerns: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => getConcern(app.db, req.actor, req.params.id))
 
   app.post('/:id/transitions', {
-    config: { roles: ['nmno'], action: 'concern.transition' },
+    config: { roles: ['nmno'], action: 'concern.transition', etag: 'concern' },
     schema: {
       operationId: 'transitionConcern', tags: ['concerns'],
       summary: 'nmno moves a concern: open → acknowledged → resolved {outcome}, or escalated to governance; the raiser is told',
       params: ConcernParamsSchema, body: ConcernTransitionBodySchema,
       response: { 200: ConcernSchema, ...problems('not-found', 'invalid-transition', 'identifying-text') },
     },
-  }, async (req) => transitionConcern(app.db, req.actor, req.params.id, req.body))
+  }, async (req) => transitionConcern(app.db, req.actor, req.params.id, req.body, req.headers['if-match']))
 
   app.post('/:id/messages', {
     config: { action: 'concern.message' },

@@ -6,6 +6,7 @@
 import { AppError, NotFound, PolicyDenied, forbidden } from '../../errors/app-error.ts'
 import { actingAmbassadorId } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
+import { checkIfMatch, etagOf } from '../../shared/etag.ts'
 import { identifyingToken } from '../revocation-cases/repository.ts'
 import type { Trx } from '../../db/tx.ts'
 import { lockConcern, supervises } from './repository.ts'
@@ -106,10 +107,11 @@ export const concernPolicies = {
   'concern.transition': definePolicy({
     summary: 'nmno acknowledges, resolves (with an outcome) or escalates a concern to governance (#14 item 1).',
     auditAs: 'staff',
-    async check(trx, actor, target: { id: string; to: ConcernStatus; outcome?: string }) {
+    async check(trx, actor, target: { id: string; to: ConcernStatus; outcome?: string; ifMatch?: string }) {
       if (!actor.roles.has('nmno')) throw forbidden()
       const concern = await lockConcern(trx, target.id)
       if (!concern) throw new NotFound()
+      checkIfMatch(etagOf('concern', concern.version), target.ifMatch)
       const from = concern.status
       if (!CONCERN_TRANSITIONS[from].includes(target.to)) {
         throw new PolicyDenied('invalid-transition', { en: `A concern cannot go from ${from} to ${target.to}.`, fr: `Une préoccupation ne peut passer de ${from} à ${target.to}.` }, { extensions: { from, to: target.to, allowed: CONCERN_TRANSITIONS[from] } })

@@ -51,7 +51,7 @@ export const setConcernStatus = (auth: Authorized<'concern.transition'>, to: Con
 
 export async function insertMessage(auth: Authorized<'concern.message'>, text: string) {
   const { concern, authorRole } = auth.facts
-  await auth.trx.updateTable('concerns').set({ updatedAt: sql`clock_timestamp()` }).where('id', '=', concern.id).execute()
+  await auth.trx.updateTable('concerns').set({ updatedAt: sql`clock_timestamp()`, version: sql`version + 1` }).where('id', '=', concern.id).execute()
   const m = await auth.trx.insertInto('concernMessages').values({ concernId: concern.id, authorRole, authorRef: auth.actor.sub, text })
     .returningAll().executeTakeFirstOrThrow()
   return recordCreated(auth, m)

@@ -49,6 +49,7 @@ export const RaiserConcernSchema = Type.Object({
   summary: Type.String(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  version: Type.Integer(),
 }, { additionalProperties: false })
 
 /** The office's (and, once escalated, governance's) view: never the raiser, the manager or the engagement; the date only. */
@@ -63,6 +64,7 @@ export const OfficeConcernSchema = Type.Object({
   designatedContactRef: Nullable(Type.String()),
   summary: Type.String(),
   raisedOn: Type.String({ format: 'date' }),
+  version: Type.Integer(),
 }, { additionalProperties: false })
 
 export const ConcernSchema = Type.Union([RaiserConcernSchema, OfficeConcernSchema])

@@ -18,12 +18,12 @@ export function toConcernView(c: ConcernRow, reader: { sub: string }) {
   if (c.raiserRef === reader.sub) {
     return {
       view: 'raiser' as const, id: c.id, kind: c.kind, status: c.status, outcome: c.outcome, engagementId: c.engagementId,
-      ambassadorId: c.ambassadorId, summary: c.summary, createdAt: c.createdAt, updatedAt: c.updatedAt,
+      ambassadorId: c.ambassadorId, summary: c.summary, createdAt: c.createdAt, updatedAt: c.updatedAt, version: c.version,
     }
   }
   return {
     view: 'deidentified' as const, id: c.id, kind: c.kind, status: c.status, outcome: c.outcome, raisedAs: c.raisedAs,
-    ambassadorId: c.ambassadorId, designatedContactRef: c.designatedContactRef, summary: c.summary, raisedOn: dateOnly(c.createdAt),
+    ambassadorId: c.ambassadorId, designatedContactRef: c.designatedContactRef, summary: c.summary, raisedOn: dateOnly(c.createdAt), version: c.version,
   }
 }
 
@@ -43,9 +43,9 @@ export function raiseConcern(db: Db, actor: Actor, body: CreateConcernBody) {
   })
 }
 
-export function transitionConcern(db: Db, actor: Actor, id: string, body: ConcernTransitionBody) {
+export function transitionConcern(db: Db, actor: Actor, id: string, body: ConcernTransitionBody, ifMatch?: string) {
   return inTransaction(db, async (trx) => {
-    const auth = await authorize(trx, actor, 'concern.transition', { id, to: body.to, outcome: body.outcome })
+    const auth = await authorize(trx, actor, 'concern.transition', { id, to: body.to, outcome: body.outcome, ifMatch })
     const c = await setConcernStatus(auth, body.to, body.outcome?.trim() ?? null)
     await notifyPrincipals(auth, [c.raiserRef], { kind: 'concern_updated', subjectType: 'concern', subjectId: c.id, data: { status: c.status } })
     return toConcernView(c, actor)
