@@ -2,7 +2,7 @@
 // a private thread between the raiser and the office, the status machine, the revocation link.
 import { sql } from 'kysely'
 import t from 'tap'
-import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call } from '../../helper.ts'
+import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, usingServer } from '../../helper.ts'
 
 const REQUEST = { language: 'en', preferredModes: ['phone'], urgency: 'routine', topics: ['team_impact'], aboutMyEmployee: true }
 const NOWHERE = '00000000-0000-4000-8000-000000000000'
@@ -146,4 +146,22 @@ t.test('concerns', async (t) => {
     const linked = await open({ ambassadorId: amb.id, concernId: byManager })
     t.same([linked.status, linked.body.concernId], [201, byManager])
   })
+})
+
+t.test('two office members move one concern at once: exactly one wins (row lock)', { skip: usingServer ? false : 'needs PostgreSQL: PGlite runs one connection at a time' }, async (t) => {
+  const { app } = await build(t)
+  const amb = await activeAmbassador(app, 'CR01')
+  const id = (await call(app, { method: 'POST', url: '/v1/concerns', as: amb.me, body: { kind: 'other', summary: 'A question for the office.' } })).body.id
+  t.equal((await call(app, { method: 'POST', url: `/v1/concerns/${id}/transitions`, as: NMNO, body: { to: 'acknowledged' } })).status, 200)
+  const results = await Promise.all([
+    call(app, { method: 'POST', url: `/v1/concerns/${id}/transitions`, as: NMNO, body: { to: 'resolved', outcome: 'Answered by phone.' } }),
+    call(app, { method: 'POST', url: `/v1/concerns/${id}/transitions`, as: as('N901', 'nmno'), body: { to: 'escalated' } }),
+  ])
+  const codes = results.map((r) => r.status).sort()
+  // Serialised on the row: resolved first → the escalation is a 409; escalated first → resolving
+  // from escalated is legal, so both pass and the concern ends resolved. Never a lost update.
+  const final = (await call(app, { url: `/v1/concerns/${id}`, as: NMNO })).body
+  if (codes[1] === 409) t.same([codes, final.status], [[200, 409], 'resolved'], 'resolved first')
+  else t.same([codes, final.status], [[200, 200], 'resolved'], 'escalated, then resolved')
+  t.equal(final.version, 2 + codes.filter((c) => c === 200).length, 'each accepted change bumped the version once')
 })
