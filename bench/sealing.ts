@@ -61,6 +61,7 @@ async function main() {
       VALUES ('E-bench-ambassador', 'Bench Ambassador', '{en}', '{video}', '{team_impact}', 3, 'active', now(), now() + interval '2 years', 1, now()) RETURNING id`)
     const inject = (token: string, url: string, payload: unknown) =>
       app!.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: payload as any })
+    await inject(managerToken, '/v1/me/engagement-terms-acceptance', { version: 1 })
     const created = await inject(managerToken, '/v1/engagements', {
       ambassadorId: amb.rows[0].id, language: 'en', preferredModes: ['video'], urgency: 'routine', topics: ['team_impact'], aboutMyEmployee: true,
     })

@@ -110,11 +110,13 @@ async function seed(): Promise<{ engagements: Engagement[]; managers: Who[]; amb
     await step('screened')
     await must(request('PUT', `/v1/ambassadors/${a.id}/competencies`, NMNO, { empathyCompassion: 3, communication: 4, integrity: 2, learningDevelopment: 2, emotionalIntelligence: 3 }), 'competencies')
     await step('interviewed')
+    for (let ref = 0; ref < 2; ref++) await must(request('POST', `/v1/ambassadors/${a.id}/references`, NMNO, { checkedOn: '2026-01-10', outcome: 'satisfactory' }), 'reference')
     await step('references_checked')
     for (let part = 1; part <= 6; part++) {
-      await must(request('POST', `/v1/ambassadors/${a.id}/training-records`, NMNO, { kind: 'orientation_part', part, on: '2026-01-15', attended: true }), `part ${part}`)
+      await must(request('POST', `/v1/ambassadors/${a.id}/training-records`, NMNO, { kind: 'orientation_part', part, on: '2026-01-15', attended: true, language: 'en' }), `part ${part}`)
     }
     await step('oriented')
+    await must(request('PATCH', `/v1/ambassadors/${a.id}`, who, { supervisorArrangementOn: '2026-01-20' }), 'supervisor arrangement')
     await must(request('POST', `/v1/ambassadors/${a.id}/transitions`, who, { to: 'active', acceptGuidelines: true }), 'activate')
     ambassadors.push({ id: a.id, who })
   }
@@ -124,6 +126,8 @@ async function seed(): Promise<{ engagements: Engagement[]; managers: Who[]; amb
     const manager = principal(`E-soak-m${i}`, ['manager'])
     managers.push(manager)
     const amb = ambassadors[i % AMBASSADORS]
+    const terms = await must(request('GET', '/v1/engagement-terms/current', manager), 'terms')
+    await must(request('POST', '/v1/me/engagement-terms-acceptance', manager, { version: terms.version }), 'accept terms')
     const e = await must(request('POST', '/v1/engagements', manager, { ambassadorId: amb.id, language: 'en', preferredModes: ['video'], urgency: 'routine', topics: ['team_impact'], aboutMyEmployee: true }), 'request')
     await must(request('POST', `/v1/engagements/${e.id}/accept`, amb.who, {}), 'accept')
     const g = await must(request('POST', `/v1/engagements/${e.id}/goals`, manager, { title: 'Settle the return-to-work plan' }), 'goal')

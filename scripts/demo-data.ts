@@ -38,7 +38,7 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
     // ---- Ambassadors: 91 % active, then suspended, withdrawn, term ended, applicants ----
     await sql`
       INSERT INTO ambassadors (employee_ref, display_name, bio_en, bio_fr, languages, modes, topics, capacity, status,
-        term_start, term_end, designated_contact_ref, guidelines_version, guidelines_accepted_at)
+        term_start, term_end, designated_contact_ref, guidelines_version, guidelines_accepted_at, supervisor_arrangement_on)
       SELECT 'DEMO-A' || lpad(i::text, 6, '0'),
         (ARRAY['Alex','Camille','Dominique','Frédérique','Jordan','Louis','Marie','Nadia','Olivier','Priya','Samuel','Sophie',
           'Thomas','Valérie','William','Yasmine','Karim','Isabelle','Chen','Amara'])[1 + pg_temp.h('first', i, 20)]
@@ -61,7 +61,8 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
         s.term_start + interval '24 months',
         'DEMO-N' || lpad((1 + pg_temp.h('contact', i, 8))::text, 2, '0'),
         CASE WHEN s.term_start IS NOT NULL THEN 1 END,
-        s.term_start
+        s.term_start,
+        (s.term_start - interval '7 days')::date
       FROM generate_series(1, ${ambassadors}) i
       CROSS JOIN LATERAL (SELECT CASE
           WHEN pg_temp.h('status', i, 100) < 91 THEN 'active'
@@ -76,9 +77,15 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
             WHEN 'active_ended' THEN now() - interval '24 months' - (pg_temp.h('ended', i, 60) || ' days')::interval
             ELSE now() - (30 + pg_temp.h('start', i, 660) || ' days')::interval END AS term_start) s`.execute(trx)
     await sql`
-      INSERT INTO training_records (ambassador_id, kind, part, held_on, attended, recorded_by)
-      SELECT a.id, 'orientation_part', p, (a.term_start - interval '30 days')::date + p, true, 'DEMO-N01'
+      INSERT INTO training_records (ambassador_id, kind, part, held_on, attended, recorded_by, language)
+      SELECT a.id, 'orientation_part', p, (a.term_start - interval '30 days')::date + p, true, 'DEMO-N01', a.languages[1]
       FROM ambassadors a CROSS JOIN generate_series(1, 6) p
+      WHERE a.employee_ref LIKE 'DEMO-%' AND a.term_start IS NOT NULL`.execute(trx)
+    // Annex F: two satisfactory reference checks before references_checked (#14 item 5).
+    await sql`
+      INSERT INTO reference_checks (ambassador_id, checked_on, outcome, recorded_by)
+      SELECT a.id, (a.term_start - interval '45 days')::date + r, 'satisfactory', 'DEMO-N01'
+      FROM ambassadors a CROSS JOIN generate_series(1, 2) r
       WHERE a.employee_ref LIKE 'DEMO-%' AND a.term_start IS NOT NULL`.execute(trx)
 
     // ---- Engagements: requests over the last 365 days; the last weeks' still open ----

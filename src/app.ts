@@ -11,6 +11,9 @@ import './policy/actions.ts'
 import ambassadors from './modules/ambassadors/index.ts'
 import audit from './modules/audit/index.ts'
 import conductGuidelines from './modules/conduct-guidelines/index.ts'
+import engagementTerms from './modules/engagement-terms/index.ts'
+import concerns from './modules/concerns/index.ts'
+import selfCareCheckIns from './modules/self-care-check-ins/index.ts'
 import conflictDeclarations from './modules/conflict-declarations/index.ts'
 import consents, { engagementConsentRoutes } from './modules/consents/index.ts'
 import engagements from './modules/engagements/index.ts'
@@ -113,9 +116,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(swagger)
 
   await app.register(health)
-  await app.register(me, { prefix: '/v1/me' })
+  await app.register(me, { prefix: '/v1/me', config })
+  await app.register(selfCareCheckIns, { prefix: '/v1/me/self-care-check-ins' })
   await app.register(ambassadors, { prefix: '/v1/ambassadors' })
   await app.register(conductGuidelines, { prefix: '/v1/conduct-guidelines' })
+  await app.register(engagementTerms, { prefix: '/v1/engagement-terms' })
+  await app.register(concerns, { prefix: '/v1/concerns' })
   await app.register(notifications, { prefix: '/v1/notifications' })
   await app.register(conflictDeclarations, { prefix: '/v1/conflict-declarations' })
   await app.register(org, { prefix: '/v1/org' })

@@ -28,6 +28,8 @@ const EnvSchema = Type.Object({
   DATA_KEY: Type.Optional(Type.String({ minLength: 32 })),
   STATS_MIN_CELL: Type.Integer({ minimum: 5, maximum: 1000, default: 10 }),
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 730 }),
+  URGENT_RESPONSE_HOURS: Type.Integer({ minimum: 1, maximum: 120, default: 24 }),
+  AMBASSADOR_HOURS_PER_MONTH: Type.Integer({ minimum: 1, maximum: 160, default: 8 }),
   PURGE_DAILY: Type.Boolean({ default: false }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1000000, default: 600 }),
@@ -76,6 +78,10 @@ export interface Config {
   dataKey?: string
   statsMinCell: number
   retentionDays: number
+  /** #14 item 3: an urgent request unanswered this long raises the office's and the manager's notice (reminder at half). */
+  urgentResponseHours: number
+  /** #14 item 5: an Ambassador past this many hours of M2M time in a month is asked to review their capacity. */
+  ambassadorHoursPerMonth: number
   /** Run the retention purge in-process once a day (RET-1); one replica purges at a time. */
   purgeDaily: boolean
   rateLimitMax: number
@@ -137,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataKey: e.DATA_KEY,
     statsMinCell: e.STATS_MIN_CELL,
     retentionDays: e.RETENTION_DAYS,
+    urgentResponseHours: e.URGENT_RESPONSE_HOURS,
+    ambassadorHoursPerMonth: e.AMBASSADOR_HOURS_PER_MONTH,
     purgeDaily: e.PURGE_DAILY,
     rateLimitMax: e.RATE_LIMIT_MAX,
     redisUrl: e.REDIS_URL || undefined,

@@ -257,10 +257,34 @@ export interface Req {
   as?: Principal
   body?: unknown
   headers?: Record<string, string>
+  /**
+   * #14 item 4: a manager accepts the network's current terms before requesting an Ambassador. A
+   * request (POST /v1/engagements, a transfer) made through call() by a manager has them accepted
+   * first, straight in the database (no audit event, no extra request), unless this is false.
+   */
+  acceptTerms?: boolean
 }
+
+/** The fixture behind Req.acceptTerms: the principal has accepted the current terms. */
+export async function acceptTermsFor(db: Db, sub: string) {
+  await sql`INSERT INTO engagement_terms_acceptances (manager_ref, version)
+    SELECT ${sub}, max(version) FROM engagement_terms ON CONFLICT DO NOTHING`.execute(db)
+}
+
+async function acceptTermsByHttp(app: App, p: Principal) {
+  const headers = { authorization: `Bearer ${tokenFor(p)}` }
+  const current = (await app.inject({ method: 'GET', url: '/v1/engagement-terms/current', headers })).json()
+  await app.inject({ method: 'POST', url: '/v1/me/engagement-terms-acceptance', headers, payload: { version: current.version } })
+}
+
+const isRequest = (r: Req) => (r.method ?? 'GET') === 'POST' && /^\/v1\/engagements(\/[^/?]+\/transfer)?(\?|$)/.test(r.url)
 
 export async function call(app: App, r: Req) {
   const headers: Record<string, string> = { ...(r.headers ?? {}) }
+  if (r.as && r.acceptTerms !== false && r.as.roles.includes('manager') && isRequest(r)) {
+    if (app.db) await acceptTermsFor(app.db, r.as.sub)
+    else await acceptTermsByHttp(app, r.as) // a server reached over HTTP (test/ops/replicas)
+  }
   if (r.as) headers.authorization = `Bearer ${tokenFor(r.as)}`
   // IDEMPOTENCY_EVERYWHERE=1 npm test: every POST carries a fresh key, so the whole suite runs the
   // held-commit path of the idempotency plugin (#12 item 2) and must pass unchanged.
@@ -303,9 +327,12 @@ export async function orientedCandidate(app: App, sub: string, profile: Record<s
   await step('screened')
   await ok(await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: PASSING_COMPETENCIES }), 'competencies')
   await step('interviewed')
+  for (let ref = 1; ref <= 2; ref++) {
+    await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/references`, as: NMNO, body: { checkedOn: '2026-01-10', outcome: 'satisfactory' } }), `reference ${ref}`)
+  }
   await step('references_checked')
   for (let part = 1; part <= 6; part++) {
-    await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part, on: '2026-01-15', attended: true } }), `part ${part}`)
+    await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part, on: '2026-01-15', attended: true, language: 'en' } }), `part ${part}`)
   }
   await step('oriented')
   return { id, me }
@@ -314,6 +341,7 @@ export async function orientedCandidate(app: App, sub: string, profile: Record<s
 /** An active, in-term Ambassador (the candidate confirmed and accepted the guidelines). */
 export async function activeAmbassador(app: App, sub: string, profile: Record<string, unknown> = {}) {
   const c = await orientedCandidate(app, sub, profile)
+  await ok(await call(app, { method: 'PATCH', url: `/v1/ambassadors/${c.id}`, as: c.me, body: { supervisorArrangementOn: '2026-01-20' } }), 'supervisor arrangement')
   await ok(await call(app, { method: 'POST', url: `/v1/ambassadors/${c.id}/transitions`, as: c.me, body: { to: 'active', acceptGuidelines: true } }), 'activate')
   return c
 }

@@ -78,6 +78,7 @@ export interface Ambassadors {
   publicStamp: Generated<Int8>;
   stamp: Generated<Int8>;
   status: Generated<"applicant" | "screened" | "interviewed" | "references_checked" | "retraining" | "oriented" | "active" | "rejected" | "withdrawn" | "suspended" | "revoked">;
+  supervisorArrangementOn: string | null;
   termEnd: Timestamp | null;
   termStart: Timestamp | null;
   topics: Generated<ArrayType<"recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care">>;
@@ -130,6 +131,31 @@ export interface AuditEvents {
   resourceType: string;
   role: "manager" | "ambassador" | "nmno" | "governance" | "hr_analyst" | "iservice" | "anonymous" | "system";
   seq: Int8;
+}
+
+export interface ConcernMessages {
+  authorRef: string;
+  authorRole: "raiser" | "nmno";
+  concernId: string;
+  createdAt: Generated<Timestamp>;
+  id: Generated<string>;
+  text: string;
+}
+
+export interface Concerns {
+  ambassadorId: string | null;
+  createdAt: Generated<Timestamp>;
+  designatedContactRef: string | null;
+  engagementId: string | null;
+  id: Generated<string>;
+  kind: "improper_use" | "confidentiality_breach_by_manager" | "confidentiality_question" | "supervisor_conflict" | "ambassador_conduct" | "other";
+  outcome: string | null;
+  raisedAs: "ambassador" | "manager" | "employee";
+  raiserRef: string;
+  status: Generated<"open" | "acknowledged" | "resolved" | "escalated">;
+  summary: string;
+  updatedAt: Generated<Timestamp>;
+  version: Generated<number>;
 }
 
 export interface ConductGuidelines {
@@ -189,7 +215,9 @@ export interface CrisisEscalations {
   ambassadorId: string;
   authoritiesContacted: Generated<ArrayType<"police" | "ems" | "child_protection" | "emergency_911" | "none">>;
   category: "imminent_harm_self" | "imminent_harm_others" | "child_abuse_neglect" | "medical_emergency" | "threatening_message";
+  clinicianOffered: boolean | null;
   createdAt: Generated<Timestamp>;
+  debriefedOn: string | null;
   engagementId: string;
   followedUpAt: Timestamp | null;
   followUpDueAt: Timestamp;
@@ -281,12 +309,27 @@ export interface Engagements {
   surveyToken: string | null;
   surveyTokenExpiresAt: Timestamp | null;
   surveyTokenHash: string | null;
+  termsVersion: number | null;
   topics: Generated<string[]>;
   transferReason: "outside_competence" | "conflict_of_interest" | "ambassador_unavailable" | null;
   transferredFrom: string | null;
   updatedAt: Generated<Timestamp>;
   urgency: "routine" | "urgent";
   version: Generated<number>;
+}
+
+export interface EngagementTerms {
+  publishedAt: Generated<Timestamp>;
+  textEn: string;
+  textFr: string;
+  textHash: string;
+  version: number;
+}
+
+export interface EngagementTermsAcceptances {
+  acceptedAt: Generated<Timestamp>;
+  managerRef: string;
+  version: number;
 }
 
 export interface Goals {
@@ -300,6 +343,7 @@ export interface Goals {
   progressMeasures: string | null;
   proposal: ColumnType<unknown, string | null | undefined, string | null>;
   proposedAt: Timestamp | null;
+  reviewOn: string | null;
   status: Generated<"open" | "achieved" | "dropped">;
   title: string;
   updatedAt: Generated<Timestamp>;
@@ -369,6 +413,15 @@ export interface Notifications {
   subjectId: string | null;
   subjectType: string | null;
   version: Generated<number>;
+}
+
+export interface ReferenceChecks {
+  ambassadorId: string;
+  checkedOn: string;
+  createdAt: Generated<Timestamp>;
+  id: Generated<string>;
+  outcome: "satisfactory" | "unsatisfactory";
+  recordedBy: string;
 }
 
 export interface Referrals {
@@ -444,6 +497,7 @@ export interface Resources {
 
 export interface RevocationCases {
   ambassadorId: string;
+  concernId: string | null;
   decidedAt: Timestamp | null;
   decidedBy: string | null;
   decision: "revoke" | "suspend" | "no_action" | null;
@@ -459,6 +513,16 @@ export interface RevocationCases {
   status: Generated<"investigating" | "findings_presented" | "decided">;
   summary: string;
   version: Generated<number>;
+}
+
+export interface SelfCareCheckIns {
+  ambassadorId: string;
+  contactedAt: Timestamp | null;
+  createdAt: Generated<Timestamp>;
+  id: Generated<string>;
+  wantsContact: boolean;
+  wellbeing: number;
+  workloadImpact: "none" | "some" | "significant";
 }
 
 export interface SurveyAnswersPending {
@@ -479,6 +543,7 @@ export interface TrainingRecords {
   heldOn: string;
   id: Generated<string>;
   kind: "orientation_part" | "pd_session" | "network_call";
+  language: "en" | "fr" | null;
   part: number | null;
   recordedBy: string;
 }
@@ -491,6 +556,8 @@ export interface DB {
   ambassadorSurveyResponses: AmbassadorSurveyResponses;
   auditChains: AuditChains;
   auditEvents: AuditEvents;
+  concernMessages: ConcernMessages;
+  concerns: Concerns;
   conductGuidelines: ConductGuidelines;
   conflictDeclarations: ConflictDeclarations;
   conflictVersions: ConflictVersions;
@@ -502,6 +569,8 @@ export interface DB {
   engagementFacts: EngagementFacts;
   engagementKeys: EngagementKeys;
   engagements: Engagements;
+  engagementTerms: EngagementTerms;
+  engagementTermsAcceptances: EngagementTermsAcceptances;
   goals: Goals;
   guidelinesAcceptances: GuidelinesAcceptances;
   idempotencyKeys: IdempotencyKeys;
@@ -509,6 +578,7 @@ export interface DB {
   managerSurveyResponses: ManagerSurveyResponses;
   meetings: Meetings;
   notifications: Notifications;
+  referenceChecks: ReferenceChecks;
   referrals: Referrals;
   reportingLines: ReportingLines;
   reportRollupQueue: ReportRollupQueue;
@@ -516,6 +586,7 @@ export interface DB {
   reports: Reports;
   resources: Resources;
   revocationCases: RevocationCases;
+  selfCareCheckIns: SelfCareCheckIns;
   surveyAnswersPending: SurveyAnswersPending;
   surveySpentTokens: SurveySpentTokens;
   trainingRecords: TrainingRecords;

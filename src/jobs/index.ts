@@ -18,6 +18,7 @@ import { purge } from './retention-purge.ts'
 import { rollUpStats } from './stats-rollup.ts'
 import { releaseSurveys } from './survey-release.ts'
 import { endTerms } from './term-expiry.ts'
+import { remindSurveys, remindUrgentRequests } from './reminders.ts'
 
 export interface Job {
   name: string
@@ -40,6 +41,15 @@ export function jobs(config: Readonly<Config>): Job[] {
     // ENG-11, then AMB-5: the two sweeps.
     { name: 'request-expiry', everyMs: MINUTE, periodMs: MINUTE, run: (db) => expireRequests(db).then(some('expired')) },
     { name: 'term-expiry', everyMs: MINUTE, periodMs: MINUTE, run: (db) => endTerms(db).then(some('moved')) },
+    // #14 items 3 and 4: urgent requests answered in time; the survey reminder.
+    {
+      name: 'urgent-requests', everyMs: MINUTE, periodMs: MINUTE,
+      run: async (db) => {
+        const r = await remindUrgentRequests(db, config.urgentResponseHours)
+        return r.reminded + r.unanswered > 0 ? r : undefined
+      },
+    },
+    { name: 'survey-reminders', everyMs: HOUR, periodMs: HOUR, run: (db) => remindSurveys(db).then(some('reminded')) },
     // RPT-4 and RPT-2.
     { name: 'stats-rollup', everyMs: 15_000, periodMs: 15_000, run: (db) => rollUpStats(db).then(some('reports')) },
     { name: 'survey-release', everyMs: MINUTE, periodMs: MINUTE, run: (db) => releaseSurveys(db).then(some('answers')) },

@@ -11,6 +11,7 @@ import { definePolicy } from '../policy/define.ts'
 import { ROLLUP_LOCK } from '../modules/stats/repository.ts'
 import { anythingDue } from '../modules/retention/repository.ts'
 import { pendingState } from '../modules/surveys/repository.ts'
+import { surveyRemindersDue, urgentDue } from './reminders.ts'
 
 /** Only one survey release at a time, across every replica. */
 export const RELEASE_LOCK = 4_242_011
@@ -64,6 +65,28 @@ export const jobPolicies = {
     auditApart: true,
   }),
 
+  'job.urgent-requests': definePolicy({
+    summary: 'The urgent-request sweep (#14 item 3): an urgent request unanswered at half of URGENT_RESPONSE_HOURS reminds its Ambassador; at the deadline the office is told (de-identified) and the manager that they may choose another Ambassador; the request stays open. One replica at a time.',
+    auditAs: 'system',
+    async check(trx, actor, target: { hours: number }) {
+      if (!isJob(actor, 'urgent-requests')) throw forbidden()
+      const locked = await tryLock(trx, URGENT_LOCK)
+      return { locked, hours: target.hours, due: locked && (await urgentDue(trx, target.hours)) }
+    },
+    idleWhen: (facts) => !facts.locked || !facts.due,
+  }),
+
+  'job.remind-surveys': definePolicy({
+    summary: 'The survey reminder (#14 item 4): a manager whose survey token is still unspent 7 days after closing is reminded once; nothing once it is spent or expired. One replica at a time.',
+    auditAs: 'system',
+    async check(trx, actor, _target: Record<string, never>) {
+      if (!isJob(actor, 'survey-reminders')) throw forbidden()
+      const locked = await tryLock(trx, SURVEY_REMINDER_LOCK)
+      return { locked, due: locked && (await surveyRemindersDue(trx)) }
+    },
+    idleWhen: (facts) => !facts.locked || !facts.due,
+  }),
+
   'job.housekeeping': definePolicy({
     summary: 'Housekeeping: expired survey tokens, spent-token hashes past use, expired stored idempotent answers, settled notifications past retention go (RET-1). One at a time, never beside a purge.',
     auditAs: 'system',
@@ -75,6 +98,10 @@ export const jobPolicies = {
     idleWhen: (facts) => !facts.locked || !facts.due,
   }),
 }
+
+/** One urgent-request sweep at a time, and one survey-reminder sweep at a time, across replicas. */
+export const URGENT_LOCK = 4_242_014
+export const SURVEY_REMINDER_LOCK = 4_242_015
 
 /** A release runs once this many answers wait (or one has waited past its time). */
 export const RELEASE_BATCH = 10

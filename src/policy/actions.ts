@@ -22,6 +22,9 @@ import { retentionPolicies } from '../modules/retention/policy.ts'
 import { reportPolicies } from '../modules/reports/policy.ts'
 import { surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
+import { engagementTermsPolicies } from '../modules/engagement-terms/policy.ts'
+import { concernPolicies } from '../modules/concerns/policy.ts'
+import { selfCarePolicies } from '../modules/self-care-check-ins/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -43,6 +46,9 @@ export const actions = {
   ...surveyPolicies,
   ...revocationCasePolicies,
   ...retentionPolicies,
+  ...engagementTermsPolicies,
+  ...concernPolicies,
+  ...selfCarePolicies,
   ...jobPolicies,
 }
 

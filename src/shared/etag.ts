@@ -19,6 +19,7 @@ export const ETAG_KINDS = {
   'revocation-case': 'v',
   resource: 's',
   notification: 'n',
+  concern: 'k',
 } as const
 export type EtagKind = keyof typeof ETAG_KINDS
 

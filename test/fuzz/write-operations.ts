@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { sql } from 'kysely'
 import type { Test } from 'tap'
-import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, tokenFor, type Principal } from '../helper.ts'
+import { GOVERNANCE, HR, ISERVICE, NMNO, acceptTermsFor, activeAmbassador, as, build, tokenFor, type Principal } from '../helper.ts'
 import { bodies } from './arbitraries.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203)
@@ -39,6 +39,7 @@ t.test(`write operations, part ${part + 1} of ${parts}, ${RUNS} inputs each (see
   const manager = as('FZM1', 'manager')
   const inject = (method: string, url: string, who: Principal, body?: unknown) =>
     app.inject({ method: method as any, url, headers: { authorization: `Bearer ${tokenFor(who)}` }, ...(body === undefined ? {} : { payload: body as any }) })
+  await acceptTermsFor(db, manager.sub)
   const eng = (await inject('POST', '/v1/engagements', manager, { ambassadorId: amb.id, ...REQUEST })).json()
   await inject('POST', `/v1/engagements/${eng.id}/accept`, amb.me, {})
   const meeting = (await inject('POST', `/v1/engagements/${eng.id}/meetings`, manager, { scheduledAt: future(2), durationMinutes: 30, mode: 'phone' })).json()

@@ -12,6 +12,7 @@ import { purge } from '../../src/jobs/retention-purge.ts'
 import { rollUpStats } from '../../src/jobs/stats-rollup.ts'
 import { releaseSurveys } from '../../src/jobs/survey-release.ts'
 import { endTerms } from '../../src/jobs/term-expiry.ts'
+import { remindSurveys, remindUrgentRequests } from '../../src/jobs/reminders.ts'
 import { systemActor, type Actor, type Role } from '../../src/policy/actor.ts'
 import { authorize } from '../../src/policy/authorize.ts'
 import { replicasOf, testConfig, testDatabase } from '../helper.ts'
@@ -27,6 +28,8 @@ t.test('every job on an empty database: it runs, and writes no audit event', asy
   t.equal(await releaseSurveys(db), 0)
   t.equal(await releaseSurveys(db, { force: true }), 0, 'forced, with nothing held: still nothing')
   t.equal(await houseKeep(db, { retentionDays: 730 }), undefined, 'no housekeeping due')
+  t.same(await remindUrgentRequests(db, 24), { reminded: 0, unanswered: 0 }, 'no urgent request waiting (#14)')
+  t.equal(await remindSurveys(db), 0, 'no survey to remind of (#14)')
   t.match(await purge(db, { retentionDays: 730 }), { skipped: false, engagements: 0 }, 'nothing to purge')
   t.same(await events(db), [], 'no audit event')
 })
@@ -51,6 +54,9 @@ t.test('no token can act as a system job: policies compare the actor itself', as
     [{ sub: 'system:housekeeping', roles: new Set<Role>() }, 'job.housekeeping', { retentionDays: 1 }],
     [{ sub: 'system:retention', roles: new Set<Role>() }, 'retention.purge', { retentionDays: 1 }],
     [{ sub: 'system:term-expiry', roles: new Set<Role>() }, 'ambassador.end-term', { id: '00000000-0000-4000-8000-000000000000' }],
+    [{ sub: 'system:urgent-requests', roles: new Set<Role>(['nmno']) }, 'job.urgent-requests', { hours: 24 }],
+    [{ sub: 'system:survey-reminders', roles: new Set<Role>() }, 'job.remind-surveys', {}],
+    [systemActor('urgent-requests'), 'job.remind-surveys', {}],
     [systemActor('stats-rollup'), 'job.expire-requests', { id: '00000000-0000-4000-8000-000000000000' }],
   ] as const) {
     await t.rejects(inTransaction(db, (trx) => authorize(trx, actor, action, target as never)), { code: 'forbidden' }, `${actor.sub} → ${action}`)
@@ -69,6 +75,6 @@ t.test('several replicas claim a period at once: exactly one runs the job', asyn
 })
 
 t.test('the schedule names every job; the purge only when PURGE_DAILY, else the housekeeping', async (t) => {
-  t.same(jobs(testConfig()).map((j) => j.name).sort(), ['housekeeping', 'request-expiry', 'stats-rollup', 'survey-release', 'term-expiry'])
-  t.same(jobs(testConfig({ PURGE_DAILY: 'true' })).map((j) => j.name).sort(), ['request-expiry', 'retention', 'stats-rollup', 'survey-release', 'term-expiry'])
+  t.same(jobs(testConfig()).map((j) => j.name).sort(), ['housekeeping', 'request-expiry', 'stats-rollup', 'survey-release', 'survey-reminders', 'term-expiry', 'urgent-requests'])
+  t.same(jobs(testConfig({ PURGE_DAILY: 'true' })).map((j) => j.name).sort(), ['request-expiry', 'retention', 'stats-rollup', 'survey-release', 'survey-reminders', 'term-expiry', 'urgent-requests'])
 })

@@ -50,7 +50,7 @@ t.test('bad input through inject', async (t) => {
     t.equal((await call(app, { url: '/v1/audit/events?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z', as: GOVERNANCE })).status, 200, 'the bounds themselves are fine')
     const created = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('BI2', 'manager'), body: { displayName: 'Dated' } })
     for (const on of ['0000-01-15', '10000-01-15', '2026-02-30']) {
-      const res = await call(app, { method: 'POST', url: `/v1/ambassadors/${created.body.id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part: 1, on, attended: true } })
+      const res = await call(app, { method: 'POST', url: `/v1/ambassadors/${created.body.id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part: 1, on, attended: true, language: 'en' } })
       assertProblem(t, res, 400, 'validation-failed')
       t.same(res.body.errors?.map((e: any) => e.path), ['/body/on'], on)
     }

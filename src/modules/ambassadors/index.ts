@@ -5,11 +5,11 @@ import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
 import {
   AmbassadorPublicSchema, AmbassadorRecordSchema, CompetenciesBodySchema, CreateAmbassadorBodySchema, DirectoryEntrySchema,
   ListAmbassadorsQuerySchema, RenewalBodySchema, TrainingRecordBodySchema, TrainingRecordSchema, TransitionBodySchema,
-  UpdateAmbassadorBodySchema,
+  UpdateAmbassadorBodySchema, ReferenceCheckBodySchema, ReferenceCheckSchema,
 } from './schemas.ts'
 import {
   applyAsAmbassador, assessCompetencies, directoryEtag, publicEtag, getAmbassador, listAmbassadors, recordEtag, recordTraining,
-  renewAmbassador, transitionAmbassador, updateAmbassador,
+  recordReferenceCheck, renewAmbassador, transitionAmbassador, updateAmbassador,
 } from './service.ts'
 
 const DIRECTORY_ROLES = ['manager', 'nmno', 'governance', 'iservice'] as const
@@ -115,6 +115,16 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: TrainingRecordSchema, ...problems('not-found', 'invalid-transition') },
     },
   }, async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await recordTraining(app.db, req.actor, req.params.id, req.body, req.headers['if-match'])))
+
+  app.post('/:id/references', {
+    config: { roles: ['nmno'], action: 'ambassador.record-reference' },
+    schema: {
+      operationId: 'recordAmbassadorReference', tags: ['ambassadors'],
+      summary: 'Record a reference check of a candidate (nmno, Annex F); two satisfactory checks are needed before references_checked',
+      params: IdParamsSchema, body: ReferenceCheckBodySchema,
+      response: { 201: ReferenceCheckSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await recordReferenceCheck(app.db, req.actor, req.params.id, req.body)))
 
   app.post('/:id/renewals', {
     config: { roles: ['nmno'], action: 'ambassador.renew', etag: 'ambassador' },

@@ -6,7 +6,7 @@ import { hasRole, isJob, type Actor } from '../../policy/actor.ts'
 import { definePolicy } from '../../policy/define.ts'
 import type { Trx } from '../../db/tx.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
-import { currentGuidelinesVersion, findLiveRecordOf, lockAmbassador, orientationPartsAttended, type AmbassadorWithStatus } from './repository.ts'
+import { currentGuidelinesVersion, findLiveRecordOf, lockAmbassador, orientationPartsAttended, satisfactoryReferences, type AmbassadorWithStatus } from './repository.ts'
 import type { CompetenciesBody, CreateAmbassadorBody, TrainingRecordBody, UpdateAmbassadorBody } from './schemas.ts'
 
 /** Annex D required levels (AMB-2). */
@@ -40,8 +40,10 @@ export const TRANSITIONS: Record<string, readonly string[]> = {
   withdrawn: [],
   revoked: [],
 }
+/** Annex F: satisfactory reference checks needed before references_checked (#14 item 5). */
+export const REFERENCES_NEEDED = 2
 export const CLOSED_STATUSES = new Set(['rejected', 'withdrawn', 'revoked'])
-const SELF_EDITABLE = new Set(['bio', 'languages', 'modes', 'topics', 'capacity'])
+const SELF_EDITABLE = new Set(['bio', 'languages', 'modes', 'topics', 'capacity', 'supervisorArrangementOn'])
 
 const isStaff = (actor: Actor) => hasRole(actor, 'nmno')
 const isSelf = (actor: Actor, row: { employeeRef: string }) => actor.roles.has('manager') && row.employeeRef === actor.sub
@@ -147,6 +149,15 @@ export const ambassadorPolicies = {
           }, { extensions: { failing } })
         }
       }
+      if (to === 'references_checked' && from === 'interviewed') {
+        const n = await satisfactoryReferences(trx, row.id)
+        if (n < REFERENCES_NEEDED) {
+          throw new PolicyDenied('references-incomplete', {
+            en: `Record two satisfactory reference checks first (${n} so far).`,
+            fr: `Consignez d’abord deux vérifications de références satisfaisantes (${n} jusqu’ici).`,
+          }, { extensions: { satisfactory: n, required: REFERENCES_NEEDED } })
+        }
+      }
       if (to === 'oriented') {
         const attended = await orientationPartsAttended(trx, row.id)
         const missing = [1, 2, 3, 4, 5, 6].filter((p) => !attended.includes(p))
@@ -164,6 +175,13 @@ export const ambassadorPolicies = {
         }
         if (!row.bioEn || !row.bioFr) throw bilingualBioRequired()
         if (row.languages.length === 0 || row.modes.length === 0) throw profileIncomplete()
+        // Crisis: "an understanding with their supervisor ahead of time" (#14 item 5).
+        if (!row.supervisorArrangementOn) {
+          throw new PolicyDenied('supervisor-arrangement-required', {
+            en: 'Record first that the understanding with your supervisor is in place: PATCH /v1/ambassadors/{id} {"supervisorArrangementOn": "YYYY-MM-DD"}.',
+            fr: 'Consignez d’abord que l’entente avec votre superviseur est en place : PATCH /v1/ambassadors/{id} {"supervisorArrangementOn": "AAAA-MM-JJ"}.',
+          })
+        }
         guidelinesVersion = await currentGuidelinesVersion(trx)
       }
       return { row, from, asSelf: to === 'active' || !staff, guidelinesVersion }
@@ -191,8 +209,22 @@ export const ambassadorPolicies = {
       if ((body.kind === 'orientation_part') !== (body.part !== undefined)) {
         throw new AppError('validation-failed', { en: 'part (1–6) is required with kind orientation_part, and only then.', fr: 'part (1 à 6) est requis avec kind orientation_part, et seulement alors.' }, { errors: [{ path: '/body/part', message: 'required exactly when kind is orientation_part' }] })
       }
+      if ((body.kind === 'orientation_part') !== (body.language !== undefined)) {
+        throw new AppError('validation-failed', { en: 'language (en or fr) is required with kind orientation_part, and only then.', fr: 'language (en ou fr) est requis avec kind orientation_part, et seulement alors.' }, { errors: [{ path: '/body/language', message: 'required exactly when kind is orientation_part' }] })
+      }
       const row = await lockVisible(trx, actor, target.id, { self: false })
       ambassadorIfMatch(row, target.ifMatch)
+      if (CLOSED_STATUSES.has(row.status)) throw notWhileClosed(row.status)
+      return { row }
+    },
+  }),
+
+  'ambassador.record-reference': definePolicy({
+    summary: 'nmno records a reference check of a candidate (Annex F); two satisfactory ones before references_checked.',
+    auditAs: 'staff',
+    async check(trx, actor, target: { id: string }) {
+      if (!isStaff(actor)) throw forbidden()
+      const row = await lockVisible(trx, actor, target.id, { self: false })
       if (CLOSED_STATUSES.has(row.status)) throw notWhileClosed(row.status)
       return { row }
     },

@@ -41,8 +41,25 @@ export const statusHistory = (db: Db | Trx, id: string) =>
   db.selectFrom('ambassadorStatusHistory').select(['fromStatus', 'toStatus', 'reason', 'actorRole', 'at'])
     .where('ambassadorId', '=', id).orderBy('at').orderBy('id').execute()
 
+export const referenceChecks = (db: Db | Trx, id: string) =>
+  db.selectFrom('referenceChecks').select(['id', 'checkedOn', 'outcome', 'recordedBy', 'createdAt'])
+    .where('ambassadorId', '=', id).orderBy('createdAt').orderBy('id').execute()
+
+export async function satisfactoryReferences(trx: Trx, id: string) {
+  const r = await trx.selectFrom('referenceChecks').select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('ambassadorId', '=', id).where('outcome', '=', 'satisfactory').executeTakeFirstOrThrow()
+  return Number(r.n)
+}
+
+export async function insertReferenceCheck(auth: Authorized<'ambassador.record-reference'>, body: { checkedOn: string; outcome: 'satisfactory' | 'unsatisfactory' }) {
+  const ambassadorId = auth.facts.row.id
+  await auth.trx.updateTable('ambassadors').set({ updatedAt: sql`now()` }).where('id', '=', ambassadorId).execute()
+  return auth.trx.insertInto('referenceChecks').values({ ambassadorId, checkedOn: body.checkedOn, outcome: body.outcome, recordedBy: auth.actor.sub })
+    .returning(['id', 'checkedOn', 'outcome', 'recordedBy', 'createdAt']).executeTakeFirstOrThrow()
+}
+
 export const trainingRecords = (db: Db | Trx, id: string) =>
-  db.selectFrom('trainingRecords').select(['id', 'kind', 'part', 'heldOn', 'attended', 'recordedBy', 'createdAt'])
+  db.selectFrom('trainingRecords').select(['id', 'kind', 'part', 'heldOn', 'attended', 'language', 'recordedBy', 'createdAt'])
     .where('ambassadorId', '=', id).orderBy('heldOn').orderBy('createdAt').execute()
 
 /** Orientation parts attended since the candidate last entered `retraining` (AMB-3). */
@@ -173,7 +190,7 @@ export const setCompetencies = (auth: Authorized<'ambassador.assess'>, competenc
 
 export async function insertTrainingRecord(
   auth: Authorized<'ambassador.record-training'>,
-  record: { kind: 'orientation_part' | 'pd_session' | 'network_call'; part: number | null; heldOn: string; attended: boolean },
+  record: { kind: 'orientation_part' | 'pd_session' | 'network_call'; part: number | null; heldOn: string; attended: boolean; language: 'en' | 'fr' | null },
 ) {
   const row = { ...record, ambassadorId: auth.facts.row.id }
   // The record view lists the training: its version (the ETag) moves with it (SPEC §4).

@@ -80,9 +80,24 @@ export const TrainingRecordSchema = Type.Object({
   part: Type.Union([Type.Integer({ minimum: 1, maximum: 6 }), Type.Null()]),
   on: DateOnly,
   attended: Type.Boolean(),
+  language: Type.Union([Language, Type.Null()], { description: 'The language the orientation part was given in (Annex F)' }),
   recordedBy: Type.String(),
   createdAt: Timestamp,
 }, { additionalProperties: false })
+
+export const REFERENCE_OUTCOMES = ['satisfactory', 'unsatisfactory'] as const
+export const ReferenceCheckSchema = Type.Object({
+  id: Id,
+  checkedOn: DateOnly,
+  outcome: lit(REFERENCE_OUTCOMES),
+  recordedBy: Type.String(),
+  createdAt: Timestamp,
+}, { additionalProperties: false })
+export const ReferenceCheckBodySchema = Type.Object({
+  checkedOn: DateOnly,
+  outcome: lit(REFERENCE_OUTCOMES),
+}, { additionalProperties: false })
+export type ReferenceCheckBody = Static<typeof ReferenceCheckBodySchema>
 
 export const StatusChangeSchema = Type.Object({
   from: Type.Union([Type.String(), Type.Null()]),
@@ -114,6 +129,8 @@ export const AmbassadorRecordSchema = Type.Object({
     acceptedAt: Type.Union([Timestamp, Type.Null()]),
     currentVersion: Type.Integer(),
   }, { additionalProperties: false }),
+  supervisorArrangementOn: Type.Union([DateOnly, Type.Null()], { description: 'When the understanding with the supervisor about M2M time and crises was put in place (Crisis); required to become active' }),
+  referenceChecks: Type.Array(ReferenceCheckSchema, { description: 'Annex F: two satisfactory checks before references_checked' }),
   orientationPartsAttended: Type.Array(Type.Integer(), { description: 'Parts 1–6 attended (since the last retraining)' }),
   statusHistory: Type.Array(StatusChangeSchema),
   trainingRecords: Type.Array(TrainingRecordSchema),
@@ -153,7 +170,8 @@ export const UpdateAmbassadorBodySchema = Type.Object({
   topics: Type.Optional(uniqueArray(Topic, 12)),
   capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   designatedContactRef: Type.Optional(Type.Union([EmployeeRef, Type.Null()])),
-}, { additionalProperties: false, minProperties: 1, description: 'The Ambassador edits bio, languages, modes, topics and capacity; nmno edits all (AMB-8).' })
+  supervisorArrangementOn: Type.Optional(Type.Union([DateOnly, Type.Null()], { description: 'The candidate or Ambassador records that the understanding with their supervisor is in place (not in the future)' })),
+}, { additionalProperties: false, minProperties: 1, description: 'The Ambassador edits bio, languages, modes, topics, capacity and the supervisor arrangement; nmno edits all (AMB-8).' })
 export type UpdateAmbassadorBody = Static<typeof UpdateAmbassadorBodySchema>
 
 export const TransitionBodySchema = Type.Object({
@@ -168,6 +186,7 @@ export const TrainingRecordBodySchema = Type.Object({
   part: Type.Optional(Type.Integer({ minimum: 1, maximum: 6, description: 'Orientation part (Annex F), required with kind=orientation_part' })),
   on: DateOnly,
   attended: Type.Boolean(),
+  language: Type.Optional(Type.Union([Language], { description: 'The language the part was given in (Annex F): required with kind=orientation_part' })),
 }, { additionalProperties: false })
 export type TrainingRecordBody = Static<typeof TrainingRecordBodySchema>
 

@@ -13,13 +13,13 @@ import { requireTransferOfAllOf } from '../engagements/repository.ts'
 import { hasOpenNmnoNotification, notifyNmno } from '../notifications/repository.ts'
 import { failingCompetencies } from './policy.ts'
 import {
-  currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertTrainingRecord, listDirectory,
+  currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertReferenceCheck, insertTrainingRecord, listDirectory, referenceChecks,
   orientationPartsAttended, recentSessions, recordTransition, renewTerm, selectAmbassador, setCompetencies, statusHistory,
   trainingRecords, updateAmbassadorProfile, type AmbassadorWithStatus, type DirectoryRow,
 } from './repository.ts'
 import type {
   AmbassadorPublic, AmbassadorRecord, CompetenciesBody, CreateAmbassadorBody, DirectoryEntry, ListAmbassadorsQuery,
-  TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
+  ReferenceCheckBody, TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
 } from './schemas.ts'
 
 /** Missed sessions in a row that raise the absenteeism notification (AMB-9). */
@@ -54,8 +54,8 @@ export function toPublicView(row: AmbassadorWithStatus, lang: Lang): AmbassadorP
 }
 
 async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<AmbassadorRecord> {
-  const [history, training, parts, currentVersion] = await Promise.all([
-    statusHistory(db, row.id), trainingRecords(db, row.id), orientationPartsAttended(db, row.id), currentGuidelinesVersion(db),
+  const [history, training, parts, currentVersion, references] = await Promise.all([
+    statusHistory(db, row.id), trainingRecords(db, row.id), orientationPartsAttended(db, row.id), currentGuidelinesVersion(db), referenceChecks(db, row.id),
   ])
   const c = row.competencies
   return {
@@ -69,9 +69,11 @@ async function toRecordView(db: Db, row: AmbassadorWithStatus): Promise<Ambassad
     designatedContactRef: row.designatedContactRef,
     competencies: c ? { ...c, meetsRequirements: failingCompetencies(c).length === 0 } : null,
     guidelines: { acceptedVersion: row.guidelinesVersion, acceptedAt: row.guidelinesAcceptedAt, currentVersion },
+    supervisorArrangementOn: row.supervisorArrangementOn ? dateOnly(row.supervisorArrangementOn) : null,
+    referenceChecks: references.map((r) => ({ ...r, checkedOn: dateOnly(r.checkedOn) })),
     orientationPartsAttended: parts,
     statusHistory: history.map((h) => ({ from: h.fromStatus, to: h.toStatus, reason: h.reason, actorRole: h.actorRole, at: h.at })),
-    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, recordedBy: t.recordedBy, createdAt: t.createdAt })),
+    trainingRecords: training.map((t) => ({ id: t.id, kind: t.kind, part: t.part, on: t.heldOn, attended: t.attended, language: t.language, recordedBy: t.recordedBy, createdAt: t.createdAt })),
     version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
   }
 }
@@ -165,13 +167,14 @@ function uniqueToConflict(err: unknown): never {
 }
 
 export async function updateAmbassador(db: Db, actor: Actor, id: string, patch: UpdateAmbassadorBody, ifMatch?: string) {
+  if (patch.supervisorArrangementOn) pastDate(patch.supervisorArrangementOn, '/body/supervisorArrangementOn')
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.update', { id, patch, ifMatch })
     const set: Record<string, unknown> = {}
     if (patch.displayName !== undefined) set.displayName = patch.displayName.trim()
     if (patch.bio && 'en' in patch.bio) set.bioEn = patch.bio.en
     if (patch.bio && 'fr' in patch.bio) set.bioFr = patch.bio.fr
-    for (const k of ['languages', 'modes', 'topics', 'capacity', 'designatedContactRef'] as const) {
+    for (const k of ['languages', 'modes', 'topics', 'capacity', 'designatedContactRef', 'supervisorArrangementOn'] as const) {
       if (patch[k] !== undefined) set[k] = patch[k]
     }
     await updateAmbassadorProfile(auth, set)
@@ -208,7 +211,7 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
   }
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.record-training', { id, body, ifMatch })
-    const rec = await insertTrainingRecord(auth, { kind: body.kind, part: body.part ?? null, heldOn: body.on, attended: body.attended })
+    const rec = await insertTrainingRecord(auth, { kind: body.kind, part: body.part ?? null, heldOn: body.on, attended: body.attended, language: body.language ?? null })
     if (body.kind !== 'orientation_part' && !body.attended) {
       const recent = await recentSessions(trx, id, ABSENTEEISM_STREAK)
       const streak = recent.length === ABSENTEEISM_STREAK && recent.every((r) => !r.attended)
@@ -220,8 +223,28 @@ export async function recordTraining(db: Db, actor: Actor, id: string, body: Tra
         })
       }
     }
-    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, recordedBy: rec.recordedBy, createdAt: rec.createdAt }
+    return { id: rec.id, kind: rec.kind, part: rec.part, on: rec.heldOn, attended: rec.attended, language: rec.language, recordedBy: rec.recordedBy, createdAt: rec.createdAt }
   })
+}
+
+/** Annex F: nmno records a reference check (#14 item 5). */
+export async function recordReferenceCheck(db: Db, actor: Actor, id: string, body: ReferenceCheckBody) {
+  pastDate(body.checkedOn, '/body/checkedOn')
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'ambassador.record-reference', { id })
+    const r = await insertReferenceCheck(auth, body)
+    return { ...r, checkedOn: dateOnly(r.checkedOn) }
+  })
+}
+
+const dateOnly = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10))
+
+/** A date that already happened (from 2000), or a 400 problem. */
+function pastDate(on: string, path: string) {
+  const today = new Date().toISOString().slice(0, 10)
+  if (on > today || on < '2000-01-01') {
+    throw new AppError('validation-failed', { en: 'The date must be between 2000-01-01 and today.', fr: 'La date doit être comprise entre le 2000-01-01 et aujourd’hui.' }, { errors: [{ path, message: 'must be between 2000-01-01 and today' }] })
+  }
 }
 
 export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?: string) {

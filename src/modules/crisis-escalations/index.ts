@@ -1,9 +1,10 @@
 // Routes for /v1/engagements/{id}/crisis-escalations: HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { noStore } from '../../shared/http.ts'
-import { IdParamsSchema, Page, PageQuerySchema, problems } from '../../shared/schemas.ts'
-import { CreateCrisisEscalationBodySchema, CrisisEscalationSchema, CrisisParamsSchema, FollowUpBodySchema } from './schemas.ts'
-import { crisisEscalationsOf, escalateCrisis, followUpCrisis } from './service.ts'
+import { Id, IdParamsSchema, Page, PageQuerySchema, StringEnum, problems } from '../../shared/schemas.ts'
+import { Type } from 'typebox'
+import { CreateCrisisEscalationBodySchema, CrisisEscalationSchema, CrisisParamsSchema, DebriefBodySchema, FollowUpBodySchema } from './schemas.ts'
+import { crisisEscalationsOf, debriefCrisis, escalateCrisis, followUpCrisis } from './service.ts'
 
 const crisisEscalations: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
@@ -35,5 +36,21 @@ const crisisEscalations: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: CrisisEscalationSchema, ...problems('not-found', 'invalid-transition') },
     },
   }, async (req) => followUpCrisis(app.db, req.actor, req.params.id, req.params.crisisId, req.body))
+
+  app.post('/:id/crisis-escalations/:crisisId/debrief', {
+    config: { roles: ['nmno'], action: 'crisis-escalation.debrief' },
+    schema: {
+      operationId: 'debriefCrisis', tags: ['crisis'],
+      summary: 'The National M2M Network Office records the Ambassador’s self-care debrief after a crisis and whether a clinician was offered; the Ambassador sees it on the escalation and the debrief leaves their tasks (CRS-2)',
+      params: CrisisParamsSchema, body: DebriefBodySchema,
+      response: {
+        200: Type.Object({
+          id: Id,
+          debrief: Type.Object({ status: StringEnum(['closed'] as const), debriefedOn: Type.String({ format: 'date' }), clinicianOffered: Type.Boolean() }, { additionalProperties: false }),
+        }, { additionalProperties: false }),
+        ...problems('not-found', 'invalid-transition'),
+      },
+    },
+  }, async (req) => debriefCrisis(app.db, req.actor, req.params.id, req.params.crisisId, req.body))
 }
 export default crisisEscalations

@@ -9,14 +9,15 @@ import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { afterWhere, sortKeyOf, type After } from '../../shared/pagination.ts'
 import { FOLLOW_UP_DAYS, type CreateCrisisEscalationBody } from './schemas.ts'
 
-export interface CrisisRow extends Selectable<DB['crisisEscalations']> {
+export interface CrisisRow extends Omit<Selectable<DB['crisisEscalations']>, 'clinicianOffered'> {
+  debriefClinicianOffered: boolean | null
   debriefOpen?: boolean
   debriefClosedAt?: Date | null
   clinicianOffered?: boolean | null
 }
 
 const COLUMNS = sql`x.id, x.engagement_id, x.ambassador_id, x.category, x.authorities_contacted, x.weapons_involved, x.occurred_at,
-  x.follow_up_due_at, x.followed_up_at, x.created_at`
+  x.follow_up_due_at, x.followed_up_at, x.debriefed_on, x.clinician_offered AS debrief_clinician_offered, x.created_at`
 
 /** The debrief is open while its nmno notification is unresolved (a settled one may later be purged). */
 const DEBRIEF = sql`EXISTS (SELECT 1 FROM notifications n WHERE n.audience = 'nmno' AND n.kind = 'crisis_debrief' AND n.subject_id = x.id
@@ -26,13 +27,22 @@ const DEBRIEF = sql`EXISTS (SELECT 1 FROM notifications n WHERE n.audience = 'nm
   (SELECT (n.data->>'clinicianOffered')::boolean FROM notifications n WHERE n.audience = 'nmno' AND n.kind = 'crisis_debrief' AND n.subject_id = x.id
     ORDER BY n.created_at LIMIT 1) AS clinician_offered`
 
+const dateOnly = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10))
+
 /** side: the Ambassador sees the debrief of their own self-care; the manager does not. */
 export function toCrisisView(r: CrisisRow, side: 'manager' | 'ambassador') {
   return {
     id: r.id, engagementId: r.engagementId, category: r.category, authoritiesContacted: r.authoritiesContacted,
     weaponsInvolved: r.weaponsInvolved, occurredAt: r.occurredAt, followUp: { dueAt: r.followUpDueAt, doneAt: r.followedUpAt },
     ...(side === 'ambassador'
-      ? { debrief: { status: r.debriefOpen ? 'open' as const : 'closed' as const, clinicianOffered: r.clinicianOffered ?? null, closedAt: r.debriefClosedAt ?? null } }
+      ? {
+          debrief: {
+            status: r.debriefOpen && !r.debriefedOn ? 'open' as const : 'closed' as const,
+            clinicianOffered: r.debriefClinicianOffered ?? r.clinicianOffered ?? null,
+            debriefedOn: r.debriefedOn ? dateOnly(r.debriefedOn) : null,
+            closedAt: r.debriefClosedAt ?? null,
+          },
+        }
       : {}),
     createdAt: r.createdAt,
   }
@@ -59,6 +69,17 @@ export async function markFollowedUp(auth: Authorized<'crisis-escalation.follow-
   return r.rows[0]
 }
 
+/** CRS-2: nmno records the debrief; the office's `crisis_debrief` notification is resolved with it. */
+export async function recordDebrief(auth: Authorized<'crisis-escalation.debrief'>, body: { debriefedOn: string; clinicianOffered: boolean }) {
+  const id = auth.facts.escalation.id
+  await sql`UPDATE notifications SET resolved_at = clock_timestamp(), resolved_by = ${auth.actor.sub},
+      data = data || jsonb_build_object('clinicianOffered', ${body.clinicianOffered}::boolean)
+    WHERE audience = 'nmno' AND kind = 'crisis_debrief' AND subject_id = ${id} AND resolved_at IS NULL`.execute(auth.trx)
+  const r = await sql<CrisisRow>`UPDATE crisis_escalations x SET debriefed_on = ${body.debriefedOn}::date, clinician_offered = ${body.clinicianOffered}
+    WHERE x.id = ${id} RETURNING ${COLUMNS}, ${DEBRIEF}`.execute(auth.trx)
+  return r.rows[0]
+}
+
 /** Oldest first; `limit` rows after the position `after` (the caller asks one more than a page). */
 export async function listCrisisEscalations(db: Db, engagementId: string, f: { after?: After; limit: number }) {
   const r = await sql<CrisisRow & { sortKey: string }>`SELECT ${COLUMNS}, ${DEBRIEF}, ${sortKeyOf('x.created_at')} AS sort_key FROM crisis_escalations x
@@ -81,7 +102,7 @@ export async function crisisTasksOf(db: Db, ambassadorId: string) {
     UNION ALL
     SELECT 'self_care_debrief', x.id, x.engagement_id, NULL
     FROM crisis_escalations x JOIN notifications n ON n.audience = 'nmno' AND n.kind = 'crisis_debrief' AND n.subject_id = x.id
-    WHERE x.ambassador_id = ${ambassadorId} AND n.resolved_at IS NULL
+    WHERE x.ambassador_id = ${ambassadorId} AND n.resolved_at IS NULL AND x.debriefed_on IS NULL
     ORDER BY 4 NULLS LAST, 2 LIMIT 200`.execute(db)
   return r.rows
 }

@@ -19,6 +19,12 @@ export const FollowUpBodySchema = Type.Object({
 }, { additionalProperties: false })
 export type FollowUpBody = Static<typeof FollowUpBodySchema>
 
+export const DebriefBodySchema = Type.Object({
+  debriefedOn: Type.String({ format: 'date', description: 'When the debrief took place (not in the future)' }),
+  clinicianOffered: Type.Boolean({ description: 'Whether a clinician was offered to the Ambassador' }),
+}, { additionalProperties: false })
+export type DebriefBody = Static<typeof DebriefBodySchema>
+
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
 
 export const CrisisEscalationSchema = Type.Object({
@@ -32,6 +38,7 @@ export const CrisisEscalationSchema = Type.Object({
   debrief: Type.Optional(Type.Object({
     status: StringEnum(['open', 'closed'] as const),
     clinicianOffered: Nullable(Type.Boolean()),
+    debriefedOn: Nullable(Type.String({ format: 'date', description: 'When the debrief with the National M2M Network Office took place' })),
     closedAt: Nullable(Timestamp),
   }, { additionalProperties: false, description: 'The Ambassador’s self-care debrief, closed by the National M2M Network Office; in the Ambassador’s view only' })),
   createdAt: Timestamp,

@@ -6,8 +6,8 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { requireParticipant } from '../engagements/repository.ts'
 import { notifyNmno } from '../notifications/repository.ts'
-import { crisisTasksOf, insertCrisisEscalation, listCrisisEscalations, markFollowedUp, toCrisisView } from './repository.ts'
-import type { CreateCrisisEscalationBody, FollowUpBody } from './schemas.ts'
+import { crisisTasksOf, insertCrisisEscalation, recordDebrief, listCrisisEscalations, markFollowedUp, toCrisisView } from './repository.ts'
+import type { CreateCrisisEscalationBody, DebriefBody, FollowUpBody } from './schemas.ts'
 import { afterOf, limitOf, pageOf, type PageQuery } from '../../shared/pagination.ts'
 
 const YEAR = 366 * 86400_000
@@ -53,6 +53,16 @@ export function followUpCrisis(db: Db, actor: Actor, engagementId: string, crisi
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'crisis-escalation.follow-up', { engagementId, crisisEscalationId })
     return toCrisisView(await markFollowedUp(auth, body.followedUpAt), 'ambassador')
+  })
+}
+
+/** CRS-2: nmno records that the debrief happened and whether a clinician was offered; the Ambassador sees it. */
+export function debriefCrisis(db: Db, actor: Actor, engagementId: string, crisisEscalationId: string, body: DebriefBody) {
+  checkPast(`${body.debriefedOn}T00:00:00Z`, '/body/debriefedOn')
+  return inTransaction(db, async (trx) => {
+    const auth = await authorize(trx, actor, 'crisis-escalation.debrief', { engagementId, crisisEscalationId })
+    const row = await recordDebrief(auth, body)
+    return { id: row.id, debrief: { status: 'closed' as const, debriefedOn: body.debriefedOn, clinicianOffered: body.clinicianOffered } }
   })
 }
 

@@ -2,6 +2,8 @@
 // transaction and locks what a concurrent write could change: the Ambassador row for a request
 // (capacity), the engagement row for a status change.
 import type { Trx } from '../../db/tx.ts'
+import { termsFactsFor } from '../engagement-terms/repository.ts'
+import { termsNotAccepted } from '../engagement-terms/policy.ts'
 import type { EngagementStatus } from '../../db/row-types.ts'
 import { NotFound, PolicyDenied } from '../../errors/app-error.ts'
 import { forbidden } from '../../errors/app-error.ts'
@@ -96,6 +98,9 @@ export const engagementPolicies = {
     auditAs: 'manager',
     async check(trx, actor, target: RequestEngagementBody) {
       if (!actor.roles.has('manager')) throw forbidden()
+      // #14 item 4: the manager acknowledged the network's current terms before requesting.
+      const terms = await termsFactsFor(trx, actor.sub)
+      if (!terms.accepted) throw termsNotAccepted(terms.currentVersion)
       // Lock the Ambassador row: two requests for the last slot are serialised here.
       const amb = await lockAmbassadorForPairing(trx, target.ambassadorId)
       if (!amb || amb.effectiveStatus !== 'active') throw unavailable()
@@ -112,7 +117,7 @@ export const engagementPolicies = {
       // An overdue request holds no slot (ENG-11), swept or not. The check writes nothing: other
       // managers' overdue requests are the expiry job's (src/jobs/request-expiry.ts, #13).
       if (amb.openEngagements - facts.overdue >= amb.capacity) throw unavailable()
-      return { ambassador: amb, ownOverdue: facts.ownOverdue }
+      return { ambassador: amb, ownOverdue: facts.ownOverdue, termsVersion: terms.currentVersion }
     },
   }),
 

@@ -185,8 +185,8 @@ export async function insertEngagement(auth: Authorized<'engagement.create'>, ro
   if (auth.facts.ownOverdue) await expireRequests(auth.trx, amb.id, [auth.facts.ownOverdue])
   const r = await sql<EngagementRow>`
     WITH ins AS (
-      INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics)
-      VALUES (${row.ambassadorId}, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics})
+      INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics, terms_version)
+      VALUES (${row.ambassadorId}, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics}, ${auth.facts.termsVersion})
       RETURNING *
     ), data_key AS (
       INSERT INTO engagement_keys (engagement_id, wrapped_key) SELECT id, ${wrappedKeyForNewEngagement()} FROM ins
@@ -291,7 +291,7 @@ export async function transferEngagement(auth: Authorized<'engagement.transfer'>
   const ambassadorId = facts.ambassador.id
   const created = await trx.insertInto('engagements').values({
     ambassadorId, managerRef: old.managerRef, language: old.language, preferredModes: old.preferredModes, urgency: old.urgency,
-    topics: old.topics, stage: old.stage, transferredFrom: old.id, carriedOver: carryOver,
+    topics: old.topics, stage: old.stage, transferredFrom: old.id, carriedOver: carryOver, termsVersion: facts.termsVersion,
   }).returning('id').executeTakeFirstOrThrow()
   const wrapped = wrappedKeyForNewEngagement()
   await trx.insertInto('engagementKeys').values({ engagementId: created.id, wrappedKey: wrapped }).execute()

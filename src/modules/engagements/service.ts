@@ -172,10 +172,19 @@ export async function extendEngagement(db: Db, actor: Actor, id: string, ifMatch
   return readBack(db, actor, id)
 }
 
+/** RPT-2: the survey token expires 60 days after closure. */
+const SURVEY_TOKEN_DAYS = 60
+
 export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: EngagementOutcome, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.close', { id, ifMatch })
     await closeEngagement(auth, outcome, randomBytes(24).toString('base64url'))
+    // #14 item 4: the manager is told, and invited to the survey (the token itself only on their
+    // view of the engagement, ENG-8); a reminder follows after 7 days if it is unspent (src/jobs).
+    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], {
+      kind: 'engagement_closed', subjectType: 'engagement', subjectId: id,
+      data: { surveyInvitation: true, surveyDays: SURVEY_TOKEN_DAYS },
+    })
   })
   return readBack(db, actor, id)
 }

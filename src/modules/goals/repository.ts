@@ -1,12 +1,13 @@
 // SQL of goals, sealed with the engagement’s data key. Writes take the Authorized token and read their target from its facts.
 import { sql } from 'kysely'
+import type { Db } from '../../db/database.ts'
 import { recordCreated, type Authorized } from '../../policy/authorize.ts'
 import { GOAL_TEXT } from '../engagements/repository.ts'
 import { isSealed, open, seal } from '../../shared/crypto.ts'
 import { keyOf, openFields, sealFields } from '../../shared/engagement-keys.ts'
 import type { CreateGoalBody, UpdateGoalBody } from './schemas.ts'
 
-export const columns = ['id', 'engagementId', 'title', 'benefitsToYou', 'benefitsToOrganisation', 'barriers', 'externalResources', 'progressMeasures', 'status', 'proposal', 'version', 'createdAt', 'updatedAt'] as const
+export const columns = ['id', 'engagementId', 'title', 'benefitsToYou', 'benefitsToOrganisation', 'barriers', 'externalResources', 'progressMeasures', 'reviewOn', 'status', 'proposal', 'version', 'createdAt', 'updatedAt'] as const
 
 // #11 finding 7: the goal's text and the Ambassador's proposal are stored sealed with the
 // engagement's data key (the proposal as a sealed JSON string inside the jsonb column); a goal
@@ -21,6 +22,20 @@ function openProposal(key: Buffer | undefined, stored: unknown): Record<string, 
 
 export function openGoal<T extends StoredGoal>(key: Buffer | undefined, g: T): Omit<T, 'proposal'> & { proposal: Record<string, unknown> | null } {
   return { ...openFields(key, 'goals', g, GOAL_TEXT as unknown as (keyof T & string)[]), proposal: openProposal(key, g.proposal) }
+}
+
+/**
+ * Annex G: goals are reviewed. Open goals whose review date has come, in the engagements still
+ * running where the caller is the manager or the assigned Ambassador (GET /v1/me/tasks).
+ */
+export async function dueGoalReviews(db: Db, who: { managerRef?: string; ambassadorId?: string }) {
+  if (!who.managerRef && !who.ambassadorId) return []
+  const r = await sql<{ id: string; engagementId: string; reviewOn: string }>`
+    SELECT g.id, g.engagement_id, g.review_on FROM goals g JOIN engagements e ON e.id = g.engagement_id
+    WHERE g.status = 'open' AND g.review_on <= current_date AND e.status IN ('accepted','active')
+      AND (${who.managerRef ? sql`e.manager_ref = ${who.managerRef}` : sql`false`} OR ${who.ambassadorId ? sql`e.ambassador_id = ${who.ambassadorId}` : sql`false`})
+    ORDER BY g.review_on, g.id LIMIT 100`.execute(db)
+  return r.rows
 }
 
 export async function insertGoal(auth: Authorized<'goal.create'>, body: CreateGoalBody) {

@@ -1,6 +1,6 @@
 // Shapes of goals on the wire (ENG-6).
 import { Type, type Static } from 'typebox'
-import { Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { DateOnly, Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
 
 const GOAL_STATUSES = ['open', 'achieved', 'dropped'] as const
 const Field = Type.String({ minLength: 1, maxLength: 2000 })
@@ -11,6 +11,7 @@ const GoalFields = {
   barriers: Type.Optional(Type.Union([Field, Type.Null()])),
   externalResources: Type.Optional(Type.Union([Field, Type.Null()])),
   progressMeasures: Type.Optional(Type.Union([Field, Type.Null()])),
+  reviewOn: Type.Optional(Type.Union([DateOnly, Type.Null()], { description: 'When the goal is to be reviewed (Annex G); a due review appears in both participants’ tasks' })),
 }
 export const CreateGoalBodySchema = Type.Object(GoalFields, { additionalProperties: false })
 const GoalChangesSchema = Type.Object({ ...GoalFields, title: Type.Optional(GoalFields.title), status: Type.Optional(StringEnum(GOAL_STATUSES)) }, { additionalProperties: false })
@@ -24,7 +25,7 @@ export type UpdateGoalBody = Static<typeof UpdateGoalBodySchema>
 const Text = Type.Union([Type.String(), Type.Null()])
 export const GoalSchema = Type.Object({
   id: Id, engagementId: Id, title: Type.String(), benefitsToYou: Text, benefitsToOrganisation: Text, barriers: Text,
-  externalResources: Text, progressMeasures: Text, status: StringEnum(GOAL_STATUSES),
+  externalResources: Text, progressMeasures: Text, reviewOn: Type.Union([DateOnly, Type.Null()]), status: StringEnum(GOAL_STATUSES),
   proposal: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Edits proposed by the Ambassador, awaiting the manager' }),
   version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
 }, { additionalProperties: false })

@@ -8,7 +8,10 @@ import { acceptGuidelines } from '../conduct-guidelines/service.ts'
 import { ListOwnNotificationsQuerySchema, NotificationSchema } from '../notifications/schemas.ts'
 import { getOwnNotification, listOwnInbox, readOwnNotification } from '../notifications/service.ts'
 import { ownApplication, tasksFor } from './service.ts'
+import { AcceptEngagementTermsBodySchema, EngagementTermsAcceptanceSchema } from '../engagement-terms/schemas.ts'
+import { acceptEngagementTerms } from '../engagement-terms/service.ts'
 import { noStore } from '../../shared/http.ts'
+import type { Config } from '../../config.ts'
 
 const MeSchema = Type.Object({
   sub: Type.String(),
@@ -18,7 +21,7 @@ const MeSchema = Type.Object({
 }, { additionalProperties: false })
 
 const TaskSchema = Type.Object({
-  kind: Type.String({ description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
+  kind: Type.String({ description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
   subjectType: Type.String(),
   subjectId: Type.Union([Type.String(), Type.Null()]),
   urgent: Type.Boolean(),
@@ -26,7 +29,7 @@ const TaskSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown()),
 }, { additionalProperties: false })
 
-const me: FastifyPluginAsyncTypebox = async (app) => {
+const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, { config }) => {
   app.addHook('onSend', noStore)
 
   app.get('', {
@@ -38,7 +41,7 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/tasks', {
     schema: { operationId: 'listMyTasks', tags: ['me'], summary: 'What the caller has to do, urgent first', response: { 200: Type.Object({ items: Type.Array(TaskSchema) }), ...problems() } },
-  }, async (req) => ({ items: await tasksFor(app.db, req.actor) }))
+  }, async (req) => ({ items: await tasksFor(app.db, req.actor, config) }))
 
   app.get('/notifications', {
     schema: {
@@ -70,5 +73,13 @@ const me: FastifyPluginAsyncTypebox = async (app) => {
       body: AcceptGuidelinesBodySchema, response: { 201: AcceptanceSchema, ...problems('not-found', 'rule-violated') },
     },
   }, async (req, reply) => reply.code(201).send(await acceptGuidelines(app.db, req.actor, req.body.version)))
+
+  app.post('/engagement-terms-acceptance', {
+    config: { roles: ['manager'], action: 'engagement-terms.accept' },
+    schema: {
+      operationId: 'acceptEngagementTerms', tags: ['me', 'engagement-terms'], summary: 'A manager accepts the current version of the network’s terms, needed before their first request under it',
+      body: AcceptEngagementTermsBodySchema, response: { 201: EngagementTermsAcceptanceSchema, ...problems('rule-violated') },
+    },
+  }, async (req, reply) => reply.code(201).send(await acceptEngagementTerms(app.db, req.actor, req.body.version)))
 }
 export default me

@@ -93,7 +93,10 @@ export async function purgeEngagements(auth: Authorized<'retention.purge' | 'eng
   // creation time, which equals their report.create audit event's time.
   await sql`UPDATE reports SET created_at = date_trunc('month', created_at) WHERE engagement_id = ANY(${ids}::uuid[])`.execute(trx)
   await sql`UPDATE engagements SET transferred_from = NULL WHERE transferred_from = ANY(${ids}::uuid[])`.execute(trx)
-  await sql`DELETE FROM engagements WHERE id = ANY(${ids}::uuid[])`.execute(trx)
+  const managers = await sql<{ managerRef: string }>`DELETE FROM engagements WHERE id = ANY(${ids}::uuid[]) RETURNING manager_ref`.execute(trx)
+  // #14: a manager's acceptance of the network's terms says they used it; it goes with their last engagement.
+  await sql`DELETE FROM engagement_terms_acceptances a WHERE a.manager_ref = ANY(${[...new Set(managers.rows.map((m) => m.managerRef))]}::text[])
+    AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.manager_ref = a.manager_ref)`.execute(trx)
   return counts
 }
 

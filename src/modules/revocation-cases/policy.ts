@@ -56,7 +56,15 @@ export const revocationCasePolicies = {
         throw invalidTransition('The Ambassador is already suspended.', 'L’ambassadeur est déjà suspendu.', { from: amb.status })
       }
       await refuseIdentifyingText(trx, 'summary', target.summary, amb.employeeRef)
-      return { ambassador: amb }
+      // #14 item 1: a case may be opened on a manager's ambassador_conduct concern about this Ambassador.
+      if (target.concernId) {
+        const concern = await trx.selectFrom('concerns').select(['id', 'kind', 'ambassadorId']).where('id', '=', target.concernId).forShare().executeTakeFirst()
+        if (!concern) throw new NotFound()
+        if (concern.kind !== 'ambassador_conduct' || concern.ambassadorId !== amb.id) {
+          throw new PolicyDenied('rule-violated', { en: 'Only a concern about this Ambassador’s conduct can be linked to the case.', fr: 'Seule une préoccupation sur la conduite de cet ambassadeur peut être liée au dossier.' }, { errors: [{ path: '/body/concernId', message: 'must be an ambassador_conduct concern about this Ambassador' }] })
+        }
+      }
+      return { ambassador: amb, concernId: target.concernId ?? null }
     },
   }),
 

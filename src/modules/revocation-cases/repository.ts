@@ -11,7 +11,7 @@ import type { DecisionBody } from './schemas.ts'
 
 const COLUMNS = [
   'c.id', 'c.ambassadorId', 'c.status', 'c.grounds', 'c.summary', 'c.interimSuspension', 'c.findings', 'c.decision',
-  'c.effectiveAt', 'c.openedBy', 'c.openedAt', 'c.findingsBy', 'c.findingsPresentedAt', 'c.decidedBy', 'c.decidedAt', 'c.version',
+  'c.effectiveAt', 'c.openedBy', 'c.openedAt', 'c.findingsBy', 'c.findingsPresentedAt', 'c.decidedBy', 'c.decidedAt', 'c.version', 'c.concernId',
 ] as const
 
 export interface CaseRow {
@@ -31,6 +31,7 @@ export interface CaseRow {
   decidedBy: string | null
   decidedAt: Date | null
   version: number
+  concernId: string | null
 }
 
 /** Who may read: nmno and governance read every case; anyone else the cases about their own records. */
@@ -111,7 +112,7 @@ export async function identifyingToken(trx: Trx, text: string, subjectRef: strin
 
 // ---- Writes ----
 
-export const insertCase = (auth: Authorized<'revocation-case.open'>, row: { ambassadorId: string; grounds: RevocationGround[]; summary: string; interimSuspension: boolean }) =>
+export const insertCase = (auth: Authorized<'revocation-case.open'>, row: { ambassadorId: string; grounds: RevocationGround[]; summary: string; interimSuspension: boolean; concernId: string | null }) =>
   auth.trx.insertInto('revocationCases').values({ ...row, openedBy: auth.actor.sub }).returning('id').executeTakeFirstOrThrow()
 
 export const recordFindings = (auth: Authorized<'revocation-case.present-findings'>, findings: string) =>

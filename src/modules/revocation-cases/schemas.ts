@@ -20,6 +20,7 @@ export const CreateRevocationCaseBodySchema = Type.Object({
   grounds: Grounds,
   summary: CaseText(4000, 'What is alleged, for nmno and governance only. It must not identify a manager or any other employee (the Ambassador never breaks confidentiality with nmno): a text containing a known employee reference is refused.'),
   interimSuspension: Type.Optional(Type.Boolean({ description: 'Suspend the Ambassador at once, pending the decision (REV-2). The effects of REV-4 apply immediately.' })),
+  concernId: Type.Optional(Id),
 }, { additionalProperties: false })
 export type CreateRevocationCaseBody = Static<typeof CreateRevocationCaseBodySchema>
 
@@ -59,6 +60,7 @@ export const RevocationCaseSchema = Type.Object({
   findingsPresentedAt: NullableTimestamp,
   decidedBy: Type.Union([Type.String(), Type.Null()]),
   decidedAt: NullableTimestamp,
+  concernId: Type.Union([Id, Type.Null()], { description: 'The ambassador_conduct concern the case was opened on, if any (#14 item 1)' }),
   version: Type.Integer(),
 }, { additionalProperties: false })
 

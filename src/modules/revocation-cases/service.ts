@@ -22,7 +22,7 @@ export function toStaffView(c: CaseRow): RevocationCase {
     view: 'staff', id: c.id, ambassadorId: c.ambassadorId, status: c.status, grounds: c.grounds, summary: c.summary,
     interimSuspension: c.interimSuspension, findings: c.findings, decision: c.decision, effectiveAt: c.effectiveAt,
     openedBy: c.openedBy, openedAt: c.openedAt, findingsBy: c.findingsBy, findingsPresentedAt: c.findingsPresentedAt,
-    decidedBy: c.decidedBy, decidedAt: c.decidedAt, version: c.version,
+    decidedBy: c.decidedBy, decidedAt: c.decidedAt, concernId: c.concernId, version: c.version,
   }
 }
 
@@ -83,7 +83,7 @@ export async function openRevocationCase(db: Db, actor: Actor, body: CreateRevoc
     const auth = await authorize(trx, actor, 'revocation-case.open', body)
     const amb = auth.facts.ambassador
     const interim = body.interimSuspension === true
-    const { id } = await insertCase(auth, { ambassadorId: amb.id, grounds: body.grounds, summary: body.summary.trim(), interimSuspension: interim })
+    const { id } = await insertCase(auth, { ambassadorId: amb.id, grounds: body.grounds, summary: body.summary.trim(), interimSuspension: interim, concernId: auth.facts.concernId })
     if (interim) await takeOutOfService(auth, amb, 'suspended', 'revocation case: interim suspension')
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'revocation_case_opened', subjectType: 'revocation_case', subjectId: id, data: { interimSuspension: interim } })
     return id

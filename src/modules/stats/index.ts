@@ -57,6 +57,6 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       querystring: ProgramStatsQuerySchema,
       response: response(ProgramStatsSchema),
     },
-  }, async (req, reply) => send(req, reply, await programStats(app.db, threshold, req.query), programCsv))
+  }, async (req, reply) => send(req, reply, await programStats(app.db, threshold, req.query, config.ambassadorHoursPerMonth), programCsv))
 }
 export default stats

@@ -143,6 +143,27 @@ export async function countEngagementEvents(db: Db, from: string, to: string): P
   return r.rows.map((x) => ({ event: x.event, month: x.month, n: Number(x.n), keys: String(x.keys) }))
 }
 
+/**
+ * #14 item 5, by month: self-care check-ins, the contact requests among them, and the Ambassadors
+ * whose reported M2M time passed the monthly hours. Counts only (no answer, no Ambassador); each
+ * record's key is a byte of its random id (the same records always give the same noise).
+ */
+export async function countCare(db: Db, from: string, to: string, minutesPerMonth: number): Promise<{ event: string; month: string; n: number; keys: string }[]> {
+  const r = await sql<{ event: string; month: string; n: string; keys: string }>`
+    SELECT 'checkIns' AS event, to_char(date_trunc('month', created_at), 'YYYY-MM') AS month, count(*) AS n, sum(get_byte(uuid_send(id), 0)) AS keys
+      FROM self_care_check_ins WHERE created_at >= ${from}::date AND created_at < (${to}::date + interval '1 month') GROUP BY 2
+    UNION ALL
+    SELECT 'contactRequests', to_char(date_trunc('month', created_at), 'YYYY-MM'), count(*), sum(get_byte(uuid_send(id), 0))
+      FROM self_care_check_ins WHERE wants_contact AND created_at >= ${from}::date AND created_at < (${to}::date + interval '1 month') GROUP BY 2
+    UNION ALL
+    SELECT 'overMonthlyHours', month, count(*), sum(get_byte(uuid_send(ambassador_id), 0)) FROM (
+      SELECT ambassador_id, to_char(date_trunc('month', occurred_on), 'YYYY-MM') AS month FROM reports
+      WHERE occurred_on >= ${from}::date AND occurred_on < (${to}::date + interval '1 month')
+      GROUP BY 1, 2 HAVING sum(duration_minutes) > ${minutesPerMonth}) o GROUP BY month
+    ORDER BY 1, 2`.execute(db)
+  return r.rows.map((x) => ({ event: x.event, month: x.month, n: Number(x.n), keys: String(x.keys) }))
+}
+
 // ---- The rollup job ----
 
 /** Advisory lock key of the rollup job: one replica at a time moves the queue. */

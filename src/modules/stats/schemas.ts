@@ -80,6 +80,6 @@ const ProgramTable = Type.Object({
 export const ProgramStatsSchema = Type.Object({
   ...Meta,
   tables: Type.Array(ProgramTable, {
-    description: 'ambassadorsByStatus (now: a program-level count, the only place revocations appear, REV-6), engagementsRequested, engagementsClosed, engagementsDeclined, engagementsWithdrawn, engagementsExpired (by month)',
+    description: 'ambassadorsByStatus (now: a program-level count, the only place revocations appear, REV-6), engagementsRequested, engagementsClosed, engagementsDeclined, engagementsWithdrawn, engagementsExpired, selfCareCheckIns, selfCareContactRequests, ambassadorsOverMonthlyHours (AMBASSADOR_HOURS_PER_MONTH; by month; #14 item 5)',
   }),
 }, { additionalProperties: false })

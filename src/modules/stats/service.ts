@@ -6,7 +6,7 @@
 import type { Db } from '../../db/database.ts'
 import { AppError } from '../../errors/app-error.ts'
 import {
-  INTERACTION_DIMENSIONS, countAmbassadorsByStatus, countClosures, countEngagementEvents, countInteractions, countSurvey, type SurveySpec,
+  INTERACTION_DIMENSIONS, countAmbassadorsByStatus, countCare, countClosures, countEngagementEvents, countInteractions, countSurvey, type SurveySpec,
 } from './repository.ts'
 import { DIMENSIONS, type Dimension, type EngagementStatsQuery, type ProgramStatsQuery, type SurveyStatsQuery } from './schemas.ts'
 import { cellKeyOf, perturbCount, perturbSum, perturbed, type Keyed } from './perturbation.ts'
@@ -151,19 +151,27 @@ function table(name: string, all: (Keyed & { key: string })[], threshold: number
   return { name, cells: cells.map((c, i) => ({ key: c.key, ...figure(counts[i], s.cells[i]) })), total: figure(total, s.total) }
 }
 
-export async function programStats(db: Db, threshold: number, q: ProgramStatsQuery) {
+const CARE = [['checkIns', 'selfCareCheckIns'], ['contactRequests', 'selfCareContactRequests'], ['overMonthlyHours', 'ambassadorsOverMonthlyHours']] as const
+
+export async function programStats(db: Db, threshold: number, q: ProgramStatsQuery, hoursPerMonth = 8) {
   const range = rangeOf(q)
   const dims = groupByOf(q.groupBy, ['month'], {
     en: 'program statistics are by month only (see /v1/stats/engagements).',
     fr: 'les statistiques du programme sont par mois seulement (voir /v1/stats/engagements).',
   })
-  const [statuses, events] = await Promise.all([countAmbassadorsByStatus(db), countEngagementEvents(db, range.fromDate, range.toDate)])
+  const [statuses, events, care] = await Promise.all([
+    countAmbassadorsByStatus(db), countEngagementEvents(db, range.fromDate, range.toDate), countCare(db, range.fromDate, range.toDate, hoursPerMonth * 60),
+  ])
   return {
     from: range.from, to: range.to, groupBy: dims, threshold,
     tables: [
       table('ambassadorsByStatus', statuses, threshold),
       ...EVENTS.map(([event, name]) => {
         const cells = events.filter((e) => e.event === event).map((e) => ({ key: e.month, n: e.n, keys: e.keys }))
+        return table(name, cells, threshold, dims.length > 0)
+      }),
+      ...CARE.map(([event, name]) => {
+        const cells = care.filter((e) => e.event === event).map((e) => ({ key: e.month, n: e.n, keys: e.keys }))
         return table(name, cells, threshold, dims.length > 0)
       }),
     ],

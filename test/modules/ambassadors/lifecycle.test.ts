@@ -104,9 +104,10 @@ t.test('selection lifecycle', async (t) => {
     await transition(id, NMNO, { to: 'screened' })
     await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: PASSING_COMPETENCIES })
     await transition(id, NMNO, { to: 'interviewed' })
-    await transition(id, NMNO, { to: 'references_checked' })
+    for (const checkedOn of ['2026-01-05', '2026-01-06']) await call(app, { method: 'POST', url: `/v1/ambassadors/${id}/references`, as: NMNO, body: { checkedOn, outcome: 'satisfactory' } })
+    t.equal((await transition(id, NMNO, { to: 'references_checked' })).status, 200)
     const record = (part: number, attended: boolean) =>
-      call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part, on: '2026-02-01', attended } })
+      call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body: { kind: 'orientation_part', part, on: '2026-02-01', attended, language: 'fr' } })
     for (const part of [1, 2, 3, 4, 5]) t.equal((await record(part, true)).status, 201)
     t.equal((await record(6, false)).status, 201)
     const refused = await transition(id, NMNO, { to: 'oriented' })
@@ -123,6 +124,40 @@ t.test('selection lifecycle', async (t) => {
     t.same(again.body.missingParts, [1, 2, 3, 4, 5, 6])
   })
 
+  t.test('references_checked needs two satisfactory reference checks recorded by nmno (Annex F, #14 item 5)', async (t) => {
+    const c = await call(app, { method: 'POST', url: '/v1/ambassadors', as: as('L031', 'manager'), body: { displayName: 'Referenced', ...FULL_PROFILE } })
+    const id = c.body.id
+    const me = as('L031', 'manager')
+    await transition(id, NMNO, { to: 'screened' })
+    await call(app, { method: 'PUT', url: `/v1/ambassadors/${id}/competencies`, as: NMNO, body: PASSING_COMPETENCIES })
+    await transition(id, NMNO, { to: 'interviewed' })
+    const reference = (who: any, body: any) => call(app, { method: 'POST', url: `/v1/ambassadors/${id}/references`, as: who, body })
+    for (const who of [me, GOVERNANCE, HR, ISERVICE]) t.equal((await reference(who, { checkedOn: '2026-01-05', outcome: 'satisfactory' })).status, 403)
+    t.equal((await call(app, { method: 'POST', url: '/v1/ambassadors/00000000-0000-4000-8000-000000000000/references', as: NMNO, body: { checkedOn: '2026-01-05', outcome: 'satisfactory' } })).status, 404)
+    for (const body of [{ checkedOn: '2026-01-05', outcome: 'great' }, { checkedOn: '2999-01-05', outcome: 'satisfactory' }, { checkedOn: '2026-01-05', outcome: 'satisfactory', notes: 'x' }, { outcome: 'satisfactory' }]) {
+      t.equal((await reference(NMNO, body)).status, 400, JSON.stringify(body))
+    }
+    t.equal((await reference(NMNO, { checkedOn: '2026-01-05', outcome: 'satisfactory' })).status, 201)
+    t.equal((await reference(NMNO, { checkedOn: '2026-01-06', outcome: 'unsatisfactory' })).status, 201)
+    const refused = await transition(id, NMNO, { to: 'references_checked' }, { 'accept-language': 'fr' })
+    t.same([refused.status, refused.body.code, refused.body.satisfactory, refused.body.required], [422, 'references-incomplete', 1, 2])
+    t.match(refused.body.detail, /références/)
+    t.equal((await call(app, { url: `/v1/ambassadors/${id}`, as: NMNO })).body.status, 'interviewed', 'nothing changed')
+    const second = await reference(NMNO, { checkedOn: '2026-01-07', outcome: 'satisfactory' })
+    t.same([second.status, second.body.outcome, second.body.checkedOn, second.body.recordedBy], [201, 'satisfactory', '2026-01-07', 'N900'])
+    t.equal((await transition(id, NMNO, { to: 'references_checked' })).status, 200)
+    const rec = await call(app, { url: `/v1/ambassadors/${id}`, as: NMNO })
+    t.same(rec.body.referenceChecks.map((r: any) => r.outcome), ['satisfactory', 'unsatisfactory', 'satisfactory'])
+    // The orientation language is recorded on each part (Annex F).
+    const part = (body: any) => call(app, { method: 'POST', url: `/v1/ambassadors/${id}/training-records`, as: NMNO, body })
+    t.equal((await part({ kind: 'orientation_part', part: 1, on: '2026-02-01', attended: true })).status, 400, 'the language is required on a part')
+    t.equal((await part({ kind: 'orientation_part', part: 1, on: '2026-02-01', attended: true, language: 'de' })).status, 400)
+    t.equal((await part({ kind: 'pd_session', on: '2026-02-01', attended: true, language: 'en' })).status, 400, 'only on an orientation part')
+    const fr = await part({ kind: 'orientation_part', part: 1, on: '2026-02-01', attended: true, language: 'fr' })
+    t.same([fr.status, fr.body.language], [201, 'fr'])
+    t.equal((await call(app, { url: `/v1/ambassadors/${id}`, as: me })).body.trainingRecords[0].language, 'fr')
+  })
+
   t.test('only the candidate confirms, accepting the guidelines, with a bilingual bio (AMB-4)', async (t) => {
     const { id, me } = await orientedCandidate(app, 'L010', { bio: { en: 'English only bio for now.' } })
     const byNmno = await transition(id, NMNO, { to: 'active', acceptGuidelines: true })
@@ -136,6 +171,17 @@ t.test('selection lifecycle', async (t) => {
     t.equal(noFr.status, 422)
     t.equal(noFr.body.code, 'bilingual-bio-required')
     await call(app, { method: 'PATCH', url: `/v1/ambassadors/${id}`, as: me, body: { bio: { fr: 'Biographie en français.' } } })
+    // Crisis: "an understanding with their supervisor ahead of time" (#14 item 5).
+    const noArrangement = await transition(id, me, { to: 'active', acceptGuidelines: true }, { 'accept-language': 'fr' })
+    t.same([noArrangement.status, noArrangement.body.code], [422, 'supervisor-arrangement-required'])
+    t.match(noArrangement.body.detail, /superviseur/, 'in French')
+    t.equal((await call(app, { url: `/v1/ambassadors/${id}`, as: NMNO })).body.status, 'oriented', 'nothing changed')
+    for (const on of ['2999-01-01', '1999-12-31', 'yesterday']) {
+      t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${id}`, as: me, body: { supervisorArrangementOn: on } })).status, 400, on)
+    }
+    t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${id}`, as: as('L099', 'manager'), body: { supervisorArrangementOn: '2026-01-20' } })).status, 404, 'not someone else’s')
+    const arranged = await call(app, { method: 'PATCH', url: `/v1/ambassadors/${id}`, as: me, body: { supervisorArrangementOn: '2026-01-20' } })
+    t.same([arranged.status, arranged.body.supervisorArrangementOn], [200, '2026-01-20'])
     const ok = await transition(id, me, { to: 'active', acceptGuidelines: true })
     t.equal(ok.status, 200)
     t.equal(ok.body.status, 'active')

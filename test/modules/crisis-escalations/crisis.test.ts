@@ -36,7 +36,20 @@ t.test('crisis escalations', async (t) => {
     t.equal((await list(amb.me)).body.items.length, 0, 'nothing was recorded')
   })
 
+  t.test('harm, abuse or a medical emergency: the appropriate services MUST be contacted, weapons or not (#14 item 2)', async (t) => {
+    for (const category of ['imminent_harm_self', 'imminent_harm_others', 'child_abuse_neglect', 'medical_emergency']) {
+      for (const authoritiesContacted of [[], ['none']]) {
+        const res = await call(app, { method: 'POST', url: `/v1/engagements/${eid}/crisis-escalations`, as: amb.me, headers: { 'accept-language': 'fr' }, body: { ...CRISIS(), category, weaponsInvolved: false, authoritiesContacted } })
+        t.same([res.status, res.body.code], [422, 'emergency-services-required'], `${category} ${JSON.stringify(authoritiesContacted)}`)
+        t.match(res.body.detail, /autorités compétents/, 'in French')
+      }
+    }
+    t.equal((await list(amb.me)).body.items.length, 0, 'nothing was recorded')
+    t.equal((await call(app, { url: '/v1/notifications', as: NMNO })).body.items.length, 0, 'nobody was told')
+  })
+
   let cid = ''
+  let cid2 = ''
   t.test('the assigned Ambassador reports; nmno is told, de-identified (CRS-2)', async (t) => {
     const res = await escalate(amb.me, CRISIS())
     t.equal(res.status, 201)
@@ -45,7 +58,9 @@ t.test('crisis escalations', async (t) => {
     const due = (Date.parse(res.body.followUp.dueAt) - Date.now()) / DAY
     t.ok(due > 1.99 && due <= 2, 'the follow-up is due in 2 days')
     cid = res.body.id
-    t.equal((await escalate(amb.me, { category: 'medical_emergency', authoritiesContacted: [], weaponsInvolved: false, occurredAt: ago(5) })).status, 201, 'no weapons: calling nobody is allowed')
+    const threat = await escalate(amb.me, { category: 'threatening_message', authoritiesContacted: [], weaponsInvolved: false, occurredAt: ago(5) })
+    t.equal(threat.status, 201, 'a threatening message without weapons: calling nobody is allowed')
+    cid2 = threat.body.id
     const inbox = (await call(app, { url: '/v1/notifications', as: NMNO })).body.items.filter((n: any) => n.subjectId === cid)
     t.same(inbox.map((n: any) => n.kind).sort(), ['crisis_debrief', 'crisis_escalation'])
     const told = inbox.find((n: any) => n.kind === 'crisis_escalation')
@@ -130,6 +145,31 @@ t.test('crisis escalations', async (t) => {
     t.notOk((await tasks(amb.me)).some((x) => x.kind === 'self_care_debrief' && x.subjectId === cid), 'the debrief left the Ambassador’s list')
     const escalationNote = (await call(app, { url: '/v1/notifications?kind=crisis_escalation', as: NMNO })).body.items.find((n: any) => n.subjectId === cid)
     t.equal((await call(app, { method: 'POST', url: `/v1/notifications/${escalationNote.id}/resolve`, as: NMNO })).status, 200, 'the information itself is resolved without a body')
+  })
+
+  t.test('nmno records the debrief and whether a clinician was offered; the Ambassador sees it (#14 item 2)', async (t) => {
+    const url = (crisisId: string, engagementId = eid) => `/v1/engagements/${engagementId}/crisis-escalations/${crisisId}/debrief`
+    const body = { debriefedOn: new Date().toISOString().slice(0, 10), clinicianOffered: false }
+    for (const who of [amb.me, m, other.me, GOVERNANCE, HR, ISERVICE]) {
+      t.equal((await call(app, { method: 'POST', url: url(cid2), as: who, body })).status, 403, who.sub)
+    }
+    t.equal((await call(app, { method: 'POST', url: url('00000000-0000-4000-8000-000000000000'), as: NMNO, body })).status, 404)
+    t.equal((await call(app, { method: 'POST', url: url(cid2, '00000000-0000-4000-8000-000000000000'), as: NMNO, body })).status, 404, 'the escalation of another engagement is not found')
+    for (const bad of [{ ...body, debriefedOn: '2999-01-01' }, { debriefedOn: body.debriefedOn }, { ...body, clinicianOffered: 'no' }, { ...body, notes: 'x' }]) {
+      t.equal((await call(app, { method: 'POST', url: url(cid2), as: NMNO, body: bad })).status, 400, JSON.stringify(bad))
+    }
+    t.ok((await tasks(amb.me)).some((x) => x.kind === 'self_care_debrief' && x.subjectId === cid2), 'still open')
+    const done = await call(app, { method: 'POST', url: url(cid2), as: NMNO, body })
+    t.same([done.status, done.body.debrief], [200, { status: 'closed', debriefedOn: body.debriefedOn, clinicianOffered: false }])
+    const again = await call(app, { method: 'POST', url: url(cid2), as: NMNO, headers: { 'accept-language': 'fr' }, body })
+    t.same([again.status, again.body.code], [409, 'invalid-transition'])
+    t.match(again.body.detail, /déjà/)
+    const view = (await list(amb.me)).body.items.find((x: any) => x.id === cid2)
+    t.same([view.debrief.status, view.debrief.clinicianOffered, view.debrief.debriefedOn], ['closed', false, body.debriefedOn])
+    t.notOk((await tasks(amb.me)).some((x) => x.kind === 'self_care_debrief' && x.subjectId === cid2), 'the debrief left the Ambassador’s list')
+    const note = (await call(app, { url: '/v1/notifications?kind=crisis_debrief', as: NMNO })).body.items.find((n: any) => n.subjectId === cid2)
+    t.ok(note.resolvedOn, 'the office’s debrief item is resolved with it')
+    t.notOk('debrief' in (await list(m)).body.items.find((x: any) => x.id === cid2), 'still not the manager’s business')
   })
 
   t.test('no crisis is reported on an engagement that is over', async (t) => {

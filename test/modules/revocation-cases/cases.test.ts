@@ -3,7 +3,7 @@ import t from 'tap'
 import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, orientedCandidate } from '../../helper.ts'
 
 const URL = '/v1/revocation-cases'
-const STAFF_KEYS = ['ambassadorId', 'decidedAt', 'decidedBy', 'decision', 'effectiveAt', 'findings', 'findingsBy', 'findingsPresentedAt', 'grounds', 'id', 'interimSuspension', 'openedAt', 'openedBy', 'status', 'summary', 'version', 'view']
+const STAFF_KEYS = ['ambassadorId', 'concernId', 'decidedAt', 'decidedBy', 'decision', 'effectiveAt', 'findings', 'findingsBy', 'findingsPresentedAt', 'grounds', 'id', 'interimSuspension', 'openedAt', 'openedBy', 'status', 'summary', 'version', 'view']
 const OWN_KEYS = ['ambassadorId', 'decidedAt', 'decision', 'effectiveAt', 'grounds', 'id', 'interimSuspension', 'openedAt', 'status', 'view']
 const SUMMARY = 'Missed three network calls in a row and did not answer the office.'
 

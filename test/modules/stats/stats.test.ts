@@ -169,7 +169,17 @@ t.test('program statistics: Ambassadors by status as a program-level count only 
   t.same(byKey.revoked, { key: 'revoked', count: null, suppressed: true }, 'one revocation is never visible as such')
   t.same(byKey.applicant, { key: 'applicant', count: null, suppressed: true }, 'complementary: 19 − 12 would give it away')
   t.same(byKey.active, { key: 'active', count: 12, suppressed: false })
-  t.same(res.body.tables.map((x: any) => x.name), ['ambassadorsByStatus', 'engagementsRequested', 'engagementsClosed', 'engagementsDeclined', 'engagementsWithdrawn', 'engagementsExpired'])
+  t.same(res.body.tables.map((x: any) => x.name), ['ambassadorsByStatus', 'engagementsRequested', 'engagementsClosed', 'engagementsDeclined', 'engagementsWithdrawn', 'engagementsExpired',
+    'selfCareCheckIns', 'selfCareContactRequests', 'ambassadorsOverMonthlyHours'])
+  // #14 item 5: self-care check-ins reach statistics as suppressed counts only.
+  const a0 = (await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', 'A0').executeTakeFirstOrThrow()).id
+  await sql`INSERT INTO self_care_check_ins (ambassador_id, wellbeing, workload_impact, wants_contact)
+    SELECT ${a0}, 3, 'some', i <= 2 FROM generate_series(1, 30) i`.execute(db)
+  const care = (await call(app, { url: '/v1/stats/program', as: HR })).body.tables
+  const contact = care.find((x: any) => x.name === 'selfCareContactRequests')
+  t.same([contact.total, contact.cells.every((c: any) => c.suppressed && c.count === null)], [{ count: null, suppressed: true }, true], 'two requests: suppressed')
+  t.equal(care.find((x: any) => x.name === 'selfCareCheckIns').total.suppressed, false, 'thirty check-ins: a count')
+  t.notMatch(JSON.stringify(care), /wellbeing|workloadImpact/, 'no answers')
   const csv = await call(app, { url: '/v1/stats/program', as: HR, headers: { accept: 'text/csv' } })
   t.match(csv.raw.body, /^table,level,key,count,suppressed\r\nambassadorsByStatus,cell,active,12,false\r\n/)
 })
