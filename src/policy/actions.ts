@@ -22,6 +22,8 @@ import { retentionPolicies } from '../modules/retention/policy.ts'
 import { reportPolicies } from '../modules/reports/policy.ts'
 import { surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
+import { governancePolicies } from '../modules/governance/policy.ts'
+import { programPolicies } from '../modules/program/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -43,6 +45,8 @@ export const actions = {
   ...surveyPolicies,
   ...revocationCasePolicies,
   ...retentionPolicies,
+  ...governancePolicies,
+  ...programPolicies,
   ...jobPolicies,
 }
 

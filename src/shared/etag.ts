@@ -19,6 +19,9 @@ export const ETAG_KINDS = {
   'revocation-case': 'v',
   resource: 's',
   notification: 'n',
+  review: 'w',
+  recommendation: 'd',
+  milestone: 'p',
 } as const
 export type EtagKind = keyof typeof ETAG_KINDS
 

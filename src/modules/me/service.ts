@@ -5,6 +5,8 @@ import { overdueFollowUps } from '../referrals/service.ts'
 import { crisisTasks } from '../crisis-escalations/service.ts'
 import { currentGuidelinesVersion, findLiveRecordOf } from '../ambassadors/repository.ts'
 import { conflictBetween } from '../../policy/conflict-of-interest.ts'
+import { acknowledgementTasks } from '../governance/service.ts'
+import { overdueMilestoneTasks } from '../program/service.ts'
 
 export interface Task {
   kind: string
@@ -50,7 +52,11 @@ export async function tasksFor(db: Db, actor: Actor): Promise<Task[]> {
     // After a crisis: follow up with the manager (urgent), and the self-care debrief until nmno closes it (CRS-2).
     tasks.push(...await crisisTasks(db, ambassadorId))
     tasks.push(...await conflictReviews(db, ambassadorId))
+    // Recommendations of governance published to the Ambassadors, not yet acknowledged (#15).
+    tasks.push(...await acknowledgementTasks(db, ambassadorId))
   }
+  // Governance: the pilot's overdue milestones (#15).
+  if (actor.roles.has('governance')) tasks.push(...await overdueMilestoneTasks(db))
   // Stable: urgent first, then by due date.
   return tasks.sort((a, b) => Number(b.urgent) - Number(a.urgent) || String(a.dueAt ?? '~').localeCompare(String(b.dueAt ?? '~')))
 }

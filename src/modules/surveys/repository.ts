@@ -10,6 +10,8 @@ import { sealServer } from '../../shared/crypto.ts'
 import type { AmbassadorAnswers, ManagerAnswers } from './schemas.ts'
 
 export const PENDING_PURPOSE = 'survey-answers-pending'
+/** Comments (#15): sealed under their own purpose, held apart from the answers. */
+export const COMMENT_PURPOSE = 'survey-comments-pending'
 
 /** What a held answer seals: the response's id and month, and the answers. */
 export interface HeldAnswer<A> { id: string; period: string; answers: A }
