@@ -20,7 +20,7 @@ import { orgPolicies } from '../modules/org/policy.ts'
 import { resourcePolicies } from '../modules/resources/policy.ts'
 import { retentionPolicies } from '../modules/retention/policy.ts'
 import { reportPolicies } from '../modules/reports/policy.ts'
-import { surveyPolicies } from '../modules/surveys/policy.ts'
+import { instrumentPolicies, surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
 import { governancePolicies } from '../modules/governance/policy.ts'
 import { programPolicies } from '../modules/program/policy.ts'
@@ -43,6 +43,7 @@ export const actions = {
   ...resourcePolicies,
   ...reportPolicies,
   ...surveyPolicies,
+  ...instrumentPolicies,
   ...revocationCasePolicies,
   ...retentionPolicies,
   ...governancePolicies,
