@@ -247,14 +247,18 @@ export interface EngagementEffective {
 
 export interface EngagementFacts {
   cellKey: Generated<number>;
-  event: "requested" | "closed" | "declined" | "withdrawn" | "expired";
+  declineReason: "conflict_of_interest" | "capacity" | "outside_competence" | "other" | null;
+  event: "requested" | "accepted" | "closed" | "declined" | "withdrawn" | "expired" | "transfer_required";
+  hoursToAnswer: number | null;
   language: string;
+  meetingsHeld: number | null;
   modes: Generated<string[]>;
   outcome: string | null;
   period: string;
   referralCategories: Generated<string[]>;
   stage: string;
   topics: Generated<string[]>;
+  transferReason: "outside_competence" | "conflict_of_interest" | "ambassador_unavailable" | null;
   urgency: string;
 }
 
