@@ -49,6 +49,27 @@ const NAMES: Record<string, { en: string; fr: string }> = {
   'medianHoursToFirstAnswer.routine': { en: 'routine', fr: 'courantes' },
   en: { en: 'English', fr: 'anglais' },
   fr: { en: 'French', fr: 'français' },
+  in_person: { en: 'in person', fr: 'en personne' }, phone: { en: 'phone', fr: 'téléphone' }, video: { en: 'video', fr: 'vidéo' }, email: { en: 'email', fr: 'courriel' },
+  recognizing_signs: { en: 'recognizing signs', fr: 'reconnaître les signes' }, role_and_responsibilities: { en: 'role and responsibilities', fr: 'rôle et responsabilités' },
+  difficult_conversation: { en: 'difficult conversation', fr: 'conversation difficile' }, performance_and_wellbeing: { en: 'performance and well-being', fr: 'rendement et bien-être' },
+  return_to_work: { en: 'return to work', fr: 'retour au travail' }, accommodation: { en: 'accommodation', fr: 'mesures d’adaptation' },
+  team_impact: { en: 'team impact', fr: 'effets sur l’équipe' }, crisis: { en: 'crisis', fr: 'crise' }, grief_and_loss: { en: 'grief and loss', fr: 'deuil et perte' },
+  substance_use: { en: 'substance use', fr: 'consommation de substances' }, workplace_conflict: { en: 'workplace conflict', fr: 'conflit au travail' },
+  manager_self_care: { en: 'manager self-care', fr: 'soins personnels du gestionnaire' },
+  goals_met: { en: 'goals met', fr: 'objectifs atteints' }, partially_met: { en: 'partially met', fr: 'atteints en partie' },
+  referred_to_resource: { en: 'referred to a resource', fr: 'orienté vers une ressource' }, no_longer_needed: { en: 'no longer needed', fr: 'n’est plus nécessaire' },
+  other: { en: 'other', fr: 'autre' }, capacity: { en: 'capacity', fr: 'capacité' }, conflict_of_interest: { en: 'conflict of interest', fr: 'conflit d’intérêts' },
+  outside_competence: { en: 'outside competence', fr: 'hors compétence' }, ambassador_unavailable: { en: 'Ambassador unavailable', fr: 'ambassadeur indisponible' },
+  national_managers_community: { en: 'National Managers’ Community', fr: 'Communauté nationale des gestionnaires' },
+  team_leaders_community_of_practice: { en: 'Team Leaders’ Community of Practice', fr: 'Communauté de pratique des chefs d’équipe' },
+  management_committee: { en: 'management committee', fr: 'comité de gestion' }, human_resources: { en: 'Human Resources', fr: 'Ressources humaines' },
+  union_representative: { en: 'union representative', fr: 'représentant syndical' }, eap: { en: 'EAP', fr: 'PAE' },
+  informal_conflict_management: { en: 'Informal Conflict Management', fr: 'Gestion informelle des conflits' }, values_and_ethics: { en: 'Values and Ethics', fr: 'Valeurs et éthique' },
+  disability_management: { en: 'Disability Management', fr: 'Gestion de l’incapacité' }, iservice: { en: 'iService', fr: 'iService' },
+  'manager.trustBuilt': { en: 'managers: trust built', fr: 'gestionnaires : confiance établie' },
+  'manager.knowledgeExperience': { en: 'managers: knowledge and experience', fr: 'gestionnaires : connaissances et expérience' },
+  'ambassador.trainingAdequate': { en: 'Ambassadors: training adequate', fr: 'ambassadeurs : formation adéquate' },
+  'ambassador.meetingsNeeded': { en: 'Ambassadors: meetings needed', fr: 'ambassadeurs : rencontres nécessaires' },
 }
 const nameOf = (key: string, lang: Lang) => NAMES[key]?.[lang] ?? key.replace(/_/g, ' ')
 
@@ -71,7 +92,7 @@ export function pilotBars(a: PilotAnswer, lang: Lang): Bar[] {
     bars.push(bar(panel, T.total[lang], t.total.count, lang))
   }
   for (const [survey, cells] of Object.entries(a.surveys)) {
-    for (const c of cells.filter((x) => x.mean !== undefined)) bars.push(bar(T.means[lang], `${survey}: ${String(c.question)}`, typeof c.mean === 'number' ? c.mean : null, lang))
+    for (const c of cells.filter((x) => x.mean !== undefined)) bars.push(bar(T.means[lang], nameOf(`${survey}.${String(c.question)}`, lang), typeof c.mean === 'number' ? c.mean : null, lang))
   }
   return bars
 }
@@ -96,7 +117,7 @@ export async function chartSvg(bars: Bar[], title: string, lang: Lang): Promise<
     spec: {
       width: 360,
       layer: [
-        { mark: { type: 'bar', color: '#26374a' }, encoding: { y: { field: 'label', type: 'nominal', title: null, sort: null }, x: { field: 'value', type: 'quantitative', title: null, axis: null } } },
+        { mark: { type: 'bar', color: '#26374a' }, encoding: { y: { field: 'label', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } }, x: { field: 'value', type: 'quantitative', title: null, axis: null } } },
         { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { y: { field: 'label', type: 'nominal', sort: null }, x: { field: 'value', type: 'quantitative' }, text: { field: 'text', type: 'nominal' } } },
       ],
     },
