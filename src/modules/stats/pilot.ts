@@ -141,6 +141,19 @@ export async function pilotStats(db: Db, threshold: number, q: { from?: string; 
     surveyStats(db, threshold, { survey: 'ambassador', from: range.from, to: range.to }, { overall: true }),
   ])
   const surveys = { manager: manager.cells, ambassador: ambassador.cells }
+  // Questions later instrument versions added (extra answers): answer counts per question, each
+  // question a line of its own (its total: the responses that answered it).
+  for (const [audience, table] of [['manager', 'manager_survey_responses'], ['ambassador', 'ambassador_survey_responses']] as const) {
+    const rows = (await sql<{ question: string; answer: string; n: string; keys: string }>`
+      SELECT e.key AS question, e.value AS answer, count(*) AS n, sum(r.cell_key) AS keys
+      FROM ${sql.table(table)} r, jsonb_each_text(r.extra_answers) e
+      WHERE r.period BETWEEN ${from}::date AND ${to}::date GROUP BY 1, 2 ORDER BY 1, 2`.execute(db)).rows
+    for (const question of [...new Set(rows.map((r) => r.question))]) {
+      const of = rows.filter((r) => r.question === question).map((r) => ({ key: r.answer, n: Number(r.n), keys: r.keys }))
+      const total = { n: of.reduce((x, r) => x + r.n, 0), keys: of.reduce((x, r) => x + BigInt(r.keys), 0n) }
+      tables.push(tableOf('outcomes', `survey.${audience}.${question}`, of.map((r) => r.key), of, total, threshold))
+    }
+  }
 
   return { from: range.from, to: range.to, threshold, audience, tables, figures, uncovered, surveys }
 }

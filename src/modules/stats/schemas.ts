@@ -97,7 +97,7 @@ export const PilotStatsSchema = Type.Object({
   audience: StringEnum(['full', 'hr'] as const, { description: '`hr`: the subset without the Ambassador pool, its load and its training (hr_analyst)' }),
   tables: Type.Array(Type.Object({
     section: StringEnum(PILOT_SECTIONS),
-    name: Type.String({ description: 'activeByLanguage, activeByMode, activeByTopic (pool, now); declinesByReason, transfersByReason (demand); closuresByOutcome, awarenessChannels (outcomes)' }),
+    name: Type.String({ description: 'activeByLanguage, activeByMode, activeByTopic (pool, now); declinesByReason, transfersByReason (demand); closuresByOutcome, awarenessChannels, survey.<audience>.<question> for questions added by later instrument versions (outcomes)' }),
     cells: Type.Array(Type.Object({ key: Type.String(), count: Count, suppressed: Suppressed }, { additionalProperties: false })),
     total: Type.Object({ count: Count, suppressed: Suppressed }, { additionalProperties: false }),
   }, { additionalProperties: false })),

@@ -97,6 +97,11 @@ t.test('a new version: proposed by nmno, approved by governance; a token answers
   await releaseSurveyAnswers(db, { force: true })
   const rows = await db.selectFrom('managerSurveyResponses').select(['instrumentVersion', 'extraAnswers']).orderBy('instrumentVersion').execute()
   t.same(rows, [{ instrumentVersion: 1, extraAnswers: {} }, { instrumentVersion: 2, extraAnswers: { recommendToPeer: true } }])
+  // The pilot dashboard counts the answers to the added question too, suppressed like every count.
+  const month = new Date().toISOString().slice(0, 7)
+  const pilot = (await call(app, { url: `/v1/stats/pilot?from=${month}&to=${month}`, as: GOVERNANCE })).body
+  const added2 = pilot.tables.find((x: any) => x.name === 'survey.manager.recommendToPeer')
+  t.same(added2, { section: 'outcomes', name: 'survey.manager.recommendToPeer', cells: [{ key: 'true', count: null, suppressed: true }], total: { count: null, suppressed: true } })
 })
 
 t.test('comments reach governance only in shuffled batches of at least the threshold, after the text check', async (t) => {
