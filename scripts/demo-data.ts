@@ -10,6 +10,8 @@
 import { sql } from 'kysely'
 import type { Db } from '../src/db/database.ts'
 import { refreshRollups } from '../src/modules/stats/job.ts'
+import { sealServer } from '../src/shared/crypto.ts'
+import { COMMENT_PURPOSE } from '../src/modules/surveys/repository.ts'
 
 /** Refuses a database with activity already in it: demo data must never mix with real data. */
 export async function assertEmpty(db: Db) {
@@ -51,8 +53,9 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
         CASE pg_temp.h('modes', i, 4) WHEN 0 THEN ARRAY['in_person','phone','video'] WHEN 1 THEN ARRAY['phone','video']
           WHEN 2 THEN ARRAY['in_person','video'] ELSE ARRAY['video','email','phone'] END,
         ARRAY(SELECT DISTINCT t FROM unnest(ARRAY[
+          -- #15: no Ambassador offers substance_use, a gap the pilot dashboard shows (uncovered topics).
           (ARRAY['recognizing_signs','role_and_responsibilities','difficult_conversation','performance_and_wellbeing','return_to_work',
-            'accommodation','team_impact','crisis','grief_and_loss','substance_use','workplace_conflict','manager_self_care'])[1 + pg_temp.h('t1', i, 12)],
+            'accommodation','team_impact','crisis','grief_and_loss','workplace_conflict','manager_self_care'])[1 + pg_temp.h('t1', i, 11)],
           (ARRAY['recognizing_signs','difficult_conversation','performance_and_wellbeing','return_to_work','accommodation','team_impact'])[1 + pg_temp.h('t2', i, 6)],
           (ARRAY['role_and_responsibilities','workplace_conflict','grief_and_loss','crisis'])[1 + pg_temp.h('t3', i, 4)]]) t ORDER BY t),
         3,
@@ -87,6 +90,13 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
       SELECT a.id, (a.term_start - interval '45 days')::date + r, 'satisfactory', 'DEMO-N01'
       FROM ambassadors a CROSS JOIN generate_series(1, 2) r
       WHERE a.employee_ref LIKE 'DEMO-%' AND a.term_start IS NOT NULL`.execute(trx)
+    // #15: professional development in the last year for about three quarters of them (training compliance).
+    await sql`
+      INSERT INTO training_records (ambassador_id, kind, part, held_on, attended, recorded_by)
+      SELECT x.id, 'pd_session', NULL, current_date - (10 + pg_temp.h('pd', x.n, 300)), true, 'DEMO-N01'
+      FROM (SELECT a.id, row_number() OVER (ORDER BY a.employee_ref) AS n FROM ambassadors a
+        WHERE a.employee_ref LIKE 'DEMO-%' AND a.term_start IS NOT NULL) x
+      WHERE pg_temp.h('haspd', x.n, 100) < 75`.execute(trx)
 
     // ---- Engagements: requests over the last 365 days; the last weeks' still open ----
     await sql`
@@ -137,7 +147,9 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
         CASE WHEN e.status = 'declined' THEN (ARRAY['capacity','outside_competence','conflict_of_interest','other'])[1 + pg_temp.h('decline', e.i, 4)] END,
         CASE WHEN e.status = 'closed' THEN (ARRAY['goals_met','goals_met','partially_met','referred_to_resource','no_longer_needed','other'])[1 + pg_temp.h('outcome', e.i, 6)] END,
         e.requested_at, e.requested_at + interval '5 days',
-        CASE WHEN e.status NOT IN ('requested','expired','withdrawn') THEN least(now(), e.requested_at + interval '1 day') END,
+        -- Answered within hours: urgent requests faster (#15: the dashboard's median time to a first answer).
+        CASE WHEN e.status NOT IN ('requested','expired','withdrawn') THEN least(now(), e.requested_at + ((CASE WHEN pg_temp.h('urgent', e.i, 100) < 12
+          THEN 1 + pg_temp.h('answer', e.i, 8) ELSE 2 + pg_temp.h('answer', e.i, 46) END) || ' hours')::interval) END,
         CASE e.status
           WHEN 'closed' THEN e.requested_at + (e.close_after || ' days')::interval
           WHEN 'withdrawn' THEN least(now(), e.requested_at + interval '2 days')
@@ -148,6 +160,9 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
       UPDATE ambassadors a SET open_engagements = o.n
       FROM (SELECT ambassador_id, count(*) AS n FROM engagements WHERE status IN ('requested','accepted','active') GROUP BY 1) o
       WHERE o.ambassador_id = a.id`.execute(trx)
+    // #15: about one in eight Ambassadors with open engagements has lowered their capacity to them (at capacity: the dashboard's load).
+    await sql`UPDATE ambassadors a SET capacity = a.open_engagements
+      WHERE a.employee_ref LIKE 'DEMO-%' AND a.open_engagements > 0 AND (hashtext('cap:' || a.employee_ref)::bigint + 2147483648) % 8 = 0`.execute(trx)
 
     // ---- Meetings (held, every 9 days), generic goals, referrals ----
     await sql`
@@ -208,20 +223,36 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
       SELECT 'requested', date_trunc('month', requested_at)::date, language, urgency, 'building_trust', topics
       FROM engagements WHERE manager_ref LIKE 'DEMO-%'`.execute(trx)
     await sql`
-      INSERT INTO engagement_facts (event, period, language, urgency, stage, outcome, modes, topics, referral_categories)
+      INSERT INTO engagement_facts (event, period, language, urgency, stage, outcome, modes, topics, referral_categories,
+        decline_reason, hours_to_answer, meetings_held)
       SELECT g.status,
         date_trunc('month', CASE g.status WHEN 'expired' THEN g.expires_at ELSE coalesce(g.closed_at, g.responded_at, g.requested_at) END)::date,
         g.language, g.urgency, g.stage, g.outcome,
         coalesce((SELECT array_agg(DISTINCT m.mode ORDER BY m.mode) FROM meetings m WHERE m.engagement_id = g.id AND m.held), '{}'),
         g.topics,
         coalesce((SELECT array_agg(DISTINCT r.slug ORDER BY r.slug) FROM referrals f JOIN resources r ON r.id = f.resource_id
-          WHERE f.engagement_id = g.id), '{}')
+          WHERE f.engagement_id = g.id), '{}'),
+        g.decline_reason,
+        CASE WHEN g.status = 'declined' THEN least(240, floor(extract(epoch FROM g.responded_at - g.requested_at) / 3600))::smallint END,
+        CASE WHEN g.status = 'closed' THEN least(20, (SELECT count(*) FROM meetings m WHERE m.engagement_id = g.id AND m.held))::smallint END
       FROM engagements g WHERE g.manager_ref LIKE 'DEMO-%' AND g.status IN ('closed','declined','withdrawn','expired')`.execute(trx)
+    // #15: acceptances (with the hours to answer) and transfers (about 8 % of accepted engagements, by reason).
+    await sql`
+      INSERT INTO engagement_facts (event, period, language, urgency, stage, topics, hours_to_answer)
+      SELECT 'accepted', date_trunc('month', g.responded_at)::date, g.language, g.urgency, 'building_trust', g.topics,
+        least(240, floor(extract(epoch FROM g.responded_at - g.requested_at) / 3600))::smallint
+      FROM engagements g WHERE g.manager_ref LIKE 'DEMO-%' AND g.status IN ('accepted','active','closed')`.execute(trx)
+    await sql`
+      INSERT INTO engagement_facts (event, period, language, urgency, stage, topics, transfer_reason)
+      SELECT 'transfer_required', date_trunc('month', g.responded_at + interval '10 days')::date, g.language, g.urgency, 'goal_setting', g.topics,
+        (ARRAY['outside_competence','outside_competence','conflict_of_interest','ambassador_unavailable'])[1 + pg_temp.h('treason', e.i, 4)]
+      FROM demo_eng e JOIN engagements g ON g.id = e.id
+      WHERE g.status IN ('active','closed') AND g.responded_at + interval '10 days' < now() AND pg_temp.h('transfer', e.i, 100) < 8`.execute(trx)
 
     // ---- Surveys: manager (RPT-2) for ~40 % of closures, Ambassador evaluation (RPT-3) for ~60 % ----
     await sql`
       INSERT INTO manager_survey_responses (period, trust_built, felt_judged, knowledge_experience, referrals_effective,
-        follow_up_after_referral, needed_more_than_two_meetings)
+        follow_up_after_referral, needed_more_than_two_meetings, awareness_channel)
       SELECT date_trunc('month', g.closed_at)::date,
         (ARRAY[2, 3, 4, 4, 5, 5, 5])[1 + pg_temp.h('trust', e.i, 7)],
         pg_temp.h('judged', e.i, 100) < 6,
@@ -230,7 +261,11 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
           WHEN pg_temp.h('refeff', e.i, 100) < 80 THEN 'yes' ELSE 'no' END,
         CASE WHEN NOT EXISTS (SELECT 1 FROM referrals f WHERE f.engagement_id = g.id) THEN 'not_applicable'
           WHEN pg_temp.h('follow', e.i, 100) < 70 THEN 'yes' ELSE 'no' END,
-        e.meetings > 2
+        e.meetings > 2,
+        -- #15: how they heard of the Network (optional: about a quarter leave it out)
+        CASE WHEN pg_temp.h('aware?', e.i, 100) < 75 THEN (ARRAY['national_managers_community','national_managers_community','team_leaders_community_of_practice',
+          'management_committee','human_resources','human_resources','union_representative','eap','eap','informal_conflict_management',
+          'values_and_ethics','disability_management','iservice','iservice','iservice','other'])[1 + pg_temp.h('aware', e.i, 16)] END
       FROM demo_eng e JOIN engagements g ON g.id = e.id
       WHERE g.status = 'closed' AND pg_temp.h('msurvey', e.i, 100) < 40`.execute(trx)
     await sql`
@@ -246,6 +281,7 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
         (ARRAY['yes','yes','yes','yes','partly','no'])[1 + pg_temp.h('able', i, 6)], meetings
       FROM chosen`.execute(trx)
   })
+  await seedGovernance(db)
   await refreshRollups(db)
   const counts = await sql<Record<string, string>>`
     SELECT (SELECT count(*) FROM ambassadors WHERE employee_ref LIKE 'DEMO-%') AS ambassadors,
@@ -256,7 +292,76 @@ export async function seedDemo(db: Db, { ambassadors, engagements }: DemoSize = 
       (SELECT count(*) FROM reports) AS reports,
       (SELECT count(*) FROM engagement_facts) AS "engagementFacts",
       (SELECT count(*) FROM manager_survey_responses) AS "managerSurveys",
-      (SELECT count(*) FROM ambassador_survey_responses) AS "ambassadorEvaluations"`.execute(db)
+      (SELECT count(*) FROM ambassador_survey_responses) AS "ambassadorEvaluations",
+      (SELECT count(*) FROM governance_reviews) AS "governanceReviews",
+      (SELECT count(*) FROM governance_recommendations) AS recommendations,
+      (SELECT count(*) FROM program_milestones) AS milestones,
+      (SELECT count(*) FROM survey_comments_pending) AS "heldComments"`.execute(db)
   return Object.fromEntries(Object.entries(counts.rows[0]).map(([k, v]) => [k, Number(v)]))
 }
 
+
+const DEMO_COMMENTS = [
+  'Having someone outside my chain of command to talk to made all the difference.',
+  'The first meeting was hard to schedule; after that it went well.',
+  'I would have liked a list of resources in French earlier.',
+  'The Ambassador helped me prepare a difficult conversation.',
+  'I did not know the EAP could also help me as a manager.',
+  'Two meetings were enough for my situation.',
+  'More Ambassadors with experience of accommodation would help.',
+  'The video meetings worked well for me.',
+  'It took a few days to get an answer to my request.',
+  'I felt listened to and not judged.',
+  'A short guide on return to work would be useful.',
+  'The goal-setting checklist was helpful.',
+]
+
+/**
+ * #15: governance activity (two reviews with meetings, recommendations in every state, an accepted
+ * one acknowledged by most active Ambassadors, the pilot's milestones with some overdue) and a month
+ * of held survey comments (more than STATS_MIN_CELL, so governance can take a batch).
+ */
+async function seedGovernance(db: Db) {
+  await db.transaction().execute(async (trx) => {
+    const review = async (title: string, scope: string, from: string, to: string, outcome: string | null) => (await sql<{ id: string }>`
+      INSERT INTO governance_reviews (title, scope, period_from, period_to, created_by, status, outcome, concluded_by, concluded_at)
+      VALUES (${title}, ${scope}, ${from}::date, ${to}::date, 'DEMO-G01', ${outcome ? 'concluded' : 'open'}, ${outcome},
+        ${outcome ? 'DEMO-G01' : null}, ${outcome ? sql`now() - interval '20 days'` : null}) RETURNING id`.execute(trx)).rows[0].id
+    const first = await review('Mid-pilot review of the Ambassador role', 'ambassador_role', '2026-01-01', '2026-06-30',
+      'The role is confirmed as defined; professional development sessions become quarterly.')
+    const second = await review('Review of the governance structure', 'governance_structure', '2026-01-01', '2026-12-31', null)
+    await sql`INSERT INTO governance_review_meetings (review_id, held_on, attendees, minutes, recorded_by) VALUES
+      (${first}, current_date - 60, ${JSON.stringify([{ role: 'governance', count: 2 }, { role: 'nmno', count: 2 }, { role: 'ambassador', count: 3 }])}::jsonb,
+        'Reviewed the first six months: demand, declines for capacity, training attendance.', 'DEMO-G01'),
+      (${first}, current_date - 25, ${JSON.stringify([{ role: 'governance', count: 2 }, { role: 'nmno', count: 1 }])}::jsonb,
+        'Agreed on the outcome and two recommendations.', 'DEMO-G01'),
+      (${second}, current_date - 5, ${JSON.stringify([{ role: 'governance', count: 3 }, { role: 'hr', count: 1 }, { role: 'union', count: 1 }])}::jsonb,
+        'Opened the review of the governance structure; terms of reference discussed.', 'DEMO-G02')`.execute(trx)
+    const rec = async (title: string, body: string, audience: string, status: string, reason: string | null = null) => (await sql<{ id: string }>`
+      INSERT INTO governance_recommendations (review_id, title, body, audience, due_on, status, reason, created_by, created_at, accepted_by, accepted_at, closed_by, closed_at)
+      VALUES (${first}, ${title}, ${body}, ${audience}, current_date + 60, ${status}, ${reason}, 'DEMO-G01', now() - interval '24 days',
+        ${status === 'accepted' || status === 'implemented' ? 'DEMO-G01' : null}, ${status === 'accepted' || status === 'implemented' ? sql`now() - interval '20 days'` : null},
+        ${status === 'implemented' || status === 'rejected' ? 'DEMO-G01' : null}, ${status === 'implemented' || status === 'rejected' ? sql`now() - interval '3 days'` : null})
+      RETURNING id`.execute(trx)).rows[0].id
+    const calls = await rec('Attend a network call every quarter', 'Every Ambassador attends at least one network call per quarter.', 'ambassadors', 'accepted')
+    await rec('Publish the resource list in both languages', 'The office publishes the referral catalogue in English and French.', 'nmno', 'implemented')
+    await rec('Recruit Ambassadors for grief and substance use', 'Topics with few Ambassadors get a recruitment drive.', 'nmno', 'open')
+    await rec('Regional Ambassador leads', 'Name a lead Ambassador per region.', 'all', 'rejected', 'Ambassadors have no territory (FAQ Q8).')
+    await sql`INSERT INTO recommendation_progress (recommendation_id, note, reported_by, reported_at)
+      VALUES (${calls}, 'Calendar of quarterly calls sent to every Ambassador.', 'DEMO-N01', now() - interval '15 days')`.execute(trx)
+    await sql`INSERT INTO recommendation_acknowledgements (recommendation_id, ambassador_id)
+      SELECT ${calls}, a.id FROM ambassadors a WHERE ambassador_in_term(a.status, a.term_end) AND a.employee_ref LIKE 'DEMO-%'
+        AND (hashtext('ack:' || a.employee_ref)::bigint + 2147483648) % 100 < 70`.execute(trx)
+    await sql`INSERT INTO program_milestones (title, due_on, status, note, created_by) VALUES
+      ('Selection and orientation of the first cohort', current_date - 300, 'done', 'Six orientation parts delivered.', 'DEMO-N01'),
+      ('Launch of the directory on iService', current_date - 270, 'done', NULL, 'DEMO-N01'),
+      ('Mid-pilot evaluation report', current_date - 20, 'in_progress', 'Survey analysis under way.', 'DEMO-N01'),
+      ('Communication campaign to the management committees', current_date - 10, 'planned', NULL, 'DEMO-N01'),
+      ('Final evaluation and recommendation on the Network', current_date + 120, 'planned', NULL, 'DEMO-N01')`.execute(trx)
+    const month = `${new Date().toISOString().slice(0, 7)}-01`
+    for (const [i, text] of DEMO_COMMENTS.entries()) {
+      await sql`INSERT INTO survey_comments_pending (audience, period, sealed) VALUES (${i % 4 === 3 ? 'ambassador' : 'manager'}, ${month}::date,
+        ${sealServer(COMMENT_PURPOSE, text)})`.execute(trx)
+    }
+  })
+}

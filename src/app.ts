@@ -31,6 +31,8 @@ import org from './modules/org/index.ts'
 import reports from './modules/reports/index.ts'
 import resources from './modules/resources/index.ts'
 import stats from './modules/stats/index.ts'
+import governance from './modules/governance/index.ts'
+import program from './modules/program/index.ts'
 import surveys from './modules/surveys/index.ts'
 import revocationCases, { reinstatementRoutes } from './modules/revocation-cases/index.ts'
 import auditTrail from './plugins/audit.ts'
@@ -139,6 +141,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(reports, { prefix: '/v1/reports' })
   await app.register(surveys, { prefix: '/v1/surveys' })
   await app.register(stats, { prefix: '/v1/stats', config })
+  await app.register(governance, { prefix: '/v1/governance', config })
+  await app.register(program, { prefix: '/v1/program' })
   await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
   await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })
   await app.register(audit, { prefix: '/v1/audit' })

@@ -27,6 +27,7 @@ export const problemTypes = {
   'conflict-of-interest': { status: 409, title: { en: 'This pairing is not possible', fr: 'Ce jumelage n’est pas possible' } },
   'request-expired': { status: 409, title: { en: 'The request expired', fr: 'La demande a expiré' } },
   'limit-reached': { status: 409, title: { en: 'A limit is reached', fr: 'Une limite est atteinte' } },
+  'too-few-comments': { status: 409, title: { en: 'Too few comments to release', fr: 'Trop peu de commentaires à communiquer' } },
   'extension-required': { status: 409, title: { en: 'An extension must be agreed first', fr: 'Une prolongation doit d’abord être convenue' } },
   'precondition-failed': { status: 412, title: { en: 'The resource has changed', fr: 'La ressource a été modifiée' } },
   'payload-too-large': { status: 413, title: { en: 'The request body is too large', fr: 'Le corps de la requête est trop volumineux' } },

@@ -57,7 +57,7 @@ const GENERIC_DETAIL: Partial<Record<ProblemCode, { en: string; fr: string }>> =
   unauthorized: { en: 'Provide a valid bearer token.', fr: 'Fournissez un jeton porteur valide.' },
   'request-timeout': { en: 'The request body did not arrive in time.', fr: 'Le corps de la requête n’est pas arrivé à temps.' },
   'uri-too-long': { en: 'A path segment is too long.', fr: 'Un segment du chemin est trop long.' },
-  'not-acceptable': { en: 'This resource is available as application/json only (statistics also as text/csv).', fr: 'Cette ressource n’existe qu’en application/json (les statistiques aussi en text/csv).' },
+  'not-acceptable': { en: 'This resource is available as application/json only (statistics also as text/csv, some as image/svg+xml).', fr: 'Cette ressource n’existe qu’en application/json (les statistiques aussi en text/csv, certaines en image/svg+xml).' },
 }
 
 /** A body was announced (Content-Length > 0 or chunked) and has not fully arrived. */

@@ -20,11 +20,13 @@ import { orgPolicies } from '../modules/org/policy.ts'
 import { resourcePolicies } from '../modules/resources/policy.ts'
 import { retentionPolicies } from '../modules/retention/policy.ts'
 import { reportPolicies } from '../modules/reports/policy.ts'
-import { surveyPolicies } from '../modules/surveys/policy.ts'
+import { instrumentPolicies, surveyPolicies } from '../modules/surveys/policy.ts'
 import { revocationCasePolicies } from '../modules/revocation-cases/policy.ts'
 import { engagementTermsPolicies } from '../modules/engagement-terms/policy.ts'
 import { concernPolicies } from '../modules/concerns/policy.ts'
 import { selfCarePolicies } from '../modules/self-care-check-ins/policy.ts'
+import { governancePolicies } from '../modules/governance/policy.ts'
+import { programPolicies } from '../modules/program/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -44,11 +46,14 @@ export const actions = {
   ...resourcePolicies,
   ...reportPolicies,
   ...surveyPolicies,
+  ...instrumentPolicies,
   ...revocationCasePolicies,
   ...retentionPolicies,
   ...engagementTermsPolicies,
   ...concernPolicies,
   ...selfCarePolicies,
+  ...governancePolicies,
+  ...programPolicies,
   ...jobPolicies,
 }
 

@@ -20,6 +20,9 @@ export const ETAG_KINDS = {
   resource: 's',
   notification: 'n',
   concern: 'k',
+  review: 'w',
+  recommendation: 'd',
+  milestone: 'p',
 } as const
 export type EtagKind = keyof typeof ETAG_KINDS
 

@@ -273,6 +273,8 @@ export async function closeEngagement(auth: Authorized<'engagement.close'>, outc
   await trx.updateTable('engagements').set({
     status: 'closed', outcome, closedAt: sql`now()`, surveyToken: seal(key, TOKEN_FIELD, surveyToken), surveyTokenHash: surveyTokenHash(surveyToken),
     surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
+    // #15: the token answers the manager survey's version current now.
+    surveyInstrumentVersion: sql<number>`(SELECT max(version) FROM survey_instruments WHERE audience = 'manager')`,
   }).where('id', '=', facts.engagement.id).execute()
   await freeSlot(trx, facts.engagement.ambassadorId, 1)
 }

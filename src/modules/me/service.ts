@@ -10,6 +10,8 @@ import { dueGoalReviews } from '../goals/repository.ts'
 
 /** #14 item 5: a term ending within this many days gives the Ambassador and nmno a renewal task. */
 export const RENEWAL_NOTICE_DAYS = 60
+import { acknowledgementTasks } from '../governance/service.ts'
+import { overdueMilestoneTasks } from '../program/service.ts'
 
 export interface Task {
   kind: string
@@ -57,12 +59,16 @@ export async function tasksFor(db: Db, actor: Actor, config: Pick<Config, 'ambas
     tasks.push(...await crisisTasks(db, ambassadorId))
     tasks.push(...await conflictReviews(db, ambassadorId))
     tasks.push(...await careTasks(db, ambassadorId, config))
+    // Recommendations of governance published to the Ambassadors, not yet acknowledged (#15).
+    tasks.push(...await acknowledgementTasks(db, ambassadorId))
   }
   // Annex G: goals are reviewed; a due review is both participants' task.
   const reviews = await dueGoalReviews(db, { managerRef: actor.roles.has('manager') ? actor.sub : undefined, ambassadorId })
   for (const g of reviews) {
     tasks.push({ kind: 'goal_review', subjectType: 'goal', subjectId: g.id, urgent: false, dueAt: `${g.reviewOn}T00:00:00.000Z`, data: { engagementId: g.engagementId } })
   }
+  // Governance: the pilot's overdue milestones (#15).
+  if (actor.roles.has('governance')) tasks.push(...await overdueMilestoneTasks(db))
   // Stable: urgent first, then by due date.
   return tasks.sort((a, b) => Number(b.urgent) - Number(a.urgent) || String(a.dueAt ?? '~').localeCompare(String(b.dueAt ?? '~')))
 }

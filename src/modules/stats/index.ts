@@ -5,7 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
 import { negotiateMediaType } from '../../shared/http.ts'
 import { problems } from '../../shared/schemas.ts'
-import { EngagementStatsQuerySchema, EngagementStatsSchema, ProgramStatsQuerySchema, ProgramStatsSchema, SurveyStatsQuerySchema, SurveyStatsSchema } from './schemas.ts'
+import { PilotStatsQuerySchema, PilotStatsSchema, EngagementStatsQuerySchema, EngagementStatsSchema, ProgramStatsQuerySchema, ProgramStatsSchema, SurveyStatsQuerySchema, SurveyStatsSchema } from './schemas.ts'
+import { hasRole } from '../../policy/actor.ts'
+import { chartSvg, engagementBars, engagementsTitle, pilotBars, pilotTitle } from './chart.ts'
+import { pilotCsv, pilotStats } from './pilot.ts'
 import { engagementCsv, engagementStats, programCsv, programStats, surveyCsv, surveyStats } from './service.ts'
 
 const ROLES = ['hr_analyst', 'nmno', 'governance'] as const
@@ -21,8 +24,25 @@ function send<T>(req: FastifyRequest, reply: FastifyReply, answer: T, csv: (a: T
   return answer
 }
 
+/** JSON, CSV or an SVG chart of the same figures (#15 item 3), in the caller's language. */
+async function sendCharted<T>(req: FastifyRequest, reply: FastifyReply, answer: T, csv: (a: T) => string, chart: (a: T, lang: 'en' | 'fr') => Promise<string>) {
+  reply.header('cache-control', 'private, no-store').header('vary', 'Accept, Accept-Language')
+  const type = negotiateMediaType(req.headers.accept, ['application/json', 'text/csv', 'image/svg+xml'])
+  if (type === 'text/csv') return reply.type('text/csv; charset=utf-8').send(csv(answer))
+  if (type === 'image/svg+xml') return reply.type('image/svg+xml; charset=utf-8').header('content-language', req.lang).send(await chart(answer, req.lang))
+  return answer
+}
+
 const response = (schema: object) => ({
   200: { description: 'The statistics (JSON), or the same as CSV', content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } } } },
+  ...problems(),
+})
+
+const chartedResponse = (schema: object) => ({
+  200: {
+    description: 'The statistics (JSON), the same as CSV, or an SVG chart of the same published figures (in the language of Accept-Language)',
+    content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } }, 'image/svg+xml': { schema: { type: 'string' } } },
+  },
   ...problems(),
 })
 
@@ -35,9 +55,10 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       operationId: 'getEngagementStats', tags: ['stats'],
       summary: 'Interactions (the Ambassadors’ reports) or closures, by month, mode, language, topic, referral category, stage, urgency (and outcome for closures); small cells suppressed (RPT-4).' + CSV_NOTE,
       querystring: EngagementStatsQuerySchema,
-      response: response(EngagementStatsSchema),
+      response: chartedResponse(EngagementStatsSchema),
     },
-  }, async (req, reply) => send(req, reply, await engagementStats(app.db, threshold, req.query), engagementCsv))
+  }, async (req, reply) => sendCharted(req, reply, await engagementStats(app.db, threshold, req.query), engagementCsv,
+    (a, lang) => chartSvg(engagementBars(a, lang), engagementsTitle(a, lang), lang)))
 
   app.get('/surveys', {
     config: { roles: ROLES },
@@ -58,5 +79,18 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       response: response(ProgramStatsSchema),
     },
   }, async (req, reply) => send(req, reply, await programStats(app.db, threshold, req.query, config.ambassadorHoursPerMonth), programCsv))
+
+  app.get('/pilot', {
+    config: { roles: ROLES },
+    schema: {
+      operationId: 'getPilotDashboard', tags: ['stats'],
+      summary: 'The pilot dashboard over a period: the Ambassador pool (coverage by language, mode and topic; what no available Ambassador covers), demand, outcomes and evaluation, load and training; perturbed and suppressed as every statistic. hr_analyst gets the subset without the pool, its load and its training.' + CSV_NOTE + ' `Accept: image/svg+xml`: a chart of the same figures.',
+      querystring: PilotStatsQuerySchema,
+      response: chartedResponse(PilotStatsSchema),
+    },
+  }, async (req, reply) => {
+    const audience = hasRole(req.actor, 'nmno', 'governance') ? 'full' : 'hr'
+    return sendCharted(req, reply, await pilotStats(app.db, threshold, req.query, audience), pilotCsv, (a, lang) => chartSvg(pilotBars(a, lang), pilotTitle(a, lang), lang))
+  })
 }
 export default stats

@@ -83,3 +83,35 @@ export const ProgramStatsSchema = Type.Object({
     description: 'ambassadorsByStatus (now: a program-level count, the only place revocations appear, REV-6), engagementsRequested, engagementsClosed, engagementsDeclined, engagementsWithdrawn, engagementsExpired, selfCareCheckIns, selfCareContactRequests, ambassadorsOverMonthlyHours (AMBASSADOR_HOURS_PER_MONTH; by month; #14 item 5)',
   }),
 }, { additionalProperties: false })
+
+// ---- The pilot dashboard (#15 item 3) ----
+
+export const PilotStatsQuerySchema = Type.Object({ ...Range }, { additionalProperties: false })
+export type PilotStatsQuery = Static<typeof PilotStatsQuerySchema>
+const PILOT_SECTIONS = ['pool', 'demand', 'outcomes', 'load'] as const
+
+export const PilotStatsSchema = Type.Object({
+  from: Month,
+  to: Month,
+  threshold: Type.Integer({ description: 'STATS_MIN_CELL: counts from 1 to threshold−1 are never published' }),
+  audience: StringEnum(['full', 'hr'] as const, { description: '`hr`: the subset without the Ambassador pool, its load and its training (hr_analyst)' }),
+  tables: Type.Array(Type.Object({
+    section: StringEnum(PILOT_SECTIONS),
+    name: Type.String({ description: 'activeByLanguage, activeByMode, activeByTopic (pool, now); declinesByReason, transfersByReason (demand); closuresByOutcome, awarenessChannels, survey.<audience>.<question> for questions added by later instrument versions (outcomes)' }),
+    cells: Type.Array(Type.Object({ key: Type.String(), count: Count, suppressed: Suppressed }, { additionalProperties: false })),
+    total: Type.Object({ count: Count, suppressed: Suppressed }, { additionalProperties: false }),
+  }, { additionalProperties: false })),
+  figures: Type.Array(Type.Object({
+    section: StringEnum(PILOT_SECTIONS),
+    name: Type.String({ description: 'requests, accepted, declined, expired, closed, transfers (counts); acceptanceRate, moreThanTwoMeetings, activeAtCapacity, orientationComplete, professionalDevelopmentThisYear (shares); medianHoursToFirstAnswer.urgent|routine (hours)' }),
+    unit: StringEnum(['count', 'share', 'hours'] as const),
+    value: Type.Union([Type.Number(), Type.Null()], { description: 'The count, the share (0–1) or the whole hours; null when suppressed' }),
+    count: Count,
+    of: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'A share’s denominator (perturbed)' }),
+    suppressed: Suppressed,
+  }, { additionalProperties: false })),
+  uncovered: Type.Union([Type.Object({
+    topics: Type.Array(Type.String()), languages: Type.Array(Type.String()),
+  }, { additionalProperties: false, description: 'Topics and languages no available Ambassador (active, in term, below capacity) covers now' }), Type.Null()]),
+  surveys: Type.Object({ manager: Type.Array(SurveyRow), ambassador: Type.Array(SurveyRow) }, { additionalProperties: false, description: 'Survey scores by instrument question over the period (as /v1/stats/surveys)' }),
+}, { additionalProperties: false })

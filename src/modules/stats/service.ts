@@ -101,11 +101,12 @@ export const SURVEYS: Record<'manager' | 'ambassador', SurveySpec> = {
   },
 }
 
-export async function surveyStats(db: Db, threshold: number, q: SurveyStatsQuery) {
+/** `overall`: no grouping at all, the range as one cell with its answer counts (the pilot dashboard, #15). */
+export async function surveyStats(db: Db, threshold: number, q: SurveyStatsQuery, opts: { overall?: boolean } = {}) {
   const survey = q.survey ?? 'manager'
   const spec = SURVEYS[survey]
   const range = rangeOf(q)
-  const dims = groupByOf(q.groupBy, ['month'], {
+  const dims = opts.overall ? [] : groupByOf(q.groupBy, ['month'], {
     en: 'survey responses are kept with their month only, unlinked from any engagement.',
     fr: 'les réponses aux sondages ne gardent que leur mois, sans lien avec un jumelage.',
   })

@@ -1,9 +1,10 @@
 // Routes for /v1/surveys (RPT-2, RPT-3): anonymous survey responses.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { problems } from '../../shared/schemas.ts'
-import { AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
-import { submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
+import { Type } from 'typebox'
+import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
+import { CurrentInstrumentQuerySchema, InstrumentSchema, ListInstrumentsQuerySchema, ProposeInstrumentBodySchema, AmbassadorSurveyBodySchema, AmbassadorSurveyResponseSchema, ManagerSurveyBodySchema, ManagerSurveyResponseSchema } from './schemas.ts'
+import { approveProposedInstrument, getCurrentInstrument, listInstruments, proposeInstrument, submitAmbassadorSurvey, submitManagerSurvey } from './service.ts'
 import { noStore } from '../../shared/http.ts'
 
 /** How often the release job looks at the pending answers (see release.ts). */
@@ -41,5 +42,40 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: AmbassadorSurveyResponseSchema, ...problems('not-found', 'invalid-transition', 'already-exists') },
     },
   }, async (req, reply) => reply.code(201).send(await submitAmbassadorSurvey(app.db, req.actor, req.body)))
+
+  // ---- Versioned instruments (#15 item 2) ----
+  app.get('/instruments/current', {
+    config: { roles: ['manager', 'nmno', 'governance', 'iservice'] },
+    schema: {
+      operationId: 'getCurrentSurveyInstrument', tags: ['surveys'],
+      summary: 'The current version of the manager survey or the Ambassador evaluation: typed questions in English and French (a token answers the version current when it was issued)',
+      querystring: CurrentInstrumentQuerySchema, response: { 200: InstrumentSchema, ...problems() },
+    },
+  }, async (req) => getCurrentInstrument(app.db, req.query.audience))
+
+  app.get('/instruments', {
+    config: { roles: ['nmno', 'governance'] },
+    schema: {
+      operationId: 'listSurveyInstruments', tags: ['surveys'], summary: 'Every version and proposal of the instruments (nmno, governance)',
+      querystring: ListInstrumentsQuerySchema, response: { 200: Page(InstrumentSchema), ...problems() },
+    },
+  }, async (req) => listInstruments(app.db, req.query.audience))
+
+  app.post('/instruments', {
+    config: { roles: ['nmno'], action: 'survey-instrument.propose' },
+    schema: {
+      operationId: 'proposeSurveyInstrument', tags: ['surveys'],
+      summary: 'nmno proposes a new version (typed questions; version 1’s scored questions kept as they are); it becomes current when governance approves it',
+      body: ProposeInstrumentBodySchema, response: { 201: InstrumentSchema, ...problems('payload-too-large', 'unsupported-media-type') },
+    },
+  }, async (req, reply) => reply.code(201).send(await proposeInstrument(app.db, req.actor, req.body)))
+
+  app.post('/instruments/:id/approval', {
+    config: { roles: ['governance'], action: 'survey-instrument.approve' },
+    schema: {
+      operationId: 'approveSurveyInstrument', tags: ['surveys'], summary: 'Governance approves a proposed instrument: it becomes the next version, current from now on',
+      params: IdParamsSchema, body: Type.Object({}, { additionalProperties: false }), response: { 200: InstrumentSchema, ...problems('not-found', 'invalid-transition') },
+    },
+  }, async (req) => approveProposedInstrument(app.db, req.actor, req.params.id))
 }
 export default surveys

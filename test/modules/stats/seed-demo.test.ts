@@ -46,6 +46,17 @@ t.test('a small synthetic year', async (t) => {
     const surveys = await call(app, { url: `/v1/stats/surveys?from=${from}&to=${to}`, as: HR })
     t.ok(surveys.body.total[0].count > 0, 'survey responses counted')
 
+    // #15: every figure of the pilot dashboard has something to show.
+    const pilot = (await call(app, { url: `/v1/stats/pilot?from=${from}&to=${to}`, as: GOVERNANCE })).body
+    // (A pool of 40 is small: its load and training shares may be suppressed here; at scale 1 they are published.)
+    for (const f of pilot.figures) t.ok((f.section === 'load' && f.suppressed) || (f.value !== null && (f.unit !== 'count' || f.value > 0)), `pilot figure ${f.name}: ${f.value}`)
+    // (At this small scale the three transfer reasons may be suppressed; their total is published.)
+    for (const tb of pilot.tables) t.ok(tb.total.count > 0 && (tb.name === 'transfersByReason' || tb.cells.some((c: any) => c.count > 0)), `pilot table ${tb.name} has published cells`)
+    t.ok(pilot.surveys.manager.some((r: any) => r.mean !== undefined && r.mean !== null), 'survey means')
+    t.equal((await call(app, { url: '/v1/governance/decisions', as: GOVERNANCE })).body.items.length >= 4, true, 'decisions in the log')
+    t.equal((await call(app, { url: '/v1/program/milestones?overdue=true', as: GOVERNANCE })).body.items.length, 2, 'two overdue milestones')
+    t.equal((await call(app, { method: 'POST', url: '/v1/governance/comment-batches', as: GOVERNANCE, body: { period: to } })).status, 201, 'a batch of comments to take')
+
     const directory = await call(app, { url: '/v1/ambassadors?limit=100', as: as('DEMO-VISITOR', 'manager') })
     t.equal(directory.status, 200)
     t.ok(directory.body.items.length > 20, 'the active Ambassadors are in the directory')

@@ -142,9 +142,13 @@ t.test('statistics do not depend on engagements surviving the purge (RET-1)', as
     t.equal((await call(app, { method: 'POST', url: '/v1/reports', as: amb.me, body: report(e.id) })).status, 201)
   }
   const now = new Date().toISOString().slice(0, 7)
-  const urls = [`/v1/stats/engagements?from=${now}&to=${now}`, `/v1/stats/engagements?measure=closures&groupBy=outcome,mode,referralCategory&from=${now}&to=${now}`, `/v1/stats/program?from=${now}&to=${now}`]
+  const urls = [`/v1/stats/engagements?from=${now}&to=${now}`, `/v1/stats/engagements?measure=closures&groupBy=outcome,mode,referralCategory&from=${now}&to=${now}`, `/v1/stats/program?from=${now}&to=${now}`,
+    `/v1/stats/pilot?from=${now}&to=${now}`]
   const before = await Promise.all(urls.map(async (url) => (await call(app, { url, as: GOVERNANCE })).body))
-  const facts = await db.selectFrom('engagementFacts').selectAll().orderBy('event').execute()
+  const all = await db.selectFrom('engagementFacts').selectAll().orderBy('event').execute()
+  // #15: acceptances are facts too (the pilot dashboard's acceptance rate and time to answer).
+  t.same(all.filter((f) => f.event === 'accepted').length, 3)
+  const facts = all.filter((f) => f.event !== 'accepted')
   t.same(facts.map((f) => f.event), ['closed', 'closed', 'closed', 'requested', 'requested', 'requested'])
   t.match(facts[0], { outcome: 'goals_met', modes: ['video'], language: 'en', urgency: 'routine' })
   t.notOk(JSON.stringify(facts).match(/[0-9a-f]{8}-[0-9a-f]{4}-/), 'no id in the facts')

@@ -82,9 +82,11 @@ t.test('manager survey (RPT-2)', async (t) => {
     // cell_key (#11 finding 3): a random 0–255 record key for the statistics' perturbation, drawn at
     // insert independently of everything else: it links to nothing.
     const manager = await columns('manager_survey_responses')
-    t.same(manager.map((c) => c.columnName), ['id', 'period', 'trust_built', 'felt_judged', 'knowledge_experience', 'referrals_effective', 'follow_up_after_referral', 'needed_more_than_two_meetings', 'cell_key'])
+    t.same(manager.map((c) => c.columnName), ['id', 'period', 'trust_built', 'felt_judged', 'knowledge_experience', 'referrals_effective', 'follow_up_after_referral', 'needed_more_than_two_meetings', 'cell_key',
+      // #15: the instrument version answered, the awareness channel, answers to questions later versions add.
+      'instrument_version', 'extra_answers', 'awareness_channel'])
     const ambassador = await columns('ambassador_survey_responses')
-    t.same(ambassador.map((c) => c.columnName), ['id', 'period', 'training_adequate', 'able_to_fulfil_role', 'meetings_needed', 'cell_key'])
+    t.same(ambassador.map((c) => c.columnName), ['id', 'period', 'training_adequate', 'able_to_fulfil_role', 'meetings_needed', 'cell_key', 'instrument_version', 'extra_answers'])
     for (const c of [...manager, ...ambassador]) {
       t.notMatch(c.columnName, /engagement|manager_ref|ambassador_id|token|_at$|created|sub/, c.columnName)
       t.notMatch(c.dataType, /timestamp|serial/, `${c.columnName}: no exact time`)
