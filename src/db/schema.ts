@@ -136,7 +136,7 @@ export interface AuditEvents {
 }
 
 export interface ConcernMessages {
-  authorRef: string;
+  authorRef: string | null;
   authorRole: "raiser" | "nmno";
   concernId: string;
   createdAt: Generated<Timestamp>;
@@ -153,7 +153,7 @@ export interface Concerns {
   kind: "improper_use" | "confidentiality_breach_by_manager" | "confidentiality_question" | "supervisor_conflict" | "ambassador_conduct" | "other";
   outcome: string | null;
   raisedAs: "ambassador" | "manager" | "employee";
-  raiserRef: string;
+  raiserRef: string | null;
   status: Generated<"open" | "acknowledged" | "resolved" | "escalated">;
   summary: string;
   updatedAt: Generated<Timestamp>;

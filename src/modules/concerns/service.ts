@@ -47,7 +47,8 @@ export function transitionConcern(db: Db, actor: Actor, id: string, body: Concer
   return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'concern.transition', { id, to: body.to, outcome: body.outcome, ifMatch })
     const c = await setConcernStatus(auth, body.to, body.outcome?.trim() ?? null)
-    await notifyPrincipals(auth, [c.raiserRef], { kind: 'concern_updated', subjectType: 'concern', subjectId: c.id, data: { status: c.status } })
+    // A purged raiser (NULL) is told nothing.
+    if (c.raiserRef) await notifyPrincipals(auth, [c.raiserRef], { kind: 'concern_updated', subjectType: 'concern', subjectId: c.id, data: { status: c.status } })
     return toConcernView(c, actor)
   })
 }
@@ -58,7 +59,7 @@ export function postConcernMessage(db: Db, actor: Actor, id: string, text: strin
     const m = await insertMessage(auth, text.trim())
     const { concern, authorRole } = auth.facts
     if (authorRole === 'nmno') {
-      await notifyPrincipals(auth, [concern.raiserRef], { kind: 'concern_message', subjectType: 'concern', subjectId: concern.id })
+      if (concern.raiserRef) await notifyPrincipals(auth, [concern.raiserRef], { kind: 'concern_message', subjectType: 'concern', subjectId: concern.id })
     } else {
       await notifyNmno(auth, { kind: 'concern_message', subjectType: 'concern', subjectId: concern.id, designatedContactRef: concern.designatedContactRef, data: { concernKind: concern.kind } })
     }

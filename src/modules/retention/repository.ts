@@ -93,6 +93,11 @@ export async function purgeEngagements(auth: Authorized<'retention.purge' | 'eng
   // creation time, which equals their report.create audit event's time.
   await sql`UPDATE reports SET created_at = date_trunc('month', created_at) WHERE engagement_id = ANY(${ids}::uuid[])`.execute(trx)
   await sql`UPDATE engagements SET transferred_from = NULL WHERE transferred_from = ANY(${ids}::uuid[])`.execute(trx)
+  // #14: a concern the manager raised about the engagement names them; the office keeps it as it
+  // always saw it (de-identified), without its raiser (NULL matches no principal).
+  await sql`UPDATE concern_messages m SET author_ref = NULL FROM concerns c
+    WHERE m.concern_id = c.id AND m.author_role = 'raiser' AND c.raised_as = 'manager' AND c.engagement_id = ANY(${ids}::uuid[])`.execute(trx)
+  await sql`UPDATE concerns SET raiser_ref = NULL WHERE raised_as = 'manager' AND engagement_id = ANY(${ids}::uuid[])`.execute(trx)
   const managers = await sql<{ managerRef: string }>`DELETE FROM engagements WHERE id = ANY(${ids}::uuid[]) RETURNING manager_ref`.execute(trx)
   // #14: a manager's acceptance of the network's terms says they used it; it goes with their last engagement.
   await sql`DELETE FROM engagement_terms_acceptances a WHERE a.manager_ref = ANY(${[...new Set(managers.rows.map((m) => m.managerRef))]}::text[])

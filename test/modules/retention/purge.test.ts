@@ -137,6 +137,9 @@ t.test('RET-2 the manager purges their ended engagement at once; an open one is 
   const e = (await ok(await call(app, { method: 'POST', url: '/v1/engagements', as: m, body: { ambassadorId: amb.id, ...REQUEST } }), 'request')).id
   await ok(await call(app, { method: 'POST', url: `/v1/engagements/${e}/accept`, as: amb.me, body: {} }), 'accept')
   await ok(await call(app, { method: 'POST', url: `/v1/engagements/${e}/goals`, as: m, body: { title: GOAL_TEXT } }), 'goal')
+  // #14: a concern the manager raised about their Ambassador, with a message: it names them.
+  const concern = (await ok(await call(app, { method: 'POST', url: '/v1/concerns', as: m, body: { kind: 'ambassador_conduct', engagementId: e, summary: 'The Ambassador missed two meetings.' } }), 'concern')).id
+  await ok(await call(app, { method: 'POST', url: `/v1/concerns/${concern}/messages`, as: m, body: { text: 'It happened again.' } }), 'message')
 
   const open = await call(app, { method: 'DELETE', url: `/v1/engagements/${e}`, as: m })
   t.equal(open.status, 409)
@@ -157,6 +160,11 @@ t.test('RET-2 the manager purges their ended engagement at once; an open one is 
   t.equal(purged.raw.body, '')
   t.same(await rowsHolding(db, ['M7RET04', 'GOALTEXT']), {}, 'nothing of it remains')
   t.equal((await call(app, { url: `/v1/engagements/${e}`, as: m })).status, 404)
+  // The office keeps the concern, de-identified as it always saw it; the manager's view of it went with their data.
+  const office = await call(app, { url: `/v1/concerns/${concern}`, as: NMNO })
+  t.same([office.status, office.body.kind, office.body.ambassadorId], [200, 'ambassador_conduct', amb.id], 'the office still has the concern')
+  t.equal((await call(app, { url: `/v1/concerns/${concern}/messages`, as: NMNO })).body.items.length, 1, 'and its thread')
+  t.equal((await call(app, { url: `/v1/concerns/${concern}`, as: m })).status, 404, 'the manager no longer holds it')
   t.equal((await call(app, { method: 'DELETE', url: `/v1/engagements/${e}`, as: m })).status, 404, 'a second purge: already gone')
   t.match((await call(app, { url: '/v1/audit/verify', as: NMNO })).body, { ok: true })
   const [event] = (await call(app, { url: `/v1/audit/events?action=engagement.purge&outcome=success`, as: NMNO })).body.items
