@@ -265,6 +265,9 @@ export async function recordExtension(auth: Authorized<'engagement.extend'>, sid
   }
 }
 
+/** RPT-2: the survey token expires 60 days after closure. */
+export const SURVEY_TOKEN_DAYS = 60
+
 /** Closes, frees the slot and issues the manager's single-use survey token (ENG-8, RPT-2). */
 export async function closeEngagement(auth: Authorized<'engagement.close'>, outcome: EngagementOutcome, surveyToken: string) {
   const { trx, facts } = auth
@@ -272,7 +275,7 @@ export async function closeEngagement(auth: Authorized<'engagement.close'>, outc
   const key = await keyOf(trx, facts.engagement)
   await trx.updateTable('engagements').set({
     status: 'closed', outcome, closedAt: sql`now()`, surveyToken: seal(key, TOKEN_FIELD, surveyToken), surveyTokenHash: surveyTokenHash(surveyToken),
-    surveyTokenExpiresAt: sql`now() + interval '60 days'`, extensionProposedAt: null,
+    surveyTokenExpiresAt: sql`now() + make_interval(days => ${SURVEY_TOKEN_DAYS})`, extensionProposedAt: null,
     // #15: the token answers the manager survey's version current now.
     surveyInstrumentVersion: sql<number>`(SELECT max(version) FROM survey_instruments WHERE audience = 'manager')`,
   }).where('id', '=', facts.engagement.id).execute()

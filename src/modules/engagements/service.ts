@@ -11,7 +11,7 @@ import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { notifyPrincipals } from '../notifications/repository.ts'
 import { assertCapacity } from './policy.ts'
 import {
-  closeEngagement, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
+  closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
@@ -171,9 +171,6 @@ export async function extendEngagement(db: Db, actor: Actor, id: string, ifMatch
   })
   return readBack(db, actor, id)
 }
-
-/** RPT-2: the survey token expires 60 days after closure. */
-const SURVEY_TOKEN_DAYS = 60
 
 export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcome: EngagementOutcome, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
