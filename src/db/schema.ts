@@ -663,6 +663,29 @@ export interface TrainingRecords {
   recordedBy: string;
 }
 
+export interface WebhookDeliveries {
+  attempts: Generated<number>;
+  createdAt: Generated<Timestamp>;
+  deliveredAt: Timestamp | null;
+  id: Generated<string>;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  nextAttemptAt: Generated<Timestamp>;
+  notificationId: string;
+  status: Generated<"pending" | "delivered" | "dead">;
+  subscriptionId: string;
+}
+
+export interface WebhookSubscriptions {
+  createdAt: Generated<Timestamp>;
+  events: string[];
+  id: Generated<string>;
+  ownerRef: string;
+  ownerRole: "nmno" | "iservice";
+  sealedSecret: string;
+  url: string;
+}
+
 export interface DB {
   ambassadorEffective: AmbassadorEffective;
   ambassadors: Ambassadors;
@@ -715,4 +738,6 @@ export interface DB {
   surveyInstruments: SurveyInstruments;
   surveySpentTokens: SurveySpentTokens;
   trainingRecords: TrainingRecords;
+  webhookDeliveries: WebhookDeliveries;
+  webhookSubscriptions: WebhookSubscriptions;
 }
