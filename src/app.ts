@@ -34,6 +34,7 @@ import stats from './modules/stats/index.ts'
 import governance from './modules/governance/index.ts'
 import program from './modules/program/index.ts'
 import surveys from './modules/surveys/index.ts'
+import webhooks from './modules/webhooks/index.ts'
 import revocationCases, { reinstatementRoutes } from './modules/revocation-cases/index.ts'
 import auditTrail from './plugins/audit.ts'
 import auth from './plugins/auth.ts'
@@ -41,6 +42,7 @@ import dbPlugin from './plugins/db.ts'
 import headers from './plugins/headers.ts'
 import idempotency from './plugins/idempotency.ts'
 import { loggerOptions } from './plugins/logging.ts'
+import metrics from './plugins/metrics.ts'
 import policyGuard from './plugins/policy-guard.ts'
 import preconditions from './plugins/preconditions.ts'
 import problem, { clientErrorHandler, frameworkErrors } from './plugins/problem.ts'
@@ -107,6 +109,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   const db = opts.db ?? createDatabase(config).db
 
   await app.register(headers)
+  await app.register(metrics)
   await app.register(problem)
   await app.register(dbPlugin, { db, ownsDb })
   await app.register(auth, { config })
@@ -146,6 +149,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
   await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })
   await app.register(audit, { prefix: '/v1/audit' })
+  await app.register(webhooks, { prefix: '/v1/webhooks', config })
   return app
 }
 

@@ -38,6 +38,11 @@ const EnvSchema = Type.Object({
   AUTH_FAILURE_WINDOW_S: Type.Integer({ minimum: 1, maximum: 86400, default: 60 }),
   JWT_JWKS_COOLDOWN_S: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 30, default: 8 }),
+  WEBHOOK_BACKOFF_BASE_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 30000 }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000 }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  METRICS_HOST: Type.String({ minLength: 1, maxLength: 255, default: '127.0.0.1' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
 })
 type Env = Static<typeof EnvSchema>
@@ -93,6 +98,13 @@ export interface Config {
   authFailure: { max: number; windowS: number }
   bodyLimit: number
   logLevel: string
+  /**
+   * #16 webhooks: a delivery is tried at most maxAttempts times (then `dead`, visible to nmno), the
+   * n-th retry after backoffBaseMs × 2^(n-1) (capped at a day), each POST given timeoutMs.
+   */
+  webhooks: { maxAttempts: number; backoffBaseMs: number; timeoutMs: number }
+  /** #16 metrics: Prometheus text on GET /metrics of a listener of its own (0: off), never the API port. */
+  metrics: { port: number; host: string }
 }
 
 export class ConfigError extends Error {}
@@ -152,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authFailure: { max: e.AUTH_FAILURE_MAX, windowS: e.AUTH_FAILURE_WINDOW_S },
     bodyLimit: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    webhooks: { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
   })
 }
 

@@ -11,7 +11,8 @@ import { definePolicy } from '../policy/define.ts'
 import { ROLLUP_LOCK } from '../modules/stats/repository.ts'
 import { anythingDue } from '../modules/retention/repository.ts'
 import { pendingState } from '../modules/surveys/repository.ts'
-import { surveyRemindersDue, urgentDue } from './reminders.ts'
+import { participantRemindersDue, surveyRemindersDue, urgentDue } from './reminders.ts'
+import { webhooksDue } from './webhook-delivery.ts'
 
 /** Only one survey release at a time, across every replica. */
 export const RELEASE_LOCK = 4_242_011
@@ -87,6 +88,27 @@ export const jobPolicies = {
     idleWhen: (facts) => !facts.locked || !facts.due,
   }),
 
+  'job.remind-participants': definePolicy({
+    summary: 'The participants’ reminders (#16): a meeting within 24 h (both participants), a follow-up due (the Ambassador), a routine request at half its 5-day deadline (the Ambassador); each once, ever (unique index). One replica at a time.',
+    auditAs: 'system',
+    async check(trx, actor, _target: Record<string, never>) {
+      if (!isJob(actor, 'reminders')) throw forbidden()
+      const locked = await tryLock(trx, PARTICIPANT_REMINDER_LOCK)
+      return { locked, due: locked && (await participantRemindersDue(trx)) }
+    },
+    idleWhen: (facts) => !facts.locked || !facts.due,
+  }),
+
+  'job.deliver-webhooks': definePolicy({
+    summary: 'The webhook delivery (#16): due outbox rows are claimed (FOR UPDATE SKIP LOCKED, a lease), POSTed signed, and recorded delivered, retried with backoff, or dead after the last attempt. The claim is audited; recording its outcomes is the same run.',
+    auditAs: 'system',
+    async check(trx, actor, target: { phase: 'claim' | 'record' }) {
+      if (!isJob(actor, 'webhook-delivery')) throw forbidden()
+      return { phase: target.phase, due: target.phase === 'claim' ? await webhooksDue(trx) : true }
+    },
+    idleWhen: (facts) => facts.phase === 'record' || !facts.due,
+  }),
+
   'job.housekeeping': definePolicy({
     summary: 'Housekeeping: expired survey tokens, spent-token hashes past use, expired stored idempotent answers, settled notifications past retention go (RET-1). One at a time, never beside a purge.',
     auditAs: 'system',
@@ -102,6 +124,7 @@ export const jobPolicies = {
 /** One urgent-request sweep at a time, and one survey-reminder sweep at a time, across replicas. */
 export const URGENT_LOCK = 4_242_014
 export const SURVEY_REMINDER_LOCK = 4_242_015
+export const PARTICIPANT_REMINDER_LOCK = 4_242_017
 
 /** A release runs once this many answers wait (or one has waited past its time). */
 export const RELEASE_BATCH = 10

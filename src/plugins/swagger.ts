@@ -49,6 +49,7 @@ export default fp(
           { name: 'stats', description: 'Anonymized statistics with small-cell suppression (RPT-4)' },
           { name: 'revocation-cases', description: 'Suspension, revocation and reinstatement of Ambassadors (REV-1…7)' },
           { name: 'audit', description: 'The append-only, hash-chained audit trail and its verification (AUD-1…3)' },
+          { name: 'webhooks', description: 'Content-free webhooks for iService and relays: ids and kind only, signed per Standard Webhooks, from a transactional outbox (#16)' },
           { name: 'retention', description: 'Purge of identifying data after retention, or at once on the manager’s request (RET-1…3)' },
         ],
       },
