@@ -18,7 +18,8 @@ import { purge } from './retention-purge.ts'
 import { rollUpStats } from './stats-rollup.ts'
 import { releaseSurveys } from './survey-release.ts'
 import { endTerms } from './term-expiry.ts'
-import { remindSurveys, remindUrgentRequests } from './reminders.ts'
+import { remindParticipants, remindSurveys, remindUrgentRequests } from './reminders.ts'
+import { deliverWebhooks } from './webhook-delivery.ts'
 
 export interface Job {
   name: string
@@ -50,6 +51,22 @@ export function jobs(config: Readonly<Config>): Job[] {
       },
     },
     { name: 'survey-reminders', everyMs: HOUR, periodMs: HOUR, run: (db) => remindSurveys(db).then(some('reminded')) },
+    // #16: a meeting tomorrow, a follow-up due, a routine request at half its deadline (each once).
+    {
+      name: 'reminders', everyMs: 5 * MINUTE, periodMs: 5 * MINUTE,
+      run: async (db) => {
+        const r = await remindParticipants(db)
+        return r.meeting_tomorrow + r.follow_up_due + r.request_reminder > 0 ? r : undefined
+      },
+    },
+    // #16: the webhook outbox, sent every few seconds (rows are claimed with SKIP LOCKED: replicas share it).
+    {
+      name: 'webhook-delivery', everyMs: 5_000, periodMs: 5_000,
+      run: async (db) => {
+        const r = await deliverWebhooks(db, config.webhooks)
+        return r.delivered + r.retried + r.dead > 0 ? r : undefined
+      },
+    },
     // RPT-4 and RPT-2.
     { name: 'stats-rollup', everyMs: 15_000, periodMs: 15_000, run: (db) => rollUpStats(db).then(some('reports')) },
     { name: 'survey-release', everyMs: MINUTE, periodMs: MINUTE, run: (db) => releaseSurveys(db).then(some('answers')) },
@@ -87,6 +104,25 @@ export async function claimPeriod(db: Db, job: string, periodMs: number): Promis
   return r.rows.length > 0
 }
 
+/**
+ * One try of a job in this process: claim its period, run it, log and count the outcome
+ * (m2m_job_runs_total: done, idle: nothing to do, skipped: another replica has the period, failed).
+ */
+export async function runJob(app: FastifyInstance, db: Db, job: Job): Promise<void> {
+  let outcome: 'done' | 'idle' | 'skipped' | 'failed' = 'skipped'
+  try {
+    if (!(await claimPeriod(db, job.name, job.periodMs))) return
+    const done = await job.run(db)
+    outcome = done ? 'done' : 'idle'
+    if (done) app.log.info({ job: job.name, ...done }, `job ${job.name} done`)
+  } catch (err) {
+    outcome = 'failed'
+    app.log.warn({ err, job: job.name }, `job ${job.name} failed`)
+  } finally {
+    app.metrics?.jobRuns.inc({ job: job.name, outcome })
+  }
+}
+
 export function scheduleJobs(app: FastifyInstance, db: Db, config: Readonly<Config>) {
   const timers: NodeJS.Timeout[] = []
   for (const job of jobs(config)) {
@@ -94,14 +130,7 @@ export function scheduleJobs(app: FastifyInstance, db: Db, config: Readonly<Conf
     const tick = () => {
       if (running) return
       running = true
-      claimPeriod(db, job.name, job.periodMs)
-        .then(async (claimed) => {
-          if (!claimed) return
-          const done = await job.run(db)
-          if (done) app.log.info({ job: job.name, ...done }, `job ${job.name} done`)
-        })
-        .catch((err) => app.log.warn({ err, job: job.name }, `job ${job.name} failed`))
-        .finally(() => { running = false })
+      void runJob(app, db, job).finally(() => { running = false })
     }
     const first = setTimeout(() => {
       tick()
