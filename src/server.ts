@@ -4,6 +4,7 @@ import { buildApp } from './app.ts'
 import { openConfigured } from './db/script.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { scheduleJobs } from './jobs/index.ts'
+import { startMetricsServer } from './plugins/metrics.ts'
 
 // The configuration and the database, or one line on stderr and exit 1 (db/script.ts).
 const { config, handle } = openConfigured()
@@ -31,4 +32,9 @@ closeWithGrace({ delay: SHUTDOWN_BUDGET_MS }, async ({ signal, err }) => {
 })
 
 await app.listen({ port: config.port, host: config.host })
+// #16: Prometheus metrics on a port of their own when METRICS_PORT is set (never the API's port).
+if (config.metrics.port > 0) {
+  await startMetricsServer(app, { ...config.metrics, processMetrics: true })
+  app.log.info({ port: config.metrics.port, host: config.metrics.host }, 'metrics listening on GET /metrics')
+}
 app.log.info({ database: kind === 'pglite' ? `embedded PGlite (${config.pgliteDir})` : 'PostgreSQL server' }, 'M2M Network API ready')

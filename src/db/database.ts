@@ -89,6 +89,11 @@ function discardOnReadTimeout(client: pg.PoolClient) {
   }
 }
 
+/** A database handle's connections, for the metrics (#16): the pg pool's, or PGlite's one connection. */
+export interface PoolStats { kind: 'postgres' | 'pglite'; max: number; total: number; idle: number; waiting: number }
+const poolStats = new WeakMap<Db, () => PoolStats>()
+export const poolStatsOf = (db: Db): PoolStats | undefined => poolStats.get(db)?.()
+
 export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
   const plugins = [new CamelCasePlugin(), new BoundaryPlugin()]
   if (opts.databaseUrl) {
@@ -114,7 +119,9 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
       client.on('error', () => {})
       discardOnReadTimeout(client)
     })
-    return { db: new Kysely<DB>({ dialect: holdAware(new PostgresDialect({ pool })), plugins }), kind: 'postgres' }
+    const pgDb = new Kysely<DB>({ dialect: holdAware(new PostgresDialect({ pool })), plugins })
+    poolStats.set(pgDb, () => ({ kind: 'postgres', max: opts.db.poolMax, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }))
+    return { db: pgDb, kind: 'postgres' }
   }
   let dataDir: string | undefined
   let unlock = () => {}
@@ -126,6 +133,8 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
   // One options object: `new PGlite(undefined, options)` (in memory) silently ignores the options.
   const pglite = new PGlite({ dataDir, parsers: { [DATE_OID]: (v: string) => v }, ...(opts.loadDataDir && { loadDataDir: opts.loadDataDir }) })
   const db = new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins })
+  // One connection, always open; its queue is the dialect's mutex, not observed here.
+  poolStats.set(db, () => ({ kind: 'pglite', max: 1, total: 1, idle: 0, waiting: 0 }))
   // The lock lives as long as the database is open: released once it is closed.
   const destroy = db.destroy.bind(db)
   db.destroy = async () => {
