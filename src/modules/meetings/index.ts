@@ -1,10 +1,12 @@
 // Routes for /v1/engagements/{id}/meetings (ENG-5): HTTP only.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { noStore } from '../../shared/http.ts'
+import { AppError } from '../../errors/app-error.ts'
+import { negotiateMediaType, noStore } from '../../shared/http.ts'
 import { actingAmbassadorId } from '../../policy/actor.ts'
 import { IdParamsSchema, Page, PageQuerySchema, problems } from '../../shared/schemas.ts'
 import { MeetingSchema, CreateMeetingBodySchema, UpdateMeetingBodySchema, MeetingParamsSchema } from './schemas.ts'
 import { scheduleMeeting, changeMeeting, listMeetings, getMeeting } from './service.ts'
+import { meetingIcs } from './calendar.ts'
 
 const meetings: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
@@ -31,6 +33,26 @@ const meetings: FastifyPluginAsyncTypebox = async (app) => {
       params: MeetingParamsSchema, response: { 200: MeetingSchema, ...problems('not-found') },
     },
   }, async (req) => getMeeting(app.db, req.actor, req.params.id, req.params.meetingId, await actingAmbassadorId(app.db, req.actor)))
+
+  app.get('/:id/meetings/:meetingId.ics', {
+    config: { roles: ['manager'], audit: { action: 'meeting.read', resourceType: 'meeting', resourceParam: 'meetingId' } },
+    schema: {
+      operationId: 'getMeetingCalendar', tags: ['engagements'],
+      summary: 'One meeting as a calendar event (RFC 5545), for the manager and the assigned Ambassador only',
+      description: 'A neutral `text/calendar` event: title and description "M2M conversation", no names, attendees, topic or location, CLASS:PRIVATE. The UID (`<meetingId>@m2m`) never changes; SEQUENCE is the meeting’s version, raised by every change, so a calendar that imports it again replaces its copy; a cancelled meeting answers METHOD:CANCEL with STATUS:CANCELLED. Anyone else: 404.',
+      params: MeetingParamsSchema,
+      response: {
+        200: { description: 'The event (iCalendar)', content: { 'text/calendar': { schema: { type: 'string', maxLength: 4096 } } } },
+        ...problems('not-found', 'not-acceptable'),
+      },
+    },
+  }, async (req, reply) => {
+    if (!negotiateMediaType(req.headers.accept, ['text/calendar'])) {
+      throw new AppError('not-acceptable', { en: 'This resource is text/calendar only.', fr: 'Cette ressource n’existe qu’en text/calendar.' })
+    }
+    const m = await getMeeting(app.db, req.actor, req.params.id, req.params.meetingId, await actingAmbassadorId(app.db, req.actor))
+    return reply.type('text/calendar; charset=utf-8').header('content-disposition', `attachment; filename="m2m-${m.id}.ics"`).send(meetingIcs(m))
+  })
 
   app.patch('/:id/meetings/:meetingId', {
     config: { roles: ['manager'], action: 'meeting.update', etag: 'meeting' },
