@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { deliverWebhooks } from '../../../src/jobs/webhook-delivery.ts'
 import { checkReceiverUrl } from '../../../src/modules/webhooks/service.ts'
-import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, usingServer } from '../../helper.ts'
+import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, replicasOf, usingServer } from '../../helper.ts'
 import { receiver } from './receiver.ts'
 
 const REQUEST = { language: 'en', preferredModes: ['phone'], urgency: 'routine', topics: ['crisis'], aboutMyEmployee: true }
@@ -202,4 +202,20 @@ t.test('the number of subscriptions is capped, under concurrency too', { skip: !
   const results = await Promise.all(Array.from({ length: 6 }, () => call(app, { method: 'POST', url: '/v1/webhooks', as: NMNO, body })))
   t.same(results.map((r) => r.status).sort(), [201, 201, 409, 409, 409, 409], 'two places left: two of six')
   t.equal((await sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_subscriptions`.execute(db)).rows[0].n, 20)
+})
+
+t.test('replicas sending at once send each delivery once (SKIP LOCKED)', { skip: !usingServer && 'PostgreSQL only (concurrent transactions)' }, async (t) => {
+  const { app, db } = await build(t)
+  const amb = await activeAmbassador(app, 'WH06', { capacity: 5 })
+  const rx = await receiver(t)
+  const created = await call(app, { method: 'POST', url: '/v1/webhooks', as: NMNO, body: { url: rx.url, events: ['engagement_requested'] } })
+  rx.useSecret(created.body.secret)
+  for (let i = 1; i <= 5; i++) await call(app, { method: 'POST', url: '/v1/engagements', as: as(`WHR${i}`, 'manager'), body: { ambassadorId: amb.id, ...REQUEST } })
+  const replicas = await replicasOf(t, db, 3)
+  const runs = await Promise.all(replicas.flatMap((r) => [deliverWebhooks(r, { ...FAST, batch: 2 }), deliverWebhooks(r, { ...FAST, batch: 2 })]))
+  const rest = await deliverWebhooks(db, FAST)
+  t.equal(runs.reduce((n, r) => n + r.delivered, 0) + rest.delivered, 5, 'five delivered in all')
+  t.equal(rx.got.length, 5, 'each sent once')
+  t.equal(new Set(rx.got.map((r) => r.headers['webhook-id'])).size, 5)
+  t.ok(rx.got.every((r) => r.verified))
 })
