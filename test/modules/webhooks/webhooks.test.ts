@@ -4,13 +4,14 @@
 // kind only; only nmno and the iservice client may subscribe; the secret is shown once.
 import { sql } from 'kysely'
 import t from 'tap'
-import { deliverWebhooks } from '../../../src/jobs/webhook-delivery.ts'
+import { backoffMs, deliverWebhooks } from '../../../src/jobs/webhook-delivery.ts'
 import { checkReceiverUrl } from '../../../src/modules/webhooks/service.ts'
-import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, replicasOf, usingServer } from '../../helper.ts'
+import { GOVERNANCE, HR, ISERVICE, NMNO, activeAmbassador, as, build, call, replicasOf, testConfig, usingServer } from '../../helper.ts'
 import { receiver } from './receiver.ts'
 
 const REQUEST = { language: 'en', preferredModes: ['phone'], urgency: 'routine', topics: ['crisis'], aboutMyEmployee: true }
-const FAST = { maxAttempts: 4, backoffBaseMs: 0, timeoutMs: 3000 }
+// The configuration the job runs with (WEBHOOK_*), with no wait between attempts.
+const FAST = testConfig({ WEBHOOK_MAX_ATTEMPTS: '4', WEBHOOK_BACKOFF_BASE_MS: '0', WEBHOOK_TIMEOUT_MS: '3000' }).webhooks
 const outbox = async (db: any) => (await sql<{ status: string; attempts: number }>`SELECT status, attempts FROM webhook_deliveries ORDER BY created_at`.execute(db)).rows
 
 t.test('a notification reaches the receiver signed, after retries, with ids and kind only', async (t) => {
@@ -90,6 +91,8 @@ t.test('after the last attempt a delivery is dead, visible to nmno, and not sent
   const slow = { ...FAST, backoffBaseMs: 60_000 }
   t.same(await deliverWebhooks(db, slow), { delivered: 0, retried: 1, dead: 0 })
   t.same(await deliverWebhooks(db, slow), { delivered: 0, retried: 0, dead: 0 }, 'not before its time')
+  t.same([1, 2, 3, 4].map((n) => backoffMs(60_000, n)), [60_000, 120_000, 240_000, 480_000], 'exponential')
+  t.equal(backoffMs(60_000, 30), 86_400_000, 'at most a day')
   const wait = (await sql<{ s: number }>`SELECT extract(epoch FROM next_attempt_at - now())::float8 AS s FROM webhook_deliveries WHERE status = 'pending'`.execute(db)).rows[0].s
   t.ok(wait > 50 && wait <= 61, `next attempt in about a minute (${wait.toFixed(1)} s)`)
 })
