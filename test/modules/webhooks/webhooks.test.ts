@@ -222,3 +222,16 @@ t.test('replicas sending at once send each delivery once (SKIP LOCKED)', { skip:
   t.equal(new Set(rx.got.map((r) => r.headers['webhook-id'])).size, 5)
   t.ok(rx.got.every((r) => r.verified))
 })
+
+t.test('a purge takes the engagement’s undelivered webhooks with its notifications (RET-2)', async (t) => {
+  const { app, db } = await build(t)
+  const amb = await activeAmbassador(app, 'WH07')
+  const m = as('WHM8', 'manager')
+  await call(app, { method: 'POST', url: '/v1/webhooks', as: NMNO, body: { url: 'https://relay.example.org/hook', events: ['*'] } })
+  const e = (await call(app, { method: 'POST', url: '/v1/engagements', as: m, body: { ambassadorId: amb.id, ...REQUEST } })).body.id
+  t.equal((await call(app, { method: 'POST', url: `/v1/engagements/${e}/withdraw`, as: m, body: {} })).status, 200)
+  const pending = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_deliveries`.execute(db)).rows[0].n
+  t.ok((await pending()) > 0, 'the request’s notice waits in the outbox')
+  t.equal((await call(app, { method: 'DELETE', url: `/v1/engagements/${e}`, as: m })).status, 204)
+  t.equal(await pending(), 0, 'gone with the notifications it would have announced')
+})
