@@ -61,7 +61,10 @@ export default fp(async (app) => {
   new Gauge({
     name: 'm2m_webhook_outbox', help: 'Webhook deliveries waiting (pending) and given up (dead)', labelNames: ['status'] as const, registers: [registry],
     async collect() {
-      const b = await deliveryBacklog(app.db)
+      // A database that does not answer leaves the gauge out of this scrape, not the whole scrape.
+      this.reset()
+      const b = await deliveryBacklog(app.db).catch(() => undefined)
+      if (!b) return
       this.set({ status: 'pending' }, b.pending)
       this.set({ status: 'dead' }, b.dead)
     },
