@@ -19,7 +19,7 @@ const AmbassadorViewSchema = Type.Union([AmbassadorRecordSchema, AmbassadorPubli
 
 const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
-    config: { roles: DIRECTORY_ROLES },
+    config: { roles: DIRECTORY_ROLES, ifNoneMatch: true },
     schema: {
       operationId: 'listAmbassadors', tags: ['ambassadors'],
       summary: 'The Ambassador directory: active, in-term Ambassadors, public fields, in the caller’s language (AMB-7); nmno adds status= to list any state',
@@ -41,7 +41,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('', {
-    config: { roles: ['manager', 'nmno'], action: 'ambassador.apply', etag: { kind: 'ambassador', ifMatch: false } },
+    config: { location: true, roles: ['manager', 'nmno'], action: 'ambassador.apply', etag: { kind: 'ambassador', ifMatch: false } },
     schema: {
       operationId: 'createAmbassador', tags: ['ambassadors'],
       summary: 'Apply to become an Ambassador (a manager, for themselves) or create a candidate (nmno, for an employeeRef) (AMB-1)',

@@ -7,7 +7,7 @@ import { declareConflict, listConflictDeclarations, withdrawConflictDeclaration 
 
 const conflictDeclarations: FastifyPluginAsyncTypebox = async (app) => {
   app.post('', {
-    config: { roles: ['manager', 'nmno'], action: 'conflict-declaration.create' },
+    config: { location: true, roles: ['manager', 'nmno'], action: 'conflict-declaration.create' },
     schema: {
       operationId: 'declareConflictOfInterest', tags: ['conflict-declarations'],
       summary: 'Declare a conflict of interest: an active Ambassador about any employee, a manager about an Ambassador, nmno either way (COI-1). Never visible to the employee declared.',

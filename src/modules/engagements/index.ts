@@ -10,7 +10,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('', {
-    config: { roles: ['manager'], action: 'engagement.create', etag: { kind: 'engagement', ifMatch: false } },
+    config: { location: true, roles: ['manager'], action: 'engagement.create', etag: { kind: 'engagement', ifMatch: false } },
     schema: {
       operationId: 'requestEngagement', tags: ['engagements'],
       summary: 'A manager requests the Ambassador they picked (ENG-1, ENG-2)',
@@ -93,7 +93,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => closeEngagementAs(app.db, req.actor, req.params.id, req.body.outcome, req.headers['if-match']))
 
   app.post('/:id/transfer', {
-    config: { roles: ['manager'], action: 'engagement.transfer', alsoAuthorizes: ['engagement.require-transfer'], etag: 'engagement' },
+    config: { location: true, roles: ['manager'], action: 'engagement.transfer', alsoAuthorizes: ['engagement.require-transfer'], etag: 'engagement' },
     schema: {
       operationId: 'transferEngagement', tags: ['engagements'],
       summary: 'The assigned Ambassador asks for a transfer ({}); the manager picks the new Ambassador, every request check runs again (ENG-9)',

@@ -24,7 +24,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
 
   // ---- Reviews ----
   app.post('/reviews', {
-    config: { roles: ['governance'], action: 'governance-review.create', etag: { kind: 'review', ifMatch: false } },
+    config: { location: true, roles: ['governance'], action: 'governance-review.create', etag: { kind: 'review', ifMatch: false } },
     schema: {
       operationId: 'createGovernanceReview', tags: ['governance'], summary: 'Governance opens a review of the pilot over a period (governance structure, Ambassador role, competencies, guidelines, program)',
       body: CreateReviewBodySchema, response: { 201: ReviewSchema, ...problems('rule-violated', 'payload-too-large', 'unsupported-media-type') },
@@ -66,7 +66,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
 
   // ---- Recommendations ----
   app.post('/recommendations', {
-    config: { roles: ['governance'], action: 'recommendation.create', etag: { kind: 'recommendation', ifMatch: false } },
+    config: { location: true, roles: ['governance'], action: 'recommendation.create', etag: { kind: 'recommendation', ifMatch: false } },
     schema: {
       operationId: 'createGovernanceRecommendation', tags: ['governance'],
       summary: 'Governance makes a recommendation to nmno, the Ambassadors or all (open until governance accepts or rejects it)',

@@ -11,7 +11,7 @@ const program: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('/milestones', {
-    config: { roles: STAFF, action: 'milestone.create', etag: { kind: 'milestone', ifMatch: false } },
+    config: { location: true, roles: STAFF, action: 'milestone.create', etag: { kind: 'milestone', ifMatch: false } },
     schema: {
       operationId: 'createProgramMilestone', tags: ['program'], summary: 'A milestone of the pilot (Annex C), by nmno or governance; overdue ones appear in governance’s tasks',
       body: CreateMilestoneBodySchema, response: { 201: MilestoneSchema, ...problems('identifying-text', 'payload-too-large', 'unsupported-media-type') },

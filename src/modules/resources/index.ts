@@ -30,7 +30,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('', {
-    config: { roles: ['nmno'], action: 'resource.create', etag: { kind: 'resource', ifMatch: false } },
+    config: { location: true, roles: ['nmno'], action: 'resource.create', etag: { kind: 'resource', ifMatch: false } },
     schema: {
       operationId: 'createResource', tags: ['resources'], summary: 'Add a resource to the catalogue (nmno)',
       body: CreateResourceBodySchema,

@@ -15,7 +15,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('', {
-    config: { roles: ['nmno'], action: 'revocation-case.open', etag: { kind: 'revocation-case', ifMatch: false } },
+    config: { location: true, roles: ['nmno'], action: 'revocation-case.open', etag: { kind: 'revocation-case', ifMatch: false } },
     schema: {
       operationId: 'openRevocationCase', tags: ['revocation-cases'],
       summary: 'nmno opens a revocation case with grounds from the closed list and a summary naming no manager; interimSuspension suspends at once (REV-1, REV-2, REV-4)',
