@@ -129,6 +129,7 @@ export function documentClientContract<D extends object>(original: D, routes: Re
         responses['415'] ??= problemResponse('unsupported-media-type')
       }
       if (limited) responses['429'] ??= problemResponse('too-many-requests')
+      else delete responses['429']
       for (const [status, response] of Object.entries(responses)) {
         if (response.$ref) continue
         const headers: Record<string, unknown> = {}

@@ -49,7 +49,7 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: 'M2M Network API', version: '1.0.0', description: API_DESCRIPTION },
+        info: { title: 'M2M Network API', version: '1.0.0', description: API_DESCRIPTION, contact: { name: 'National M2M Network Office' } },
         servers: [SERVER],
         components: {
           securitySchemes: {
@@ -77,6 +77,10 @@ export default fp(
           { name: 'stats', description: 'Anonymized statistics with small-cell suppression (RPT-4)' },
           { name: 'revocation-cases', description: 'Suspension, revocation and reinstatement of Ambassadors (REV-1…7)' },
           { name: 'audit', description: 'The append-only, hash-chained audit trail and its verification (AUD-1…3)' },
+          { name: 'engagement-terms', description: 'The versioned terms a manager accepts before requesting an Ambassador' },
+          { name: 'concerns', description: 'Concerns about an Ambassador or an engagement, raised to the National M2M Network Office' },
+          { name: 'governance', description: 'The governance body: reviews, meetings, recommendations, decisions and released comments' },
+          { name: 'program', description: 'Program milestones and their progress' },
           { name: 'retention', description: 'Purge of identifying data after retention, or at once on the manager’s request (RET-1…3)' },
         ],
       },

@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import { AppError } from '../../errors/app-error.ts'
 import { publicProblems } from '../../shared/schemas.ts'
 
-const StatusSchema = Type.Object({ status: Type.String() })
+const StatusSchema = Type.Object({ status: Type.String({ maxLength: 32 }) })
 // Under 2 s end to end: a load balancer takes the replica out within 2 s of the database hanging.
 const READY_TIMEOUT_MS = 1500
 

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ROLES, actingAmbassadorId } from '../../policy/actor.ts'
-import { Id, IdParamsSchema, Page, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
+import { Id, IdParamsSchema, List, Page, PrincipalRef, Str, StringEnum, Timestamp, problems } from '../../shared/schemas.ts'
 import { AcceptGuidelinesBodySchema, AcceptanceSchema } from '../conduct-guidelines/schemas.ts'
 import { acceptGuidelines } from '../conduct-guidelines/service.ts'
 import { ListOwnNotificationsQuerySchema, NotificationSchema } from '../notifications/schemas.ts'
@@ -14,16 +14,16 @@ import { noStore } from '../../shared/http.ts'
 import type { Config } from '../../config.ts'
 
 const MeSchema = Type.Object({
-  sub: Type.String(),
-  roles: Type.Array(StringEnum(ROLES)),
+  sub: PrincipalRef,
+  roles: List(StringEnum(ROLES), ROLES.length),
   ambassadorId: Type.Union([Id, Type.Null()], { description: 'Set while the caller acts as an active, in-term Ambassador (AUTH-1)' }),
-  application: Type.Union([Type.Object({ id: Id, status: Type.String() }, { additionalProperties: false }), Type.Null()], { description: 'The caller’s own Ambassador record, in any state' }),
+  application: Type.Union([Type.Object({ id: Id, status: Str(64) }, { additionalProperties: false }), Type.Null()], { description: 'The caller’s own Ambassador record, in any state' }),
 }, { additionalProperties: false })
 
 const TaskSchema = Type.Object({
-  kind: Type.String({ description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
-  subjectType: Type.String(),
-  subjectId: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.String({ maxLength: 64, description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
+  subjectType: Str(64),
+  subjectId: Type.Union([Str(128), Type.Null()]),
   urgent: Type.Boolean(),
   dueAt: Type.Union([Timestamp, Type.Null()]),
   data: Type.Record(Type.String(), Type.Unknown()),
@@ -40,7 +40,7 @@ const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, 
   })
 
   app.get('/tasks', {
-    schema: { operationId: 'listMyTasks', tags: ['me'], summary: 'What the caller has to do, urgent first', response: { 200: Type.Object({ items: Type.Array(TaskSchema) }), ...problems() } },
+    schema: { operationId: 'listMyTasks', tags: ['me'], summary: 'What the caller has to do, urgent first', response: { 200: Type.Object({ items: List(TaskSchema, 1000) }), ...problems() } },
   }, async (req) => ({ items: await tasksFor(app.db, req.actor, config) }))
 
   app.get('/notifications', {

@@ -33,15 +33,21 @@ async function sendCharted<T>(req: FastifyRequest, reply: FastifyReply, answer: 
   return answer
 }
 
+/** The CSV answer (Accept: text/csv), documented as its own response content. */
+const CSV = {
+  schema: { type: 'string', maxLength: 50_000_000, description: 'RFC 4180 CSV (UTF-8, CRLF lines): a header line naming the columns, then the figures of the JSON answer, one line each (its cells, then its total)' },
+}
+const SVG = { schema: { type: 'string', maxLength: 5_000_000, description: 'An SVG 1.1 chart of the published figures, titled in the language of Accept-Language' } }
+
 const response = (schema: object) => ({
-  200: { description: 'The statistics (JSON), or the same as CSV', content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } } } },
+  200: { description: 'The statistics (JSON), or the same as CSV', content: { 'application/json': { schema }, 'text/csv': CSV } },
   ...problems(),
 })
 
 const chartedResponse = (schema: object) => ({
   200: {
     description: 'The statistics (JSON), the same as CSV, or an SVG chart of the same published figures (in the language of Accept-Language)',
-    content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } }, 'image/svg+xml': { schema: { type: 'string' } } },
+    content: { 'application/json': { schema }, 'text/csv': CSV, 'image/svg+xml': SVG },
   },
   ...problems(),
 })
