@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { problemTypes } from '../src/errors/problems.ts'
-import { generateOpenApi } from '../src/openapi-document.ts'
+import { CLIENT_TYPES_PATH, generateClientTypes, generateOpenApi } from '../src/openapi-document.ts'
 import { build, call } from './helper.ts'
 
 const committedPath = new URL('../openapi/openapi.json', import.meta.url)
@@ -11,6 +11,8 @@ t.test('§4 the committed openapi/openapi.json is what the code generates', asyn
   const generated = await generateOpenApi()
   const committed = readFileSync(committedPath, 'utf8')
   t.ok(generated === committed, 'openapi/openapi.json is out of date: run `npm run openapi` and commit it')
+  const types = await generateClientTypes(generated)
+  t.ok(types === readFileSync(CLIENT_TYPES_PATH, 'utf8'), 'clients/typescript/schema.d.ts is out of date: run `npm run openapi` and commit it')
 })
 
 t.test('§4 every operation has an operationId, tags and a summary; operationIds are unique', async (t) => {

@@ -29,7 +29,8 @@ export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'd
 /** A closed vocabulary, documented as a JSON Schema enum. */
 export const StringEnum = <const T extends readonly string[]>(values: T, opts: { description?: string } = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts })
-export const DateOnly = Type.String({ format: 'date', maxLength: 10, description: 'Calendar date, YYYY-MM-DD' })
+// Above the 10 characters of a date: an overlong value is one error (its format), not two.
+export const DateOnly = Type.String({ format: 'date', maxLength: 32, description: 'Calendar date, YYYY-MM-DD' })
 export const EmployeeRef = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$', description: 'Stable employee id (the token `sub`)' })
 
 export const IdParamsSchema = Type.Object({ id: Id }, { additionalProperties: false })

@@ -63,7 +63,7 @@ export const OfficeConcernSchema = Type.Object({
   ambassadorId: Type.Union([Id, Type.Null()], { description: 'The Ambassador concerned, where there is one' }),
   designatedContactRef: Nullable(PrincipalRef),
   summary: Str(4000),
-  raisedOn: Type.String({ format: 'date', maxLength: 10 }),
+  raisedOn: Type.String({ format: 'date', maxLength: 32 }),
   version: Version,
 }, { additionalProperties: false })
 

@@ -46,7 +46,7 @@ const crisisEscalations: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: Type.Object({
           id: Id,
-          debrief: Type.Object({ status: StringEnum(['closed'] as const), debriefedOn: Type.String({ format: 'date', maxLength: 10 }), clinicianOffered: Type.Boolean() }, { additionalProperties: false }),
+          debrief: Type.Object({ status: StringEnum(['closed'] as const), debriefedOn: Type.String({ format: 'date', maxLength: 32 }), clinicianOffered: Type.Boolean() }, { additionalProperties: false }),
         }, { additionalProperties: false }),
         ...problems('not-found', 'invalid-transition'),
       },

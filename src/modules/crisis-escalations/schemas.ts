@@ -20,7 +20,7 @@ export const FollowUpBodySchema = Type.Object({
 export type FollowUpBody = Static<typeof FollowUpBodySchema>
 
 export const DebriefBodySchema = Type.Object({
-  debriefedOn: Type.String({ format: 'date', maxLength: 10, description: 'When the debrief took place (not in the future)' }),
+  debriefedOn: Type.String({ format: 'date', maxLength: 32, description: 'When the debrief took place (not in the future)' }),
   clinicianOffered: Type.Boolean({ description: 'Whether a clinician was offered to the Ambassador' }),
 }, { additionalProperties: false })
 export type DebriefBody = Static<typeof DebriefBodySchema>
@@ -38,7 +38,7 @@ export const CrisisEscalationSchema = Type.Object({
   debrief: Type.Optional(Type.Object({
     status: StringEnum(['open', 'closed'] as const),
     clinicianOffered: Nullable(Type.Boolean()),
-    debriefedOn: Nullable(Type.String({ format: 'date', maxLength: 10, description: 'When the debrief with the National M2M Network Office took place' })),
+    debriefedOn: Nullable(Type.String({ format: 'date', maxLength: 32, description: 'When the debrief with the National M2M Network Office took place' })),
     closedAt: Nullable(Timestamp),
   }, { additionalProperties: false, description: 'The Ambassador’s self-care debrief, closed by the National M2M Network Office; in the Ambassador’s view only' })),
   createdAt: Timestamp,
