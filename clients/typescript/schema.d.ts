@@ -49,7 +49,9 @@ export interface paths {
         };
         /**
          * Who the caller is: sub, roles, and the Ambassador record they act as
-         * @description Who may call: any authenticated principal.
+         * @description Who the token says the caller is (`sub`, roles) and, when they are an Ambassador, the record they act as: iService's first call after sign-in.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["getMe"];
         put?: never;
@@ -69,7 +71,9 @@ export interface paths {
         };
         /**
          * What the caller has to do, urgent first
-         * @description Who may call: any authenticated principal.
+         * @description What the caller has to do now, most urgent first (requests to answer, follow-ups due, guidelines to accept…): at most a few hundred items, each naming its subject.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["listMyTasks"];
         put?: never;
@@ -89,7 +93,9 @@ export interface paths {
         };
         /**
          * The caller’s own inbox, newest first
-         * @description Who may call: any authenticated principal.
+         * @description One page of the caller's own notifications, newest first (`unread=true` for the unread ones). A notification names its kind and subject, never the other party's text.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["listMyNotifications"];
         put?: never;
@@ -109,7 +115,9 @@ export interface paths {
         };
         /**
          * One notification of the caller’s own inbox, with its ETag
-         * @description Who may call: any authenticated principal.
+         * @description One of the caller's own notifications, with its ETag; 404 for anyone else's.
+         *
+         *     Who may call: any authenticated principal.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -133,7 +141,9 @@ export interface paths {
         put?: never;
         /**
          * Mark one of the caller’s notifications read
-         * @description Who may call: any authenticated principal.
+         * @description Marks one of the caller's own notifications read; marking it again keeps the first read time.
+         *
+         *     Who may call: any authenticated principal.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -179,7 +189,9 @@ export interface paths {
         put?: never;
         /**
          * A manager accepts the current version of the network’s terms, needed before their first request under it
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description Records that the manager accepted the current version of the network's terms (send the `version` read from GET /v1/engagement-terms/current): needed once per version before a request.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -225,7 +237,9 @@ export interface paths {
         };
         /**
          * The Ambassador directory: active, in-term Ambassadors, public fields, in the caller’s language (AMB-7); nmno adds status= to list any state
-         * @description Who may call: `manager`, `nmno`, `governance`, `iservice` (the token’s `roles`); any other caller gets 403.
+         * @description The directory iService shows a manager: one page (`limit`, `cursor`) of Ambassadors, their public fields in the caller's language (Content-Language). Filter with `language`, `mode`, `topic`, `available=true` (room for a new engagement) and `eligibleForMe=true` (hides those the caller may not be paired with). Send the ETag back as If-None-Match: 304 while the directory is unchanged.
+         *
+         *     Who may call: `manager`, `nmno`, `governance`, `iservice` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listAmbassadors"];
         put?: never;
@@ -255,7 +269,9 @@ export interface paths {
         };
         /**
          * One Ambassador: the public view, or the full record for the Ambassador themself, nmno and governance
-         * @description Who may call: `manager`, `nmno`, `governance`, `iservice` (the token’s `roles`); any other caller gets 403.
+         * @description One Ambassador by id: the public view (`view: public`) for managers and iService; the full record (`view: record`) for the Ambassador themself, nmno and governance. 404 when the caller may not see it.
+         *
+         *     Who may call: `manager`, `nmno`, `governance`, `iservice` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -461,7 +477,9 @@ export interface paths {
         };
         /**
          * The network’s current terms for managers, in English and French, with their hash: support, not counselling; decisions remain the manager’s; the manager keeps confidential what they learn
-         * @description Who may call: any authenticated principal.
+         * @description The current terms a manager accepts before their first request, in English and French, with their version and hash.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["getCurrentEngagementTerms"];
         put?: never;
@@ -715,7 +733,9 @@ export interface paths {
         };
         /**
          * The resource catalogue for referrals (ENG-7): EAP, Peer Support Program, … in the caller’s language, with both translations
-         * @description Who may call: `manager`, `nmno`, `governance`, `hr_analyst`, `iservice` (the token’s `roles`); any other caller gets 403.
+         * @description The catalogue of resources an Ambassador can refer a manager to (EAP, Peer Support Program…), in the caller's language with both translations.
+         *
+         *     Who may call: `manager`, `nmno`, `governance`, `hr_analyst`, `iservice` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listResources"];
         put?: never;
@@ -745,7 +765,9 @@ export interface paths {
         };
         /**
          * One resource of the catalogue, with its ETag; a retired one for nmno only
-         * @description Who may call: `manager`, `nmno`, `governance`, `hr_analyst`, `iservice` (the token’s `roles`); any other caller gets 403.
+         * @description One resource of the catalogue, with its ETag; a retired resource answers 404 except to nmno.
+         *
+         *     Who may call: `manager`, `nmno`, `governance`, `hr_analyst`, `iservice` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -773,13 +795,17 @@ export interface paths {
         };
         /**
          * A manager’s own engagements; an Ambassador’s assigned ones (as=ambassador); nmno’s de-identified list (ENG-10)
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of engagements, newest first: a manager's own requests, an Ambassador's assigned ones (`as=ambassador`), or nmno's de-identified list with `transferRequired` and `followUpOverdue` filters.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listEngagements"];
         put?: never;
         /**
          * A manager requests the Ambassador they picked (ENG-1, ENG-2)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description Creates a request to the Ambassador the manager picked; the Ambassador is notified and has until `expiresAt` to accept or decline. The manager must have accepted the current engagement terms first. Refused, with nothing created, when the Ambassador is not active or has no room (`ambassador-unavailable`), is in conflict with the caller (`conflict-of-interest`), is the caller, or already has an open engagement with them.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -803,7 +829,9 @@ export interface paths {
         };
         /**
          * One engagement: the manager’s view, the assigned Ambassador’s view, or nmno’s de-identified view; 404 for everyone else
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description The engagement as the caller may see it (`view`: manager, ambassador or nmno de-identified), with its ETag for If-Match on the writes that follow. Anyone else gets 404, as if it did not exist.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          *
@@ -841,7 +869,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador accepts the request (ENG-3)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador accepts a pending request; the manager is notified. Send the ETag read from GET /v1/engagements/{id} as If-Match.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -865,7 +895,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador declines with a reason code the manager never sees (ENG-3)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador declines a pending request with a reason code; the manager is told only that it was declined, never the reason.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -889,7 +921,9 @@ export interface paths {
         put?: never;
         /**
          * The manager withdraws before the first meeting (ENG-3)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager withdraws their request or engagement before the first meeting is held.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -937,7 +971,9 @@ export interface paths {
         put?: never;
         /**
          * Close with an outcome after at least one held meeting; the manager receives a single-use survey token (ENG-8)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description Either side closes the engagement with an outcome, once at least one meeting was held (before that, the manager withdraws); the manager's answer carries a single-use `surveyToken` for the anonymous survey.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -961,7 +997,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador asks for a transfer ({}); the manager picks the new Ambassador, every request check runs again (ENG-9)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description With `{}`, the assigned Ambassador asks for a transfer (the manager is notified); with `ambassadorId`, the manager picks the new Ambassador: a new request (201, Location) with every request check run again.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -985,7 +1023,9 @@ export interface paths {
         };
         /**
          * The engagement’s meetings (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The meetings of an engagement, for its manager and its assigned Ambassador; 404 for anyone else.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Audited read: the audit trail records who read it (AUD-1).
          */
@@ -993,7 +1033,9 @@ export interface paths {
         put?: never;
         /**
          * Schedule a meeting (manager or assigned Ambassador; ENG-5)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager or the assigned Ambassador schedules a meeting of their engagement (date, duration, mode).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -1029,7 +1071,9 @@ export interface paths {
         head?: never;
         /**
          * Reschedule, cancel, or record a meeting as held (ENG-5)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description Reschedules, cancels, or records as held a meeting of the engagement (If-Match: the meeting's ETag).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -1361,7 +1405,9 @@ export interface paths {
         put?: never;
         /**
          * The manager grants a pending consent: typed full name and explicit agreement to the statement version (CNS-1)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager grants a pending consent by typing their full name and agreeing to the statement version they read; from then on it covers the disclosures it names until it expires or is withdrawn.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *

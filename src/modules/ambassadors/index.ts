@@ -21,6 +21,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: DIRECTORY_ROLES, ifNoneMatch: true },
     schema: {
+      description: 'The directory iService shows a manager: one page (`limit`, `cursor`) of Ambassadors, their public fields in the caller\'s language (Content-Language). Filter with `language`, `mode`, `topic`, `available=true` (room for a new engagement) and `eligibleForMe=true` (hides those the caller may not be paired with). Send the ETag back as If-None-Match: 304 while the directory is unchanged.',
       operationId: 'listAmbassadors', tags: ['ambassadors'],
       summary: 'The Ambassador directory: active, in-term Ambassadors, public fields, in the caller’s language (AMB-7); nmno adds status= to list any state',
       querystring: ListAmbassadorsQuerySchema,
@@ -56,6 +57,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id', {
     config: { roles: DIRECTORY_ROLES, etag: 'ambassador' },
     schema: {
+      description: 'One Ambassador by id: the public view (`view: public`) for managers and iService; the full record (`view: record`) for the Ambassador themself, nmno and governance. 404 when the caller may not see it.',
       operationId: 'getAmbassador', tags: ['ambassadors'],
       summary: 'One Ambassador: the public view, or the full record for the Ambassador themself, nmno and governance',
       params: IdParamsSchema,

@@ -25,6 +25,7 @@ const consents: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/grant', {
     config: { roles: ['manager'], action: 'consent.grant', etag: 'consent' },
     schema: {
+      description: 'The manager grants a pending consent by typing their full name and agreeing to the statement version they read; from then on it covers the disclosures it names until it expires or is withdrawn.',
       operationId: 'grantConsent', tags: ['consents'],
       summary: 'The manager grants a pending consent: typed full name and explicit agreement to the statement version (CNS-1)',
       params: IdParamsSchema, body: GrantConsentBodySchema,

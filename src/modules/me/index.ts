@@ -33,18 +33,19 @@ const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, 
   app.addHook('onSend', noStore)
 
   app.get('', {
-    schema: { operationId: 'getMe', tags: ['me'], summary: 'Who the caller is: sub, roles, and the Ambassador record they act as', response: { 200: MeSchema, ...problems() } },
+    schema: { description: 'Who the token says the caller is (`sub`, roles) and, when they are an Ambassador, the record they act as: iService\'s first call after sign-in.', operationId: 'getMe', tags: ['me'], summary: 'Who the caller is: sub, roles, and the Ambassador record they act as', response: { 200: MeSchema, ...problems() } },
   }, async (req) => {
     const [ambassadorId, application] = await Promise.all([actingAmbassadorId(app.db, req.actor), ownApplication(app.db, req.actor)])
     return { sub: req.actor.sub, roles: [...req.actor.roles], ambassadorId: ambassadorId ?? null, application }
   })
 
   app.get('/tasks', {
-    schema: { operationId: 'listMyTasks', tags: ['me'], summary: 'What the caller has to do, urgent first', response: { 200: Type.Object({ items: List(TaskSchema, 1000) }), ...problems() } },
+    schema: { description: 'What the caller has to do now, most urgent first (requests to answer, follow-ups due, guidelines to accept…): at most a few hundred items, each naming its subject.', operationId: 'listMyTasks', tags: ['me'], summary: 'What the caller has to do, urgent first', response: { 200: Type.Object({ items: List(TaskSchema, 1000) }), ...problems() } },
   }, async (req) => ({ items: await tasksFor(app.db, req.actor, config) }))
 
   app.get('/notifications', {
     schema: {
+      description: 'One page of the caller\'s own notifications, newest first (`unread=true` for the unread ones). A notification names its kind and subject, never the other party\'s text.',
       operationId: 'listMyNotifications', tags: ['me'], summary: 'The caller’s own inbox, newest first',
       querystring: ListOwnNotificationsQuerySchema, response: { 200: Page(NotificationSchema), ...problems('invalid-cursor') },
     },
@@ -53,6 +54,7 @@ const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, 
   app.get('/notifications/:id', {
     config: { etag: 'notification' },
     schema: {
+      description: 'One of the caller\'s own notifications, with its ETag; 404 for anyone else\'s.',
       operationId: 'getMyNotification', tags: ['me'], summary: 'One notification of the caller’s own inbox, with its ETag',
       params: IdParamsSchema, response: { 200: NotificationSchema, ...problems('not-found') },
     },
@@ -61,6 +63,7 @@ const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, 
   app.post('/notifications/:id/read', {
     config: { action: 'notification.read-own', etag: 'notification' },
     schema: {
+      description: 'Marks one of the caller\'s own notifications read; marking it again keeps the first read time.',
       operationId: 'markMyNotificationRead', tags: ['me'], summary: 'Mark one of the caller’s notifications read',
       params: IdParamsSchema, response: { 200: NotificationSchema, ...problems('not-found') },
     },
@@ -77,6 +80,7 @@ const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, 
   app.post('/engagement-terms-acceptance', {
     config: { roles: ['manager'], action: 'engagement-terms.accept' },
     schema: {
+      description: 'Records that the manager accepted the current version of the network\'s terms (send the `version` read from GET /v1/engagement-terms/current): needed once per version before a request.',
       operationId: 'acceptEngagementTerms', tags: ['me', 'engagement-terms'], summary: 'A manager accepts the current version of the network’s terms, needed before their first request under it',
       body: AcceptEngagementTermsBodySchema, response: { 201: EngagementTermsAcceptanceSchema, ...problems('rule-violated') },
     },

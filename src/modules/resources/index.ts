@@ -8,6 +8,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'] },
     schema: {
+      description: 'The catalogue of resources an Ambassador can refer a manager to (EAP, Peer Support Program…), in the caller\'s language with both translations.',
       operationId: 'listResources', tags: ['resources'],
       summary: 'The resource catalogue for referrals (ENG-7): EAP, Peer Support Program, … in the caller’s language, with both translations',
       querystring: ListResourcesQuerySchema,
@@ -21,6 +22,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id', {
     config: { roles: ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'], etag: 'resource' },
     schema: {
+      description: 'One resource of the catalogue, with its ETag; a retired resource answers 404 except to nmno.',
       operationId: 'getResource', tags: ['resources'], summary: 'One resource of the catalogue, with its ETag; a retired one for nmno only',
       params: IdParamsSchema, response: { 200: ResourceSchema, ...problems('not-found') },
     },
