@@ -16,7 +16,7 @@ export const Version = Type.Integer({ minimum: 1, maximum: INT32_MAX })
 /** An array of at most maxItems items. */
 export const List = <T extends TSchema>(item: T, maxItems: number, opts: TArrayOptions = {}) => Type.Array(item, { ...opts, maxItems })
 /** Who did something, in an answer: a principal's token `sub`, a role, or a system actor. */
-export const PrincipalRef = Type.String({ maxLength: 128, description: 'A principal (the token `sub`), a role or a system actor' })
+export const PrincipalRef = Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$', description: 'A principal (the token `sub`), a role or a system actor' })
 /** A SHA-256 digest in hexadecimal. */
 export const Sha256Hex = (description: string) => Type.String({ minLength: 64, maxLength: 64, pattern: '^[0-9a-f]{64}$', description })
 /** An ISO 8601 date-time in a request. */

@@ -54,7 +54,7 @@ export const RevocationCaseSchema = Type.Object({
   findings: Type.Union([Str(8000), Type.Null()]),
   decision: Decision,
   effectiveAt: NullableTimestamp,
-  openedBy: Type.String({ maxLength: 128, description: 'The nmno principal who opened the case' }),
+  openedBy: Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$', description: 'The nmno principal who opened the case' }),
   openedAt: Timestamp,
   findingsBy: Type.Union([PrincipalRef, Type.Null()]),
   findingsPresentedAt: NullableTimestamp,
