@@ -35,8 +35,10 @@ export default fp<{ config: Readonly<Config> }>(
     await app.register(cors, {
       origin: config.corsOrigins.length ? config.corsOrigins : false,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'If-None-Match', 'Idempotency-Key'],
-      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+      // The request and answer headers the contract documents (plugins/contract.ts): a browser client
+      // may send X-Request-Id and read the rate-limit counters.
+      allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed', 'Content-Language'],
       maxAge: 600,
     })
     await app.register(rateLimit, {
