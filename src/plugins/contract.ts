@@ -14,6 +14,7 @@
 import type { FastifyContextConfig } from 'fastify'
 import { problemTypes, type ProblemCode } from '../errors/problems.ts'
 import { IF_MATCH_PATTERN } from '../shared/etag.ts'
+import { rateLimitExempt } from './security.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -98,8 +99,6 @@ const problemResponse = (code: ProblemCode) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 })
 
-/** Routes the rate limiter lets through (plugins/security.ts allowList): no counters, no 429. */
-const notRateLimited = (path: string) => path.startsWith('/health/')
 
 export function documentClientContract<D extends object>(original: D, routes: ReadonlyMap<string, RouteFacts>): D {
   // A copy: the route schemas the document was made from are never changed.
@@ -110,7 +109,7 @@ export function documentClientContract<D extends object>(original: D, routes: Re
       const facts = op.operationId ? routes.get(op.operationId) : undefined
       const config = facts?.config ?? {}
       const isPublic = config.public === true || (Array.isArray(op.security) && op.security.length === 0)
-      const limited = !notRateLimited(path)
+      const limited = !rateLimitExempt(path)
       const idempotent = method === 'post' && !isPublic
 
       // Fastify's swagger marks every body required; a body that may be null (or omitted) is not.

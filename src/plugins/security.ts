@@ -30,6 +30,9 @@ function rateLimitRedis(app: FastifyInstance, url: string): Redis {
   return redis
 }
 
+/** The routes the rate limiter lets through (the probes): no counters, no 429 (also for the contract). */
+export const rateLimitExempt = (url: string) => url.startsWith('/health/')
+
 export default fp<{ config: Readonly<Config> }>(
   async (app, { config }) => {
     await app.register(cors, {
@@ -48,7 +51,7 @@ export default fp<{ config: Readonly<Config> }>(
       // After authentication (onRequest), so the key is the principal, not a shared proxy address.
       hook: 'preValidation',
       keyGenerator: (req) => (req.actor ? `p:${req.actor.sub}` : `ip:${req.ip}`),
-      allowList: (req) => req.routeOptions.url?.startsWith('/health/') ?? false,
+      allowList: (req) => rateLimitExempt(req.routeOptions.url ?? ''),
       ...(config.redisUrl ? { redis: rateLimitRedis(app, config.redisUrl), nameSpace: 'm2m:rate-limit:', skipOnError: true } : {}),
     })
   },
