@@ -599,7 +599,9 @@ export interface paths {
         };
         /**
          * The office inbox (nmno), newest first; dates only, never times (CONF-2)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the National M2M Network Office's inbox, newest first: de-identified facts and dates, never a time or a manager.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listOfficeNotifications"];
         put?: never;
@@ -619,7 +621,9 @@ export interface paths {
         };
         /**
          * One notification of the office inbox (nmno), with its ETag; dates only (CONF-2)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One notification of the office inbox with its ETag, de-identified as in the list.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -643,7 +647,9 @@ export interface paths {
         put?: never;
         /**
          * Mark an office notification resolved (nmno); a crisis_debrief is closed with {clinicianOffered} (CRS-2)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno marks an office notification resolved; resolving it again changes nothing. A crisis debrief is resolved with the decision on offering a clinician.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -665,13 +671,17 @@ export interface paths {
         };
         /**
          * The declarations the caller made, newest first (nmno: all of them)
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the declarations the caller made, newest first; nmno sees every declaration.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listConflictDeclarations"];
         put?: never;
         /**
          * Declare a conflict of interest: an active Ambassador about any employee, a manager about an Ambassador, nmno either way (COI-1). Never visible to the employee declared.
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description Records a conflict of interest between an Ambassador and an employee; from then on they are never paired. The declared employee never sees it.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The 201 answer names the created resource in Location.
          *
@@ -696,7 +706,9 @@ export interface paths {
         post?: never;
         /**
          * Withdraw a declaration (its declarer, or nmno)
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description Withdraws a declaration (its declarer, or nmno): 204; 404 for anyone else.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         delete: operations["withdrawConflictDeclaration"];
         options?: never;
@@ -1089,7 +1101,9 @@ export interface paths {
         };
         /**
          * The engagement’s goals (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the engagement's goals, for its manager and its assigned Ambassador; 404 for anyone else. Each read is in the manager's access log.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Audited read: the audit trail records who read it (AUD-1).
          */
@@ -1097,7 +1111,9 @@ export interface paths {
         put?: never;
         /**
          * The manager adds a goal (Annex G checklist; ENG-6)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager adds a goal to their engagement (Annex G: title, benefits, barriers, review date). The text is stored sealed; only the manager and the assigned Ambassador ever read it.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -1119,7 +1135,9 @@ export interface paths {
         };
         /**
          * One goal, with its ETag (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One goal with its ETag (send it as If-Match to edit it); 404 for anyone but the manager and the assigned Ambassador.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          *
@@ -1133,7 +1151,9 @@ export interface paths {
         head?: never;
         /**
          * The manager edits (or accepts a proposal); the assigned Ambassador proposes edits (ENG-6)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager edits their goal or accepts the Ambassador's proposal; the assigned Ambassador's edits are kept as a proposal until the manager accepts them.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -1149,7 +1169,9 @@ export interface paths {
         };
         /**
          * The engagement’s referrals (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the engagement's referrals, for its manager and its assigned Ambassador; 404 for anyone else.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Audited read: the audit trail records who read it (AUD-1).
          */
@@ -1157,7 +1179,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador refers to a catalogue resource (ENG-7)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador refers the manager to a resource of the catalogue; a follow-up is due (14 days by default) and appears in the Ambassador's tasks.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -1179,7 +1203,9 @@ export interface paths {
         };
         /**
          * One referral, with its ETag (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One referral with its ETag; 404 for anyone but the manager and the assigned Ambassador.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          *
@@ -1193,7 +1219,9 @@ export interface paths {
         head?: never;
         /**
          * The assigned Ambassador records the follow-up (ENG-7)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador records the follow-up of a referral (or moves its due date).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -1209,7 +1237,9 @@ export interface paths {
         };
         /**
          * The engagement’s consents (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the engagement's consents and their states, for its manager and its assigned Ambassador; 404 for anyone else.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Audited read: the audit trail records who read it (AUD-1).
          */
@@ -1217,7 +1247,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador or the manager drafts a consent; it awaits the manager’s grant (CNS-1)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description Drafts a consent naming who receives or provides what information and why; nothing is authorized until the manager grants it (POST /v1/consents/{id}/grant).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -1239,7 +1271,9 @@ export interface paths {
         };
         /**
          * One consent, with its ETag for If-Match on grant and withdraw (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One consent with its ETag, to send as If-Match when granting or withdrawing it; 404 for anyone but the manager and the assigned Ambassador.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          *
@@ -1263,7 +1297,9 @@ export interface paths {
         };
         /**
          * The engagement’s disclosures (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the engagement's disclosures, for its manager and its assigned Ambassador; 404 for anyone else.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Audited read: the audit trail records who read it (AUD-1).
          */
@@ -1271,7 +1307,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador records a release or receipt of information: under an active covering consent, or one of the three confidentiality exceptions with a justification (CNS-2, CNS-3)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador records information released or received: covered by an active consent, or under one of the three confidentiality exceptions with a justification (never shown to nmno). Refused with `consent-required` or `justification-required` otherwise.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1383,7 +1421,9 @@ export interface paths {
         };
         /**
          * The consent statement a manager agrees to when granting (current version unless asked; CNS-4)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The text of the consent statement in the language asked for (`language`, English by default), with its version and hash: the manager reads it before granting (the grant names that version).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getConsentStatement"];
         put?: never;
@@ -1431,7 +1471,9 @@ export interface paths {
         put?: never;
         /**
          * The manager withdraws a consent (or refuses a pending one): it authorizes nothing from that instant (CNS-1)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager withdraws a granted consent, or refuses a pending one: from that instant it covers no disclosure.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -1453,13 +1495,17 @@ export interface paths {
         };
         /**
          * Statistical reports, newest first: nmno all (optionally one Ambassador’s), an Ambassador their own (RPT-1)
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of interaction reports, newest first: an Ambassador their own; nmno every report, or one Ambassador's.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listReports"];
         put?: never;
         /**
          * The assigned Ambassador reports an interaction: enumerations and numbers only, no free text (RPT-1)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador reports one interaction of their engagement: enumerations and numbers only, never free text. They feed the statistics.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1481,7 +1527,9 @@ export interface paths {
         put?: never;
         /**
          * The manager answers the anonymous survey with the single-use token from closing (RPT-2); stored with no link to them, the engagement or the token
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager answers the anonymous survey with the single-use token they received at closing. The answers are kept with no link to them, the engagement or the token; a used or unknown token is `survey-token-invalid`.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1503,7 +1551,9 @@ export interface paths {
         put?: never;
         /**
          * The Ambassador evaluates a closed engagement once (RPT-3); the answers are stored without the engagement or the Ambassador
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The Ambassador evaluates one of their closed engagements, once; the answers are kept without the engagement or the Ambassador.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1523,7 +1573,9 @@ export interface paths {
         };
         /**
          * The current version of the manager survey or the Ambassador evaluation: typed questions in English and French (a token answers the version current when it was issued)
-         * @description Who may call: `manager`, `nmno`, `governance`, `iservice` (the token’s `roles`); any other caller gets 403.
+         * @description The questions of the current manager survey or Ambassador evaluation, typed, in English and French: what a survey form shows.
+         *
+         *     Who may call: `manager`, `nmno`, `governance`, `iservice` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getCurrentSurveyInstrument"];
         put?: never;

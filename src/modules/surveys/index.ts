@@ -25,6 +25,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'survey.submit-manager' },
     onRequest: withoutIdempotency,
     schema: {
+      description: 'The manager answers the anonymous survey with the single-use token they received at closing. The answers are kept with no link to them, the engagement or the token; a used or unknown token is `survey-token-invalid`.',
       operationId: 'submitManagerSurvey', tags: ['surveys'],
       summary: 'The manager answers the anonymous survey with the single-use token from closing (RPT-2); stored with no link to them, the engagement or the token',
       body: ManagerSurveyBodySchema,
@@ -36,6 +37,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'survey.submit-ambassador' },
     onRequest: withoutIdempotency,
     schema: {
+      description: 'The Ambassador evaluates one of their closed engagements, once; the answers are kept without the engagement or the Ambassador.',
       operationId: 'submitAmbassadorSurvey', tags: ['surveys'],
       summary: 'The Ambassador evaluates a closed engagement once (RPT-3); the answers are stored without the engagement or the Ambassador',
       body: AmbassadorSurveyBodySchema,
@@ -47,6 +49,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/instruments/current', {
     config: { roles: ['manager', 'nmno', 'governance', 'iservice'] },
     schema: {
+      description: 'The questions of the current manager survey or Ambassador evaluation, typed, in English and French: what a survey form shows.',
       operationId: 'getCurrentSurveyInstrument', tags: ['surveys'],
       summary: 'The current version of the manager survey or the Ambassador evaluation: typed questions in English and French (a token answers the version current when it was issued)',
       querystring: CurrentInstrumentQuerySchema, response: { 200: InstrumentSchema, ...problems() },
