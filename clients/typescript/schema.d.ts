@@ -9,7 +9,9 @@ export interface paths {
         };
         /**
          * The process is up
-         * @description Public: no token needed.
+         * @description Answers 200 while the process runs: for the orchestrator's liveness probe. Not rate-limited.
+         *
+         *     Public: no token needed.
          */
         get: operations["getLiveness"];
         put?: never;
@@ -29,7 +31,9 @@ export interface paths {
         };
         /**
          * The database answers
-         * @description Public: no token needed.
+         * @description Answers 200 when the database answers, 503 otherwise or while the process is stopping: for the load balancer's readiness probe. Not rate-limited.
+         *
+         *     Public: no token needed.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -167,7 +171,9 @@ export interface paths {
         put?: never;
         /**
          * An active Ambassador accepts the current Guidelines of Conduct (AMB-10)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description An active Ambassador accepts the current Guidelines of Conduct (send the version read).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -211,13 +217,17 @@ export interface paths {
         };
         /**
          * The Ambassador’s own check-ins, oldest first
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The caller's own self-care check-ins, oldest first; no one else can read them.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listMySelfCareCheckIns"];
         put?: never;
         /**
          * An active Ambassador records a self-care check-in, private to them; with wantsContact the National M2M Network Office gets a task naming the designated contact, and nothing else
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description An active Ambassador records a private self-care check-in; asking for contact gives the office a task naming only the designated contact.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -245,7 +255,9 @@ export interface paths {
         put?: never;
         /**
          * Apply to become an Ambassador (a manager, for themselves) or create a candidate (nmno, for an employeeRef) (AMB-1)
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description A manager applies to become an Ambassador (for themselves), or nmno creates a candidate for an employee; the record starts as `applicant` and goes through selection (POST …/transitions).
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -283,7 +295,9 @@ export interface paths {
         head?: never;
         /**
          * Edit the profile: the Ambassador their bio, languages, modes, topics and capacity; nmno everything (AMB-8). If-Match supported.
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description The Ambassador edits their own profile (bio, languages, modes, topics, capacity); nmno may edit every field. Send the record's ETag as If-Match.
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -301,7 +315,9 @@ export interface paths {
         put?: never;
         /**
          * Move through selection (nmno), confirm with acceptGuidelines to become active (the candidate), or withdraw (AMB-1…AMB-4, AMB-6)
-         * @description Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description Moves an Ambassador record through its states: nmno drives selection; the candidate confirms (`to: active` with `acceptGuidelines: true`) or withdraws. Each move checks its preconditions (competencies, references, orientation).
+         *
+         *     Who may call: `manager`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -324,7 +340,9 @@ export interface paths {
         get?: never;
         /**
          * Record the competency assessment, levels 1–4 (nmno, AMB-2)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno records the five competency levels (1–4) assessed at the interview.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -347,7 +365,9 @@ export interface paths {
         put?: never;
         /**
          * Record an orientation part, a professional development session or a network call (nmno, AMB-3, AMB-9); three missed sessions in a row notify nmno
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno records an orientation part, a professional development session or a network call, attended or missed.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -371,7 +391,9 @@ export interface paths {
         put?: never;
         /**
          * Record a reference check of a candidate (nmno, Annex F); two satisfactory checks are needed before references_checked
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno records one reference check of a candidate and its outcome.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -393,7 +415,9 @@ export interface paths {
         put?: never;
         /**
          * Extend the term by 24 months with the Ambassador’s agreement (nmno, AMB-5)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno extends an Ambassador's term by 24 months, with their agreement.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -415,7 +439,9 @@ export interface paths {
         };
         /**
          * The current Guidelines of Conduct, in English and French
-         * @description Who may call: any authenticated principal.
+         * @description The current Guidelines of Conduct, in English and French, with their version and hash.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["getCurrentConductGuidelines"];
         put?: never;
@@ -435,7 +461,9 @@ export interface paths {
         };
         /**
          * Active Ambassadors who have not accepted the current version (nmno)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the active Ambassadors who have not accepted the current Guidelines of Conduct, for nmno to follow up.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listPendingGuidelinesAcceptances"];
         put?: never;
@@ -457,7 +485,9 @@ export interface paths {
         put?: never;
         /**
          * Publish a new version (nmno); active Ambassadors are asked to accept it
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno publishes a new version of the Guidelines of Conduct; every active Ambassador gets a task to accept it.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -499,13 +529,17 @@ export interface paths {
         };
         /**
          * The caller’s own concerns; nmno: every concern, de-identified; governance: the escalated ones, de-identified
-         * @description Who may call: any authenticated principal.
+         * @description One page of concerns: the caller's own; nmno every concern and governance the escalated ones, de-identified.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["listConcerns"];
         put?: never;
         /**
          * Raise a concern with the National M2M Network Office: an Ambassador (improper use, a manager’s breach of confidentiality, a confidentiality question, a supervisor conflict, other), a manager (the conduct of their engagement’s Ambassador), a supervisor (a conflict with an Ambassador they supervise). The office is told de-identified.
-         * @description Who may call: any authenticated principal.
+         * @description Raises a concern with the National M2M Network Office; the office sees it de-identified and follows it up in a private thread with the raiser.
+         *
+         *     Who may call: any authenticated principal.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -527,7 +561,9 @@ export interface paths {
         };
         /**
          * One concern: the raiser’s view, or the office’s de-identified view
-         * @description Who may call: any authenticated principal.
+         * @description One concern: the raiser's view, or the office's de-identified view; 404 for anyone else.
+         *
+         *     Who may call: any authenticated principal.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -551,7 +587,9 @@ export interface paths {
         put?: never;
         /**
          * nmno moves a concern: open → acknowledged → resolved {outcome}, or escalated to governance; the raiser is told
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno acknowledges, resolves (with an outcome) or escalates a concern to governance; the raiser is told.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -573,13 +611,17 @@ export interface paths {
         };
         /**
          * The private thread of a concern, oldest first (the raiser and nmno)
-         * @description Who may call: any authenticated principal.
+         * @description The private thread of a concern, oldest first, for its raiser and nmno.
+         *
+         *     Who may call: any authenticated principal.
          */
         get: operations["listConcernMessages"];
         put?: never;
         /**
          * A message of the private thread between the raiser and the office
-         * @description Who may call: any authenticated principal.
+         * @description Adds a message to the private thread of a concern (its raiser or nmno).
+         *
+         *     Who may call: any authenticated principal.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -726,7 +768,9 @@ export interface paths {
         get?: never;
         /**
          * Replace the reporting-lines snapshot {employeeRef, supervisorRef, orgUnit} (nmno or the HR feed, COI-2; at most 50 000 lines)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description Replaces the whole reporting-lines snapshot used to find supervisory conflicts of interest (at most 50,000 lines).
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          */
         put: operations["replaceReportingLines"];
         post?: never;
@@ -753,7 +797,9 @@ export interface paths {
         put?: never;
         /**
          * Add a resource to the catalogue (nmno)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno adds a resource to the referral catalogue, named and described in English and French.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -791,7 +837,9 @@ export interface paths {
         head?: never;
         /**
          * Edit or retire (active: false) a resource (nmno); the slug never changes
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno edits a resource or retires it (`active: false`); its slug never changes.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -854,7 +902,9 @@ export interface paths {
         post?: never;
         /**
          * The manager has their ended engagement purged at once: meetings, goals, referrals, consents, disclosures, crisis records and their identity go; de-identified statistics and id-only audit events remain (RET-2)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager has their ended engagement purged at once: its identifying content is deleted; de-identified statistics and id-only audit events remain.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -863,7 +913,9 @@ export interface paths {
         head?: never;
         /**
          * The assigned Ambassador moves to a later stage (ENG-4)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador moves the engagement to a later stage of the relationship; stages only go forward.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -959,7 +1011,9 @@ export interface paths {
         put?: never;
         /**
          * Beyond the two initial meetings: the assigned Ambassador proposes, then the manager agrees (ENG-5)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description Beyond the two initial meetings: the assigned Ambassador proposes an extension, then the manager agrees to it with the same call.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -1069,7 +1123,9 @@ export interface paths {
         };
         /**
          * One meeting, with its ETag (manager and assigned Ambassador only)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description One meeting with its ETag; 404 for anyone but the manager and the assigned Ambassador.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          *
@@ -1329,7 +1385,9 @@ export interface paths {
         };
         /**
          * The engagement’s crisis escalations (manager and assigned Ambassador; nmno sees them de-identified in its inbox)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The crisis escalations of the engagement, for its manager and its assigned Ambassador; 404 for anyone else.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Audited read: the audit trail records who read it (AUD-1).
          */
@@ -1337,7 +1395,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador reports a crisis: nmno is told (de-identified), a follow-up with the manager is due in 2 days, a self-care debrief opens (CRS-2, CRS-3)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador reports a crisis: the office is told (de-identified), a follow-up with the manager is due in 2 days, and a self-care debrief opens for the Ambassador.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1359,7 +1419,9 @@ export interface paths {
         put?: never;
         /**
          * The assigned Ambassador records the follow-up with the manager after a crisis; the task leaves their list (CRS-2)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The assigned Ambassador records the follow-up with the manager after a crisis.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1381,7 +1443,9 @@ export interface paths {
         put?: never;
         /**
          * The National M2M Network Office records the Ambassador’s self-care debrief after a crisis and whether a clinician was offered; the Ambassador sees it on the escalation and the debrief leaves their tasks (CRS-2)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description The office records the Ambassador's self-care debrief after a crisis and whether a clinician was offered.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1401,7 +1465,9 @@ export interface paths {
         };
         /**
          * The manager’s access log of their own engagement, newest first: who (role, Ambassador’s name or the Office), when, what (AUD-3)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The manager's view of who read or changed their engagement: the role, the Ambassador's name or the Office, when and what, newest first.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getEngagementAccessLog"];
         put?: never;
@@ -1595,13 +1661,17 @@ export interface paths {
         };
         /**
          * Every version and proposal of the instruments (nmno, governance)
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description One page of every version and pending proposal of the survey instruments, for nmno and governance.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listSurveyInstruments"];
         put?: never;
         /**
          * nmno proposes a new version (typed questions; version 1’s scored questions kept as they are); it becomes current when governance approves it
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno proposes a new version of an instrument (typed questions in English and French); it stays a proposal until governance approves it.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1623,7 +1693,9 @@ export interface paths {
         put?: never;
         /**
          * Governance approves a proposed instrument: it becomes the next version, current from now on
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance approves a proposal: it becomes the next version and is current from now on.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1643,7 +1715,9 @@ export interface paths {
         };
         /**
          * Interactions (the Ambassadors’ reports) or closures, by month, mode, language, topic, referral category, stage, urgency (and outcome for closures); small cells suppressed (RPT-4). JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total).
-         * @description Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Counts of interactions or closures over a range of months, grouped by the dimensions asked for (`groupBy`); counts are perturbed and small cells suppressed. JSON, or CSV with `Accept: text/csv`, or an SVG chart.
+         *
+         *     Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getEngagementStats"];
         put?: never;
@@ -1663,7 +1737,9 @@ export interface paths {
         };
         /**
          * Survey results by month: responses, means (over at least the threshold), answer counts; small cells suppressed (RPT-2, RPT-3, RPT-4). JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total).
-         * @description Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Survey results over a range of months: responses, answer counts and means, perturbed, with small cells suppressed. JSON, or CSV with `Accept: text/csv`.
+         *
+         *     Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getSurveyStats"];
         put?: never;
@@ -1683,7 +1759,9 @@ export interface paths {
         };
         /**
          * Program counts: Ambassadors by status, engagements requested, closed, declined, withdrawn and expired by month; small cells suppressed (RPT-4, REV-6). JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total).
-         * @description Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Program counts by month (Ambassadors by status, engagements requested, closed, declined, withdrawn, expired…), perturbed, with small cells suppressed. JSON, or CSV with `Accept: text/csv`.
+         *
+         *     Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getProgramStats"];
         put?: never;
@@ -1703,7 +1781,9 @@ export interface paths {
         };
         /**
          * The pilot dashboard over a period: the Ambassador pool (coverage by language, mode and topic; what no available Ambassador covers), demand, outcomes and evaluation, load and training; perturbed and suppressed as every statistic. hr_analyst gets the subset without the pool, its load and its training. JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total). `Accept: image/svg+xml`: a chart of the same figures.
-         * @description Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description The pilot dashboard over a range of months: the Ambassador pool, demand, outcomes and evaluation, load and training, perturbed and suppressed like every statistic. JSON, CSV (`Accept: text/csv`) or an SVG chart (`Accept: image/svg+xml`).
+         *
+         *     Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["getPilotDashboard"];
         put?: never;
@@ -1723,13 +1803,17 @@ export interface paths {
         };
         /**
          * Reviews, oldest first, with their meetings (governance, nmno)
-         * @description Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of reviews, oldest first, with their meetings.
+         *
+         *     Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listGovernanceReviews"];
         put?: never;
         /**
          * Governance opens a review of the pilot over a period (governance structure, Ambassador role, competencies, guidelines, program)
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance opens a review of the pilot over a period; meetings are added to it until it is concluded.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -1753,7 +1837,9 @@ export interface paths {
         };
         /**
          * One review with its meetings
-         * @description Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One review with its meetings and ETag.
+         *
+         *     Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -1777,7 +1863,9 @@ export interface paths {
         put?: never;
         /**
          * A meeting of an open review: date, attendees by role, minutes (no known employee reference: 422 identifying-text)
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Adds a meeting to an open review: its date, attendees by role and number (no names), and minutes that may not name an employee.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1799,7 +1887,9 @@ export interface paths {
         put?: never;
         /**
          * Governance concludes a review with its outcome (entered in the decisions log)
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance concludes a review with its outcome, which enters the decisions log.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -1821,13 +1911,17 @@ export interface paths {
         };
         /**
          * Recommendations with their progress and acknowledgement counts (governance, nmno)
-         * @description Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of recommendations, with their progress reports and acknowledgement counts.
+         *
+         *     Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listGovernanceRecommendations"];
         put?: never;
         /**
          * Governance makes a recommendation to nmno, the Ambassadors or all (open until governance accepts or rejects it)
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance makes a recommendation to nmno, the Ambassadors or all; it stays open until governance accepts or rejects it.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -1851,7 +1945,9 @@ export interface paths {
         };
         /**
          * The recommendations published to the Ambassadors, with the caller’s acknowledgement (active Ambassadors; 404 otherwise)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description The recommendations published to the Ambassadors, each with whether the caller acknowledged it; for active Ambassadors only.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listPublishedRecommendations"];
         put?: never;
@@ -1871,7 +1967,9 @@ export interface paths {
         };
         /**
          * One recommendation
-         * @description Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One recommendation with its progress and ETag.
+         *
+         *     Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -1895,7 +1993,9 @@ export interface paths {
         put?: never;
         /**
          * Governance decides: open → accepted → implemented, or rejected {reason}; accepting one addressed to Ambassadors publishes it to every active Ambassador
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance accepts, marks implemented or rejects (with a reason) a recommendation; accepting one addressed to the Ambassadors publishes it to them.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -1919,7 +2019,9 @@ export interface paths {
         put?: never;
         /**
          * nmno reports progress on an accepted recommendation
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno reports progress on an accepted recommendation.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1941,7 +2043,9 @@ export interface paths {
         put?: never;
         /**
          * An active Ambassador acknowledges a recommendation published to the Ambassadors (once; again is the same answer)
-         * @description Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         * @description An active Ambassador acknowledges a recommendation published to them; acknowledging again gives the same answer.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -1961,7 +2065,9 @@ export interface paths {
         };
         /**
          * Active Ambassadors who have not acknowledged a published recommendation (nmno)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the active Ambassadors who have not acknowledged a published recommendation, for nmno to follow up.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listPendingRecommendationAcknowledgements"];
         put?: never;
@@ -1981,7 +2087,9 @@ export interface paths {
         };
         /**
          * The decisions log, in order: review outcomes, recommendation decisions, Guidelines versions, revocation decisions (case id and decision only)
-         * @description Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description The decisions log, in order: review outcomes, recommendation decisions, Guidelines versions and revocation decisions (case id and decision only).
+         *
+         *     Who may call: `governance`, `nmno` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listGovernanceDecisions"];
         put?: never;
@@ -2001,13 +2109,17 @@ export interface paths {
         };
         /**
          * The comment batches released to governance (never to HR, never in statistics)
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description The survey comment batches already released to governance.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listSurveyCommentBatches"];
         put?: never;
         /**
          * Governance takes the survey comments held for a month, shuffled, once at least STATS_MIN_CELL of them pass the text check (409 too-few-comments otherwise); comments naming a known employee are withheld
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance takes the survey comments held for one month, shuffled, once enough of them pass the text check; comments naming a known employee are withheld and counted.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Safe to retry with an Idempotency-Key.
          */
@@ -2027,13 +2139,17 @@ export interface paths {
         };
         /**
          * The pilot’s milestones, oldest first; filters status and overdue
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description One page of the pilot's milestones, oldest first; filter by status or overdue.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listProgramMilestones"];
         put?: never;
         /**
          * A milestone of the pilot (Annex C), by nmno or governance; overdue ones appear in governance’s tasks
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description nmno or governance adds a milestone of the pilot; an overdue one appears in governance's tasks.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -2057,7 +2173,9 @@ export interface paths {
         };
         /**
          * One milestone
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description One milestone with its ETag.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -2069,7 +2187,9 @@ export interface paths {
         head?: never;
         /**
          * Change a milestone’s title, due date, status or note
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Changes a milestone's title, due date, status or note (If-Match: its ETag).
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          */
@@ -2085,13 +2205,17 @@ export interface paths {
         };
         /**
          * Revocation cases, newest first: every case for nmno and governance; the Ambassador their own (status, grounds, decision) (REV-7)
-         * @description Who may call: `manager`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description One page of revocation cases, newest first: every case for nmno and governance; the Ambassador their own (status, grounds, decision).
+         *
+         *     Who may call: `manager`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listRevocationCases"];
         put?: never;
         /**
          * nmno opens a revocation case with grounds from the closed list and a summary naming no manager; interimSuspension suspends at once (REV-1, REV-2, REV-4)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno opens a revocation case against an Ambassador, with grounds from the closed list and a summary naming no manager; `interimSuspension` suspends the Ambassador at once.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the new resource’s ETag.
          *
@@ -2115,7 +2239,9 @@ export interface paths {
         };
         /**
          * One case: the whole case for nmno and governance; status, grounds and decision for the Ambassador it is about; 404 for everyone else (REV-7)
-         * @description Who may call: `manager`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description One case: all of it for nmno and governance; its status, grounds and decision for the Ambassador concerned; 404 for anyone else.
+         *
+         *     Who may call: `manager`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     The answer carries the resource’s ETag (send it as If-Match to change it).
          */
@@ -2139,7 +2265,9 @@ export interface paths {
         put?: never;
         /**
          * nmno presents the investigation’s findings to governance: investigating → findings_presented (REV-2)
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno presents the investigation's findings to governance, which may then decide.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -2163,7 +2291,9 @@ export interface paths {
         put?: never;
         /**
          * Governance decides after the findings (REV-2, REV-3): `revoke` (final; refused with 422 when personal_health is the only ground), `suspend` (no end date: the suspension lasts until nmno reinstates the Ambassador, REV-5, because return depends on an assessment that wellness is re-established, not on a date), or `no_action` (lifts an interim suspension). Suspension and revocation take effect at once (REV-4): out of the directory, no new requests, no access to engagements, every open engagement transfer_required. `effectiveAt` records when the decision took effect (past or now, never future).
-         * @description Who may call: `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Governance decides a case after the findings: revoke, suspend until reinstated, or no action. A suspension or revocation takes effect at once: out of the directory, no new requests, open engagements need a transfer.
+         *
+         *     Who may call: `governance` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -2187,7 +2317,9 @@ export interface paths {
         put?: never;
         /**
          * nmno reinstates a suspended Ambassador once wellness is re-established: active again, same term (REV-5). Never from revoked.
-         * @description Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
+         * @description nmno reinstates a suspended Ambassador: active again, in the same term. A revoked Ambassador is never reinstated.
+         *
+         *     Who may call: `nmno` (the token’s `roles`); any other caller gets 403.
          *
          *     Optimistic concurrency: send the ETag you read as If-Match; 412 `precondition-failed` when the resource changed since.
          *
@@ -2209,7 +2341,9 @@ export interface paths {
         };
         /**
          * Audit events, newest first: ids only; a manager appears as a keyed pseudonym (AUD-1)
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description One page of audit events, newest first: ids and actions only; a manager appears as a keyed pseudonym.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["listAuditEvents"];
         put?: never;
@@ -2229,7 +2363,9 @@ export interface paths {
         };
         /**
          * Recomputes every chain of the audit trail and names the first edited or missing event (AUD-2)
-         * @description Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         * @description Recomputes every hash chain of the audit trail and names the first edited or missing event, with each chain's head to keep outside the database.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
          */
         get: operations["verifyAuditTrail"];
         put?: never;

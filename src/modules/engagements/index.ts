@@ -75,6 +75,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/:id', {
     config: { roles: ['manager'], action: 'engagement.set-stage', etag: 'engagement' },
     schema: {
+      description: 'The assigned Ambassador moves the engagement to a later stage of the relationship; stages only go forward.',
       operationId: 'setEngagementStage', tags: ['engagements'], summary: 'The assigned Ambassador moves to a later stage (ENG-4)',
       params: IdParamsSchema, body: StageBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },
     },
@@ -83,6 +84,7 @@ const engagements: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/extend', {
     config: { roles: ['manager'], action: 'engagement.extend', etag: 'engagement' },
     schema: {
+      description: 'Beyond the two initial meetings: the assigned Ambassador proposes an extension, then the manager agrees to it with the same call.',
       operationId: 'extendEngagement', tags: ['engagements'],
       summary: 'Beyond the two initial meetings: the assigned Ambassador proposes, then the manager agrees (ENG-5)',
       params: IdParamsSchema, body: EmptyBodySchema, response: { 200: EngagementViewSchema, ...problems('not-found', 'invalid-transition') },

@@ -72,6 +72,7 @@ const me: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (app, 
   app.post('/guidelines-acceptance', {
     config: { roles: ['manager'], action: 'guidelines.accept' },
     schema: {
+      description: 'An active Ambassador accepts the current Guidelines of Conduct (send the version read).',
       operationId: 'acceptConductGuidelines', tags: ['me'], summary: 'An active Ambassador accepts the current Guidelines of Conduct (AMB-10)',
       body: AcceptGuidelinesBodySchema, response: { 201: AcceptanceSchema, ...problems('not-found', 'rule-violated') },
     },

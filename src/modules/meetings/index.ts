@@ -29,6 +29,7 @@ const meetings: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id/meetings/:meetingId', {
     config: { roles: ['manager'], audit: { action: 'meeting.read', resourceType: 'meeting', resourceParam: 'meetingId' }, etag: 'meeting' },
     schema: {
+      description: 'One meeting with its ETag; 404 for anyone but the manager and the assigned Ambassador.',
       operationId: 'getMeeting', tags: ['engagements'], summary: 'One meeting, with its ETag (manager and assigned Ambassador only)',
       params: MeetingParamsSchema, response: { 200: MeetingSchema, ...problems('not-found') },
     },

@@ -34,6 +34,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.post('', {
     config: { location: true, roles: ['nmno'], action: 'resource.create', etag: { kind: 'resource', ifMatch: false } },
     schema: {
+      description: 'nmno adds a resource to the referral catalogue, named and described in English and French.',
       operationId: 'createResource', tags: ['resources'], summary: 'Add a resource to the catalogue (nmno)',
       body: CreateResourceBodySchema,
       response: { 201: ResourceSchema, ...problems('already-exists', 'payload-too-large', 'unsupported-media-type') },
@@ -46,6 +47,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/:id', {
     config: { roles: ['nmno'], action: 'resource.update', etag: 'resource' },
     schema: {
+      description: 'nmno edits a resource or retires it (`active: false`); its slug never changes.',
       operationId: 'updateResource', tags: ['resources'], summary: 'Edit or retire (active: false) a resource (nmno); the slug never changes',
       params: IdParamsSchema, body: UpdateResourceBodySchema,
       response: { 200: ResourceSchema, ...problems('not-found', 'payload-too-large', 'unsupported-media-type') },

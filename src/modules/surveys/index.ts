@@ -59,6 +59,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/instruments', {
     config: { roles: ['nmno', 'governance'] },
     schema: {
+      description: 'One page of every version and pending proposal of the survey instruments, for nmno and governance.',
       operationId: 'listSurveyInstruments', tags: ['surveys'], summary: 'Every version and proposal of the instruments (nmno, governance)',
       querystring: ListInstrumentsQuerySchema, response: { 200: Page(InstrumentSchema), ...problems() },
     },
@@ -67,6 +68,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/instruments', {
     config: { roles: ['nmno'], action: 'survey-instrument.propose' },
     schema: {
+      description: 'nmno proposes a new version of an instrument (typed questions in English and French); it stays a proposal until governance approves it.',
       operationId: 'proposeSurveyInstrument', tags: ['surveys'],
       summary: 'nmno proposes a new version (typed questions; version 1’s scored questions kept as they are); it becomes current when governance approves it',
       body: ProposeInstrumentBodySchema, response: { 201: InstrumentSchema, ...problems('payload-too-large', 'unsupported-media-type') },
@@ -76,6 +78,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/instruments/:id/approval', {
     config: { roles: ['governance'], action: 'survey-instrument.approve' },
     schema: {
+      description: 'Governance approves a proposal: it becomes the next version and is current from now on.',
       operationId: 'approveSurveyInstrument', tags: ['surveys'], summary: 'Governance approves a proposed instrument: it becomes the next version, current from now on',
       params: IdParamsSchema, body: Type.Object({}, { additionalProperties: false }), response: { 200: InstrumentSchema, ...problems('not-found', 'invalid-transition') },
     },
