@@ -73,7 +73,14 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   const logger: FastifyServerOptions['logger'] = loggerOptions(config, opts.logStream)
   const app = Fastify({
     logger,
-    genReqId: () => randomUUID(),
+    // X-Request-Id: a caller's id that passes REQUEST_ID (iService's correlation id) is kept as the
+    // request id (logs, audit events, problems) and echoed; anything else is replaced by a UUID,
+    // never refused. Fastify's own requestIdHeader would take the header unchecked.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
+    },
     bodyLimit: config.bodyLimit,
     // Behind a load balancer every client would share its address (one failed-authentication
     // budget for all): TRUST_PROXY names the balancers whose X-Forwarded-For is believed.
@@ -152,6 +159,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(webhooks, { prefix: '/v1/webhooks', config })
   return app
 }
+
+/** An incoming X-Request-Id that is kept: 1–128 characters of [A-Za-z0-9._:-] (a UUID, a ULID, a trace id). */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** proxy-addr's trust function for a count of hops: the n nearest proxies are believed. */
 const trustHops = (n: number) => (_address: string, hop: number) => hop < n

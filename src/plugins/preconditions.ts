@@ -22,7 +22,7 @@ declare module 'fastify' {
 }
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-const EtagResponseHeader = { ETag: { type: 'string', description: 'The resource’s entity tag: send it back in If-Match to change it.' } }
+const EtagResponseHeader = { ETag: { type: 'string', maxLength: 64, pattern: String.raw`^(W/)?"[\x21\x23-\x7E]*"$`, description: 'The resource’s entity tag: send it back in If-Match to change it.' } }
 
 const carriesVersion = (schema: unknown): boolean => {
   const s = schema as { properties?: { version?: unknown }; anyOf?: unknown } | null | undefined

@@ -113,6 +113,8 @@ function toAppError(err: FastifyError | AppError | Error, request?: FastifyReque
   return new AppError('internal-error', GENERIC_DETAIL['internal-error'])
 }
 
+const MAX_ERRORS = 100
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: AppError) {
   const lang: Lang = request.lang ?? 'en'
   // Extensions first: a standard member (status, type, code…) is never overridden by one.
@@ -122,10 +124,12 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: A
     title: problemTypes[err.code].title[lang],
     status: err.status,
     ...(err.detail ? { detail: err.detail[lang] } : {}),
-    instance: request.url.split('?')[0],
+    // Bounded as the Problem schema says (shared/schemas.ts): a long path or a body with thousands
+    // of unknown fields does not make an answer of the same size.
+    instance: request.url.split('?')[0].slice(0, 2048),
     code: err.code,
     requestId: request.id,
-    ...(err.errors ? { errors: err.errors } : {}),
+    ...(err.errors ? { errors: err.errors.slice(0, MAX_ERRORS).map((e) => ({ path: e.path.slice(0, 2048), message: e.message.slice(0, 2048) })) } : {}),
   }
   // RFC 6750 §3: a 401 names the scheme it wants.
   if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="m2m-network"')

@@ -30,13 +30,18 @@ function rateLimitRedis(app: FastifyInstance, url: string): Redis {
   return redis
 }
 
+/** The routes the rate limiter lets through (the probes): no counters, no 429 (also for the contract). */
+export const rateLimitExempt = (url: string) => url.startsWith('/health/')
+
 export default fp<{ config: Readonly<Config> }>(
   async (app, { config }) => {
     await app.register(cors, {
       origin: config.corsOrigins.length ? config.corsOrigins : false,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'If-None-Match', 'Idempotency-Key'],
-      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+      // The request and answer headers the contract documents (plugins/contract.ts): a browser client
+      // may send X-Request-Id and read the rate-limit counters.
+      allowedHeaders: ['Authorization', 'Content-Type', 'Accept-Language', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed', 'Content-Language'],
       maxAge: 600,
     })
     await app.register(rateLimit, {
@@ -46,7 +51,7 @@ export default fp<{ config: Readonly<Config> }>(
       // After authentication (onRequest), so the key is the principal, not a shared proxy address.
       hook: 'preValidation',
       keyGenerator: (req) => (req.actor ? `p:${req.actor.sub}` : `ip:${req.ip}`),
-      allowList: (req) => req.routeOptions.url?.startsWith('/health/') ?? false,
+      allowList: (req) => rateLimitExempt(req.routeOptions.url ?? ''),
       ...(config.redisUrl ? { redis: rateLimitRedis(app, config.redisUrl), nameSpace: 'm2m:rate-limit:', skipOnError: true } : {}),
     })
   },

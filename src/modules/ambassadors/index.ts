@@ -19,8 +19,9 @@ const AmbassadorViewSchema = Type.Union([AmbassadorRecordSchema, AmbassadorPubli
 
 const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
-    config: { roles: DIRECTORY_ROLES },
+    config: { roles: DIRECTORY_ROLES, ifNoneMatch: true },
     schema: {
+      description: 'The directory iService shows a manager: one page (`limit`, `cursor`) of Ambassadors, their public fields in the caller\'s language (Content-Language). Filter with `language`, `mode`, `topic`, `available=true` (room for a new engagement) and `eligibleForMe=true` (hides those the caller may not be paired with). Send the ETag back as If-None-Match: 304 while the directory is unchanged.',
       operationId: 'listAmbassadors', tags: ['ambassadors'],
       summary: 'The Ambassador directory: active, in-term Ambassadors, public fields, in the caller’s language (AMB-7); nmno adds status= to list any state',
       querystring: ListAmbassadorsQuerySchema,
@@ -41,8 +42,9 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('', {
-    config: { roles: ['manager', 'nmno'], action: 'ambassador.apply', etag: { kind: 'ambassador', ifMatch: false } },
+    config: { location: true, roles: ['manager', 'nmno'], action: 'ambassador.apply', etag: { kind: 'ambassador', ifMatch: false } },
     schema: {
+      description: 'A manager applies to become an Ambassador (for themselves), or nmno creates a candidate for an employee; the record starts as `applicant` and goes through selection (POST …/transitions).',
       operationId: 'createAmbassador', tags: ['ambassadors'],
       summary: 'Apply to become an Ambassador (a manager, for themselves) or create a candidate (nmno, for an employeeRef) (AMB-1)',
       body: CreateAmbassadorBodySchema,
@@ -56,6 +58,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id', {
     config: { roles: DIRECTORY_ROLES, etag: 'ambassador' },
     schema: {
+      description: 'One Ambassador by id: the public view (`view: public`) for managers and iService; the full record (`view: record`) for the Ambassador themself, nmno and governance. 404 when the caller may not see it.',
       operationId: 'getAmbassador', tags: ['ambassadors'],
       summary: 'One Ambassador: the public view, or the full record for the Ambassador themself, nmno and governance',
       params: IdParamsSchema,
@@ -71,6 +74,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/:id', {
     config: { roles: ['manager', 'nmno'], action: 'ambassador.update', etag: 'ambassador' },
     schema: {
+      description: 'The Ambassador edits their own profile (bio, languages, modes, topics, capacity); nmno may edit every field. Send the record\'s ETag as If-Match.',
       operationId: 'updateAmbassador', tags: ['ambassadors'],
       summary: 'Edit the profile: the Ambassador their bio, languages, modes, topics and capacity; nmno everything (AMB-8). If-Match supported.',
       params: IdParamsSchema, body: UpdateAmbassadorBodySchema,
@@ -84,6 +88,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/transitions', {
     config: { roles: ['manager', 'nmno'], action: 'ambassador.transition', etag: 'ambassador' },
     schema: {
+      description: 'Moves an Ambassador record through its states: nmno drives selection; the candidate confirms (`to: active` with `acceptGuidelines: true`) or withdraws. Each move checks its preconditions (competencies, references, orientation).',
       operationId: 'transitionAmbassador', tags: ['ambassadors'],
       summary: 'Move through selection (nmno), confirm with acceptGuidelines to become active (the candidate), or withdraw (AMB-1…AMB-4, AMB-6)',
       params: IdParamsSchema, body: TransitionBodySchema,
@@ -97,6 +102,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/:id/competencies', {
     config: { roles: ['nmno'], action: 'ambassador.assess', etag: 'ambassador' },
     schema: {
+      description: 'nmno records the five competency levels (1–4) assessed at the interview.',
       operationId: 'assessAmbassadorCompetencies', tags: ['ambassadors'], summary: 'Record the competency assessment, levels 1–4 (nmno, AMB-2)',
       params: IdParamsSchema, body: CompetenciesBodySchema,
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },
@@ -109,6 +115,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/training-records', {
     config: { roles: ['nmno'], action: 'ambassador.record-training', etag: 'ambassador' },
     schema: {
+      description: 'nmno records an orientation part, a professional development session or a network call, attended or missed.',
       operationId: 'recordAmbassadorTraining', tags: ['ambassadors'],
       summary: 'Record an orientation part, a professional development session or a network call (nmno, AMB-3, AMB-9); three missed sessions in a row notify nmno',
       params: IdParamsSchema, body: TrainingRecordBodySchema,
@@ -119,6 +126,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/references', {
     config: { roles: ['nmno'], action: 'ambassador.record-reference' },
     schema: {
+      description: 'nmno records one reference check of a candidate and its outcome.',
       operationId: 'recordAmbassadorReference', tags: ['ambassadors'],
       summary: 'Record a reference check of a candidate (nmno, Annex F); two satisfactory checks are needed before references_checked',
       params: IdParamsSchema, body: ReferenceCheckBodySchema,
@@ -129,6 +137,7 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/renewals', {
     config: { roles: ['nmno'], action: 'ambassador.renew', etag: 'ambassador' },
     schema: {
+      description: 'nmno extends an Ambassador\'s term by 24 months, with their agreement.',
       operationId: 'renewAmbassador', tags: ['ambassadors'], summary: 'Extend the term by 24 months with the Ambassador’s agreement (nmno, AMB-5)',
       params: IdParamsSchema, body: RenewalBodySchema,
       response: { 200: AmbassadorRecordSchema, ...problems('not-found', 'invalid-transition') },

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { DateOnly, EmployeeRef, Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Count, DateOnly, EmployeeRef, Id, List, PaginationQuery, PrincipalRef, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 import { LANGUAGES, MODES, TOPICS } from '../../shared/vocabularies.ts'
 
 const lit = <const T extends readonly string[]>(values: T, description?: string) => StringEnum(values, description ? { description } : {})
@@ -24,12 +24,12 @@ export const BioSchema = Type.Object({ en: Type.Union([BioText, Type.Null()]), f
 export const AmbassadorPublicSchema = Type.Object({
   view: Type.Literal('public'),
   id: Id,
-  displayName: Type.String(),
-  bio: Type.Union([Type.String(), Type.Null()]),
+  displayName: Str(120),
+  bio: Type.Union([Str(2000), Type.Null()]),
   bioLanguage: Type.Union([Language, Type.Null()], { description: 'Language the bio is written in (the other one when the caller’s is missing)' }),
-  languages: Type.Array(Language),
-  modes: Type.Array(Mode),
-  topics: Type.Array(Topic),
+  languages: List(Language, 8),
+  modes: List(Mode, 8),
+  topics: List(Topic, 32),
   available: Type.Boolean({ description: 'Has room for a new engagement' }),
 }, { additionalProperties: false })
 export type AmbassadorPublic = Static<typeof AmbassadorPublicSchema>
@@ -37,17 +37,17 @@ export type AmbassadorPublic = Static<typeof AmbassadorPublicSchema>
 /** Directory entries; nmno's `status=` listing adds the administrative fields. */
 export const DirectoryEntrySchema = Type.Object({
   id: Id,
-  displayName: Type.String(),
-  bio: Type.Union([Type.String(), Type.Null()]),
+  displayName: Str(120),
+  bio: Type.Union([Str(2000), Type.Null()]),
   bioLanguage: Type.Union([Language, Type.Null()]),
-  languages: Type.Array(Language),
-  modes: Type.Array(Mode),
-  topics: Type.Array(Topic),
+  languages: List(Language, 8),
+  modes: List(Mode, 8),
+  topics: List(Topic, 32),
   available: Type.Boolean(),
   status: Type.Optional(EffectiveStatus),
-  employeeRef: Type.Optional(Type.String()),
-  capacity: Type.Optional(Type.Integer()),
-  openEngagements: Type.Optional(Type.Integer()),
+  employeeRef: Type.Optional(PrincipalRef),
+  capacity: Type.Optional(Count),
+  openEngagements: Type.Optional(Count),
   termEnd: Type.Optional(Type.Union([Timestamp, Type.Null()])),
 }, { additionalProperties: false })
 export type DirectoryEntry = Static<typeof DirectoryEntrySchema>
@@ -63,13 +63,13 @@ export const CompetenciesBodySchema = Type.Object({
 export type CompetenciesBody = Static<typeof CompetenciesBodySchema>
 
 export const CompetenciesSchema = Type.Object({
-  empathyCompassion: Type.Integer(),
-  communication: Type.Integer(),
-  integrity: Type.Integer(),
-  learningDevelopment: Type.Integer(),
-  emotionalIntelligence: Type.Integer(),
+  empathyCompassion: CompetencyLevel,
+  communication: CompetencyLevel,
+  integrity: CompetencyLevel,
+  learningDevelopment: CompetencyLevel,
+  emotionalIntelligence: CompetencyLevel,
   assessedAt: Timestamp,
-  assessedBy: Type.String(),
+  assessedBy: PrincipalRef,
   meetsRequirements: Type.Boolean(),
 }, { additionalProperties: false })
 
@@ -81,7 +81,7 @@ export const TrainingRecordSchema = Type.Object({
   on: DateOnly,
   attended: Type.Boolean(),
   language: Type.Union([Language, Type.Null()], { description: 'The language the orientation part was given in (Annex F)' }),
-  recordedBy: Type.String(),
+  recordedBy: PrincipalRef,
   createdAt: Timestamp,
 }, { additionalProperties: false })
 
@@ -90,7 +90,7 @@ export const ReferenceCheckSchema = Type.Object({
   id: Id,
   checkedOn: DateOnly,
   outcome: lit(REFERENCE_OUTCOMES),
-  recordedBy: Type.String(),
+  recordedBy: PrincipalRef,
   createdAt: Timestamp,
 }, { additionalProperties: false })
 export const ReferenceCheckBodySchema = Type.Object({
@@ -100,10 +100,10 @@ export const ReferenceCheckBodySchema = Type.Object({
 export type ReferenceCheckBody = Static<typeof ReferenceCheckBodySchema>
 
 export const StatusChangeSchema = Type.Object({
-  from: Type.Union([Type.String(), Type.Null()]),
-  to: Type.String(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  actorRole: Type.String(),
+  from: Type.Union([Str(64), Type.Null()]),
+  to: Str(64),
+  reason: Type.Union([Str(500), Type.Null()]),
+  actorRole: Str(64),
   at: Timestamp,
 }, { additionalProperties: false })
 
@@ -111,30 +111,30 @@ export const StatusChangeSchema = Type.Object({
 export const AmbassadorRecordSchema = Type.Object({
   view: Type.Literal('record'),
   id: Id,
-  employeeRef: Type.String(),
-  displayName: Type.String(),
+  employeeRef: PrincipalRef,
+  displayName: Str(120),
   bio: BioSchema,
-  languages: Type.Array(Language),
-  modes: Type.Array(Mode),
-  topics: Type.Array(Topic),
-  capacity: Type.Integer(),
-  openEngagements: Type.Integer(),
+  languages: List(Language, 8),
+  modes: List(Mode, 8),
+  topics: List(Topic, 32),
+  capacity: Count,
+  openEngagements: Count,
   status: EffectiveStatus,
   termStart: Type.Union([Timestamp, Type.Null()]),
   termEnd: Type.Union([Timestamp, Type.Null()]),
-  designatedContactRef: Type.Union([Type.String(), Type.Null()]),
+  designatedContactRef: Type.Union([PrincipalRef, Type.Null()]),
   competencies: Type.Union([CompetenciesSchema, Type.Null()]),
   guidelines: Type.Object({
-    acceptedVersion: Type.Union([Type.Integer(), Type.Null()]),
+    acceptedVersion: Type.Union([Version, Type.Null()]),
     acceptedAt: Type.Union([Timestamp, Type.Null()]),
-    currentVersion: Type.Integer(),
+    currentVersion: Version,
   }, { additionalProperties: false }),
   supervisorArrangementOn: Type.Union([DateOnly, Type.Null()], { description: 'When the understanding with the supervisor about M2M time and crises was put in place (Crisis); required to become active' }),
-  referenceChecks: Type.Array(ReferenceCheckSchema, { description: 'Annex F: two satisfactory checks before references_checked' }),
-  orientationPartsAttended: Type.Array(Type.Integer(), { description: 'Parts 1–6 attended (since the last retraining)' }),
-  statusHistory: Type.Array(StatusChangeSchema),
-  trainingRecords: Type.Array(TrainingRecordSchema),
-  version: Type.Integer(),
+  referenceChecks: List(ReferenceCheckSchema, 100, { description: 'Annex F: two satisfactory checks before references_checked' }),
+  orientationPartsAttended: List(Type.Integer({ minimum: 1, maximum: 6 }), 6, { description: 'Parts 1–6 attended (since the last retraining)' }),
+  statusHistory: List(StatusChangeSchema, 1000),
+  trainingRecords: List(TrainingRecordSchema, 1000),
+  version: Version,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }, { additionalProperties: false })

@@ -11,6 +11,7 @@ export const accessLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id/access-log', {
     config: { roles: ['manager'] },
     schema: {
+      description: 'The manager\'s view of who read or changed their engagement: the role, the Ambassador\'s name or the Office, when and what, newest first.',
       operationId: 'getEngagementAccessLog', tags: ['engagements', 'audit'],
       summary: 'The manager’s access log of their own engagement, newest first: who (role, Ambassador’s name or the Office), when, what (AUD-3)',
       params: IdParamsSchema, querystring: AccessLogQuerySchema,

@@ -12,6 +12,7 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/events', {
     config: { roles: ['nmno', 'governance'] },
     schema: {
+      description: 'One page of audit events, newest first: ids and actions only; a manager appears as a keyed pseudonym.',
       operationId: 'listAuditEvents', tags: ['audit'],
       summary: 'Audit events, newest first: ids only; a manager appears as a keyed pseudonym (AUD-1)',
       querystring: ListAuditEventsQuerySchema,
@@ -22,6 +23,7 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/verify', {
     config: { roles: ['nmno', 'governance'] },
     schema: {
+      description: 'Recomputes every hash chain of the audit trail and names the first edited or missing event, with each chain\'s head to keep outside the database.',
       operationId: 'verifyAuditTrail', tags: ['audit'],
       summary: 'Recomputes every chain of the audit trail and names the first edited or missing event (AUD-2)',
       response: { 200: VerificationSchema, ...problems() },

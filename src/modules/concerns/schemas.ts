@@ -1,6 +1,6 @@
 // Concerns and consultations (#14 item 1): request and response shapes.
 import { Type, type Static } from 'typebox'
-import { Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Id, PaginationQuery, PrincipalRef, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 export const CONCERN_KINDS = ['improper_use', 'confidentiality_breach_by_manager', 'confidentiality_question', 'supervisor_conflict', 'ambassador_conduct', 'other'] as const
 export const CONCERN_STATUSES = ['open', 'acknowledged', 'resolved', 'escalated'] as const
@@ -43,13 +43,13 @@ export const RaiserConcernSchema = Type.Object({
   id: Id,
   kind: StringEnum(CONCERN_KINDS),
   status: StringEnum(CONCERN_STATUSES),
-  outcome: Nullable(Type.String()),
+  outcome: Nullable(Str(2000)),
   engagementId: Type.Union([Id, Type.Null()]),
   ambassadorId: Type.Union([Id, Type.Null()]),
-  summary: Type.String(),
+  summary: Str(4000),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  version: Type.Integer(),
+  version: Version,
 }, { additionalProperties: false })
 
 /** The office's (and, once escalated, governance's) view: never the raiser, the manager or the engagement; the date only. */
@@ -58,13 +58,13 @@ export const OfficeConcernSchema = Type.Object({
   id: Id,
   kind: StringEnum(CONCERN_KINDS),
   status: StringEnum(CONCERN_STATUSES),
-  outcome: Nullable(Type.String()),
+  outcome: Nullable(Str(2000)),
   raisedAs: StringEnum(['ambassador', 'manager', 'employee'] as const),
   ambassadorId: Type.Union([Id, Type.Null()], { description: 'The Ambassador concerned, where there is one' }),
-  designatedContactRef: Nullable(Type.String()),
-  summary: Type.String(),
-  raisedOn: Type.String({ format: 'date' }),
-  version: Type.Integer(),
+  designatedContactRef: Nullable(PrincipalRef),
+  summary: Str(4000),
+  raisedOn: Type.String({ format: 'date', maxLength: 32 }),
+  version: Version,
 }, { additionalProperties: false })
 
 export const ConcernSchema = Type.Union([RaiserConcernSchema, OfficeConcernSchema])
@@ -72,6 +72,6 @@ export const ConcernSchema = Type.Union([RaiserConcernSchema, OfficeConcernSchem
 export const ConcernMessageSchema = Type.Object({
   id: Id,
   authorRole: StringEnum(['raiser', 'nmno'] as const),
-  text: Type.String(),
+  text: Str(4000),
   createdAt: Timestamp,
 }, { additionalProperties: false })

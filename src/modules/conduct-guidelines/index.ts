@@ -7,6 +7,7 @@ import { getCurrentGuidelines, listPendingAcceptances, publishGuidelines } from 
 const conductGuidelines: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/current', {
     schema: {
+      description: 'The current Guidelines of Conduct, in English and French, with their version and hash.',
       operationId: 'getCurrentConductGuidelines', tags: ['conduct-guidelines'], summary: 'The current Guidelines of Conduct, in English and French',
       response: { 200: GuidelinesSchema, ...problems() },
     },
@@ -15,6 +16,7 @@ const conductGuidelines: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/current/pending-acceptances', {
     config: { roles: ['nmno'] },
     schema: {
+      description: 'One page of the active Ambassadors who have not accepted the current Guidelines of Conduct, for nmno to follow up.',
       operationId: 'listPendingGuidelinesAcceptances', tags: ['conduct-guidelines'], summary: 'Active Ambassadors who have not accepted the current version (nmno)',
       querystring: PageQuerySchema, response: { 200: PendingAcceptanceSchema, ...problems('invalid-cursor') },
     },
@@ -26,6 +28,7 @@ const conductGuidelines: FastifyPluginAsyncTypebox = async (app) => {
   app.post('', {
     config: { roles: ['nmno'], action: 'guidelines.publish' },
     schema: {
+      description: 'nmno publishes a new version of the Guidelines of Conduct; every active Ambassador gets a task to accept it.',
       operationId: 'publishConductGuidelines', tags: ['conduct-guidelines'], summary: 'Publish a new version (nmno); active Ambassadors are asked to accept it',
       body: PublishGuidelinesBodySchema,
       response: { 201: GuidelinesSchema, ...problems('payload-too-large', 'unsupported-media-type') },

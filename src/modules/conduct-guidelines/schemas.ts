@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
-import { Id, Timestamp } from '../../shared/schemas.ts'
+import { List, Id, INT32_MAX, Sha256Hex, Str, Timestamp, Version } from '../../shared/schemas.ts'
 
 export const GuidelinesSchema = Type.Object({
-  version: Type.Integer({ minimum: 1 }),
-  text: Type.Object({ en: Type.String(), fr: Type.String() }, { additionalProperties: false }),
-  textHash: Type.String({ description: 'SHA-256 of the English and French texts: what was accepted can be proven' }),
+  version: Type.Integer({ minimum: 1, maximum: INT32_MAX }),
+  text: Type.Object({ en: Str(50000), fr: Str(50000) }, { additionalProperties: false }),
+  textHash: Sha256Hex('SHA-256 of the English and French texts: what was accepted can be proven'),
   publishedAt: Timestamp,
 }, { additionalProperties: false })
 
@@ -16,14 +16,14 @@ export const PublishGuidelinesBodySchema = Type.Object({
 }, { additionalProperties: false })
 
 export const AcceptGuidelinesBodySchema = Type.Object({
-  version: Type.Integer({ minimum: 1, description: 'The version read and accepted: must be the current one' }),
+  version: Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'The version read and accepted: must be the current one' }),
   accept: Type.Literal(true),
 }, { additionalProperties: false })
 
-export const AcceptanceSchema = Type.Object({ ambassadorId: Id, version: Type.Integer(), acceptedAt: Timestamp }, { additionalProperties: false })
+export const AcceptanceSchema = Type.Object({ ambassadorId: Id, version: Version, acceptedAt: Timestamp }, { additionalProperties: false })
 
 export const PendingAcceptanceSchema = Type.Object({
-  items: Type.Array(Type.Object({ ambassadorId: Id, displayName: Type.String(), acceptedVersion: Type.Union([Type.Integer(), Type.Null()]) }, { additionalProperties: false })),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-  currentVersion: Type.Integer(),
+  items: List(Type.Object({ ambassadorId: Id, displayName: Str(120), acceptedVersion: Type.Union([Version, Type.Null()]) }, { additionalProperties: false }), 100),
+  nextCursor: Type.Union([Str(512, { pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()]),
+  currentVersion: Version,
 }, { additionalProperties: false })

@@ -7,8 +7,9 @@ import { declareConflict, listConflictDeclarations, withdrawConflictDeclaration 
 
 const conflictDeclarations: FastifyPluginAsyncTypebox = async (app) => {
   app.post('', {
-    config: { roles: ['manager', 'nmno'], action: 'conflict-declaration.create' },
+    config: { location: true, roles: ['manager', 'nmno'], action: 'conflict-declaration.create' },
     schema: {
+      description: 'Records a conflict of interest between an Ambassador and an employee; from then on they are never paired. The declared employee never sees it.',
       operationId: 'declareConflictOfInterest', tags: ['conflict-declarations'],
       summary: 'Declare a conflict of interest: an active Ambassador about any employee, a manager about an Ambassador, nmno either way (COI-1). Never visible to the employee declared.',
       body: CreateConflictDeclarationBodySchema,
@@ -22,6 +23,7 @@ const conflictDeclarations: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['manager', 'nmno'] },
     schema: {
+      description: 'One page of the declarations the caller made, newest first; nmno sees every declaration.',
       operationId: 'listConflictDeclarations', tags: ['conflict-declarations'],
       summary: 'The declarations the caller made, newest first (nmno: all of them)',
       querystring: ListConflictDeclarationsQuerySchema,
@@ -35,6 +37,7 @@ const conflictDeclarations: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/:id', {
     config: { roles: ['manager', 'nmno'], action: 'conflict-declaration.delete' },
     schema: {
+      description: 'Withdraws a declaration (its declarer, or nmno): 204; 404 for anyone else.',
       operationId: 'withdrawConflictDeclaration', tags: ['conflict-declarations'],
       summary: 'Withdraw a declaration (its declarer, or nmno)',
       params: IdParamsSchema,

@@ -8,7 +8,7 @@ export const ConflictDeclarationSchema = Type.Object({
   ambassadorId: Id,
   employeeRef: EmployeeRef,
   kind: StringEnum(CONFLICT_KINDS),
-  declarerRef: Type.String({ description: 'Who declared it (the caller, unless nmno lists all)' }),
+  declarerRef: Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$', description: 'Who declared it (the caller, unless nmno lists all)' }),
   declarerRole: StringEnum(['ambassador', 'manager', 'nmno'] as const, { description: 'In what capacity it was declared' }),
   createdAt: Timestamp,
 }, { additionalProperties: false })

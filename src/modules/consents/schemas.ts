@@ -1,6 +1,6 @@
 // Consents and disclosures (CNS-1…CNS-4): request and response shapes.
 import { Type, type Static, type TSchema } from 'typebox'
-import { Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Id, INT32_MAX, List, Sha256Hex, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 /** "another individual, agency or institution" (seed, Informed Consent). */
 export const RECIPIENT_KINDS = ['individual', 'agency', 'institution'] as const
@@ -30,7 +30,7 @@ export const DraftConsentBodySchema = Type.Object({
   direction: StringEnum(CONSENT_DIRECTIONS),
   infoCategories: Categories,
   purpose: Type.String({ minLength: 1, maxLength: 1000, description: 'Why: the additional support being engaged for the manager' }),
-  expiresAt: Type.Optional(Type.String({ format: 'date-time', description: `At most ${CONSENT_MAX_DAYS} days from now; default ${CONSENT_DEFAULT_DAYS} days` })),
+  expiresAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: `At most ${CONSENT_MAX_DAYS} days from now; default ${CONSENT_DEFAULT_DAYS} days` })),
 }, { additionalProperties: false })
 export type DraftConsentBody = Static<typeof DraftConsentBodySchema>
 
@@ -41,9 +41,9 @@ export const GrantConsentBodySchema = Type.Object({
       + 'it must be a plausible personal name (at least two letters, no control characters, not the employee id) and is stored as typed (trimmed).',
   }),
   agree: Type.Boolean({ description: 'Explicit agreement to the statement: must be true' }),
-  statementVersion: Type.Integer({ minimum: 1, description: 'The statement version the manager read (GET /v1/consents/statement); must be the consent’s' }),
+  statementVersion: Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'The statement version the manager read (GET /v1/consents/statement); must be the consent’s' }),
   language: StringEnum(STATEMENT_LANGUAGES, { description: 'The language of the statement the manager read' }),
-  statementHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'If given, must be the SHA-256 of the statement text the manager read' })),
+  statementHash: Type.Optional(Type.String({ maxLength: 64, pattern: '^[0-9a-f]{64}$', description: 'If given, must be the SHA-256 of the statement text the manager read' })),
 }, { additionalProperties: false })
 export type GrantConsentBody = Static<typeof GrantConsentBodySchema>
 
@@ -56,28 +56,28 @@ export const ConsentSchema = Type.Object({
   engagementId: Id,
   recipient: RecipientSchema,
   direction: StringEnum(CONSENT_DIRECTIONS),
-  infoCategories: Type.Array(StringEnum(INFO_CATEGORIES)),
-  purpose: Type.String(),
+  infoCategories: List(StringEnum(INFO_CATEGORIES), INFO_CATEGORIES.length),
+  purpose: Str(1000),
   status: StringEnum(CONSENT_STATUSES, { description: 'pending (awaiting the manager), granted, withdrawn, or expired (at query time)' }),
   draftedBy: StringEnum(['manager', 'ambassador'] as const),
-  statementVersion: Type.Integer(),
+  statementVersion: Version,
   statementLanguage: Nullable(StringEnum(STATEMENT_LANGUAGES)),
-  statementHash: Nullable(Type.String({ description: 'SHA-256 of the statement text agreed to, set at grant' })),
-  grantedName: Nullable(Type.String({ description: 'The name the manager typed when granting' })),
+  statementHash: Nullable(Sha256Hex('SHA-256 of the statement text agreed to, set at grant')),
+  grantedName: Nullable(Type.String({ maxLength: 200, description: 'The name the manager typed when granting' })),
   grantedAt: Nullable(Timestamp),
   withdrawnAt: Nullable(Timestamp),
   expiresAt: Timestamp,
   createdAt: Timestamp,
-  version: Type.Integer(),
+  version: Version,
 }, { additionalProperties: false })
 
 export const StatementQuerySchema = Type.Object({
   language: Type.Optional(StringEnum(STATEMENT_LANGUAGES, { description: 'Default: en' })),
-  version: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: the current version' })),
+  version: Type.Optional(Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'Default: the current version' })),
 }, { additionalProperties: false })
 
 export const StatementSchema = Type.Object({
-  version: Type.Integer(), language: StringEnum(STATEMENT_LANGUAGES), text: Type.String(),
-  hash: Type.String({ description: 'SHA-256 (hex) of text, UTF-8' }), publishedAt: Timestamp,
+  version: Version, language: StringEnum(STATEMENT_LANGUAGES), text: Str(50000),
+  hash: Sha256Hex('SHA-256 (hex) of text, UTF-8'), publishedAt: Timestamp,
 }, { additionalProperties: false })
 

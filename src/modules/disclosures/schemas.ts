@@ -1,6 +1,6 @@
 // Disclosures (CNS-2, CNS-3, CNS-4): request and response shapes.
 import { Type, type Static } from 'typebox'
-import { Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Id, List, Str, StringEnum, Timestamp } from '../../shared/schemas.ts'
 import { BASES, CONSENT_DIRECTIONS, Categories, INFO_CATEGORIES, Nullable, RecipientSchema } from '../consents/schemas.ts'
 
 export const RecordDisclosureBodySchema = Type.Object({
@@ -18,10 +18,10 @@ export const DisclosureSchema = Type.Object({
   engagementId: Id,
   direction: StringEnum(CONSENT_DIRECTIONS),
   recipient: RecipientSchema,
-  infoCategories: Type.Array(StringEnum(INFO_CATEGORIES)),
+  infoCategories: List(StringEnum(INFO_CATEGORIES), INFO_CATEGORIES.length),
   basis: StringEnum(BASES),
   consentId: Nullable(Id),
-  justification: Nullable(Type.String()),
+  justification: Nullable(Str(2000)),
   flaggedForReview: Type.Boolean({ description: 'Exception disclosures are flagged for review by the National M2M Network Office (CNS-3)' }),
   createdAt: Timestamp,
 }, { additionalProperties: false })

@@ -8,6 +8,7 @@ import { getCurrentTerms } from './service.ts'
 const engagementTerms: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/current', {
     schema: {
+      description: 'The current terms a manager accepts before their first request, in English and French, with their version and hash.',
       operationId: 'getCurrentEngagementTerms', tags: ['engagement-terms'],
       summary: 'The network’s current terms for managers, in English and French, with their hash: support, not counselling; decisions remain the manager’s; the manager keeps confidential what they learn',
       response: { 200: EngagementTermsSchema, ...problems() },

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { DateOnly, Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Count, DateOnly, Id, INT32_MAX, List, PaginationQuery, PrincipalRef, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 import { LANGUAGES, MODES, TOPICS } from '../../shared/vocabularies.ts'
 
 export const ENGAGEMENT_STATUSES = ['requested', 'accepted', 'active', 'declined', 'withdrawn', 'expired', 'closed', 'transfer_required', 'transferred'] as const
@@ -31,15 +31,15 @@ const ParticipantFields = {
   status: Status,
   stage: Stage,
   language: StringEnum(LANGUAGES),
-  preferredModes: Type.Array(StringEnum(MODES)),
+  preferredModes: List(StringEnum(MODES), MODES.length),
   urgency: Urgency,
-  topics: Type.Array(StringEnum(TOPICS)),
+  topics: List(StringEnum(TOPICS), TOPICS.length),
 }
 const ProgressFields = {
   outcome: Type.Union([StringEnum(OUTCOMES), Type.Null()]),
   transferReason: Type.Union([StringEnum(TRANSFER_REASONS), Type.Null()]),
   transferredFrom: Type.Union([Id, Type.Null()]),
-  extensions: Type.Integer({ description: 'Extensions agreed beyond the two initial meetings' }),
+  extensions: Type.Integer({ minimum: 0, maximum: INT32_MAX, description: 'Extensions agreed beyond the two initial meetings' }),
   extensionProposed: Type.Boolean({ description: 'The Ambassador proposed an extension the manager has not agreed to yet' }),
 }
 const TimeFields = {
@@ -47,17 +47,17 @@ const TimeFields = {
   expiresAt: Timestamp,
   respondedAt: Type.Union([Timestamp, Type.Null()]),
   closedAt: Type.Union([Timestamp, Type.Null()]),
-  version: Type.Integer(),
+  version: Version,
 }
 
 /** What the manager sees of their own engagement. */
 export const ManagerEngagementSchema = Type.Object({
   view: Type.Literal('manager'),
   id: Id,
-  ambassador: Type.Object({ id: Id, displayName: Type.String() }, { additionalProperties: false }),
+  ambassador: Type.Object({ id: Id, displayName: Str(120) }, { additionalProperties: false }),
   ...ParticipantFields,
   ...ProgressFields,
-  surveyToken: Type.Union([Type.String(), Type.Null()], { description: 'Single-use token for the anonymous survey, shown to the manager only after closing, until spent or expired (ENG-8)' }),
+  surveyToken: Type.Union([Str(128, { pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()], { description: 'Single-use token for the anonymous survey, shown to the manager only after closing, until spent or expired (ENG-8)' }),
   ...TimeFields,
 }, { additionalProperties: false })
 
@@ -66,7 +66,7 @@ export const AmbassadorEngagementSchema = Type.Object({
   view: Type.Literal('ambassador'),
   id: Id,
   ambassadorId: Id,
-  managerRef: Type.String(),
+  managerRef: PrincipalRef,
   ...ParticipantFields,
   declineReason: Type.Union([StringEnum(DECLINE_REASONS), Type.Null()]),
   ...ProgressFields,
@@ -82,8 +82,8 @@ export const DeidentifiedEngagementSchema = Type.Object({
   language: StringEnum(LANGUAGES),
   urgency: Urgency,
   transferRequired: Type.Boolean(),
-  meetingsHeld: Type.Integer(),
-  referralCount: Type.Integer(),
+  meetingsHeld: Count,
+  referralCount: Count,
   followUpOverdue: Type.Boolean({ description: 'A referral follow-up is past due' }),
   requestedOn: DateOnly,
 }, { additionalProperties: false })

@@ -1,6 +1,6 @@
 // Shapes of goals on the wire (ENG-6).
 import { Type, type Static } from 'typebox'
-import { DateOnly, Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { DateOnly, Id, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 const GOAL_STATUSES = ['open', 'achieved', 'dropped'] as const
 const Field = Type.String({ minLength: 1, maxLength: 2000 })
@@ -22,11 +22,11 @@ export const UpdateGoalBodySchema = Type.Object({
 export type CreateGoalBody = Static<typeof CreateGoalBodySchema>
 export type UpdateGoalBody = Static<typeof UpdateGoalBodySchema>
 
-const Text = Type.Union([Type.String(), Type.Null()])
+const Text = Type.Union([Str(2000), Type.Null()])
 export const GoalSchema = Type.Object({
-  id: Id, engagementId: Id, title: Type.String(), benefitsToYou: Text, benefitsToOrganisation: Text, barriers: Text,
+  id: Id, engagementId: Id, title: Str(200), benefitsToYou: Text, benefitsToOrganisation: Text, barriers: Text,
   externalResources: Text, progressMeasures: Text, reviewOn: Type.Union([DateOnly, Type.Null()]), status: StringEnum(GOAL_STATUSES),
   proposal: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Edits proposed by the Ambassador, awaiting the manager' }),
-  version: Type.Integer(), createdAt: Timestamp, updatedAt: Timestamp,
+  version: Version, createdAt: Timestamp, updatedAt: Timestamp,
 }, { additionalProperties: false })
 export const GoalParamsSchema = Type.Object({ id: Id, goalId: Id }, { additionalProperties: false })

@@ -24,8 +24,9 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
 
   // ---- Reviews ----
   app.post('/reviews', {
-    config: { roles: ['governance'], action: 'governance-review.create', etag: { kind: 'review', ifMatch: false } },
+    config: { location: true, roles: ['governance'], action: 'governance-review.create', etag: { kind: 'review', ifMatch: false } },
     schema: {
+      description: 'Governance opens a review of the pilot over a period; meetings are added to it until it is concluded.',
       operationId: 'createGovernanceReview', tags: ['governance'], summary: 'Governance opens a review of the pilot over a period (governance structure, Ambassador role, competencies, guidelines, program)',
       body: CreateReviewBodySchema, response: { 201: ReviewSchema, ...problems('rule-violated', 'payload-too-large', 'unsupported-media-type') },
     },
@@ -37,6 +38,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.get('/reviews', {
     config: { roles: STAFF },
     schema: {
+      description: 'One page of reviews, oldest first, with their meetings.',
       operationId: 'listGovernanceReviews', tags: ['governance'], summary: 'Reviews, oldest first, with their meetings (governance, nmno)',
       querystring: ListReviewsQuerySchema, response: { 200: Page(ReviewSchema), ...problems('invalid-cursor') },
     },
@@ -44,12 +46,13 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
 
   app.get('/reviews/:id', {
     config: { roles: STAFF, etag: 'review' },
-    schema: { operationId: 'getGovernanceReview', tags: ['governance'], summary: 'One review with its meetings', params: IdParamsSchema, response: { 200: ReviewSchema, ...problems('not-found') } },
+    schema: { description: 'One review with its meetings and ETag.', operationId: 'getGovernanceReview', tags: ['governance'], summary: 'One review with its meetings', params: IdParamsSchema, response: { 200: ReviewSchema, ...problems('not-found') } },
   }, async (req) => getReview(app.db, req.params.id))
 
   app.post('/reviews/:id/meetings', {
     config: { roles: ['governance'], action: 'governance-review.add-meeting' },
     schema: {
+      description: 'Adds a meeting to an open review: its date, attendees by role and number (no names), and minutes that may not name an employee.',
       operationId: 'addGovernanceReviewMeeting', tags: ['governance'],
       summary: 'A meeting of an open review: date, attendees by role, minutes (no known employee reference: 422 identifying-text)',
       params: IdParamsSchema, body: CreateMeetingBodySchema, response: { 201: ReviewSchema, ...TEXT_WRITE },
@@ -59,6 +62,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.post('/reviews/:id/conclusion', {
     config: { roles: ['governance'], action: 'governance-review.conclude', etag: 'review' },
     schema: {
+      description: 'Governance concludes a review with its outcome, which enters the decisions log.',
       operationId: 'concludeGovernanceReview', tags: ['governance'], summary: 'Governance concludes a review with its outcome (entered in the decisions log)',
       params: IdParamsSchema, body: ConcludeReviewBodySchema, response: { 200: ReviewSchema, ...TEXT_WRITE },
     },
@@ -66,8 +70,9 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
 
   // ---- Recommendations ----
   app.post('/recommendations', {
-    config: { roles: ['governance'], action: 'recommendation.create', etag: { kind: 'recommendation', ifMatch: false } },
+    config: { location: true, roles: ['governance'], action: 'recommendation.create', etag: { kind: 'recommendation', ifMatch: false } },
     schema: {
+      description: 'Governance makes a recommendation to nmno, the Ambassadors or all; it stays open until governance accepts or rejects it.',
       operationId: 'createGovernanceRecommendation', tags: ['governance'],
       summary: 'Governance makes a recommendation to nmno, the Ambassadors or all (open until governance accepts or rejects it)',
       body: CreateRecommendationBodySchema, response: { 201: RecommendationSchema, ...TEXT_WRITE },
@@ -80,6 +85,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.get('/recommendations', {
     config: { roles: STAFF },
     schema: {
+      description: 'One page of recommendations, with their progress reports and acknowledgement counts.',
       operationId: 'listGovernanceRecommendations', tags: ['governance'], summary: 'Recommendations with their progress and acknowledgement counts (governance, nmno)',
       querystring: ListRecommendationsQuerySchema, response: { 200: Page(RecommendationSchema), ...problems('invalid-cursor') },
     },
@@ -88,6 +94,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.get('/recommendations/published', {
     config: { roles: ['manager'] },
     schema: {
+      description: 'The recommendations published to the Ambassadors, each with whether the caller acknowledged it; for active Ambassadors only.',
       operationId: 'listPublishedRecommendations', tags: ['governance'], summary: 'The recommendations published to the Ambassadors, with the caller’s acknowledgement (active Ambassadors; 404 otherwise)',
       response: { 200: Page(PublishedRecommendationSchema), ...problems('not-found') },
     },
@@ -95,12 +102,13 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
 
   app.get('/recommendations/:id', {
     config: { roles: STAFF, etag: 'recommendation' },
-    schema: { operationId: 'getGovernanceRecommendation', tags: ['governance'], summary: 'One recommendation', params: IdParamsSchema, response: { 200: RecommendationSchema, ...problems('not-found') } },
+    schema: { description: 'One recommendation with its progress and ETag.', operationId: 'getGovernanceRecommendation', tags: ['governance'], summary: 'One recommendation', params: IdParamsSchema, response: { 200: RecommendationSchema, ...problems('not-found') } },
   }, async (req) => getRecommendation(app.db, req.params.id))
 
   app.post('/recommendations/:id/transitions', {
     config: { roles: ['governance'], action: 'recommendation.transition', etag: 'recommendation' },
     schema: {
+      description: 'Governance accepts, marks implemented or rejects (with a reason) a recommendation; accepting one addressed to the Ambassadors publishes it to them.',
       operationId: 'decideGovernanceRecommendation', tags: ['governance'],
       summary: 'Governance decides: open → accepted → implemented, or rejected {reason}; accepting one addressed to Ambassadors publishes it to every active Ambassador',
       params: IdParamsSchema, body: RecommendationTransitionBodySchema, response: { 200: RecommendationSchema, ...TEXT_WRITE },
@@ -110,6 +118,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.post('/recommendations/:id/progress', {
     config: { roles: ['nmno'], action: 'recommendation.report-progress' },
     schema: {
+      description: 'nmno reports progress on an accepted recommendation.',
       operationId: 'reportRecommendationProgress', tags: ['governance'], summary: 'nmno reports progress on an accepted recommendation',
       params: IdParamsSchema, body: ProgressBodySchema, response: { 201: RecommendationSchema, ...TEXT_WRITE },
     },
@@ -118,6 +127,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.post('/recommendations/:id/acknowledgement', {
     config: { roles: ['manager'], action: 'recommendation.acknowledge' },
     schema: {
+      description: 'An active Ambassador acknowledges a recommendation published to them; acknowledging again gives the same answer.',
       operationId: 'acknowledgeGovernanceRecommendation', tags: ['governance'], summary: 'An active Ambassador acknowledges a recommendation published to the Ambassadors (once; again is the same answer)',
       params: IdParamsSchema, body: Type.Object({}, { additionalProperties: false }), response: { 200: AcknowledgementSchema, ...problems('not-found') },
     },
@@ -126,6 +136,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.get('/recommendations/:id/pending-acknowledgements', {
     config: { roles: ['nmno'] },
     schema: {
+      description: 'One page of the active Ambassadors who have not acknowledged a published recommendation, for nmno to follow up.',
       operationId: 'listPendingRecommendationAcknowledgements', tags: ['governance'], summary: 'Active Ambassadors who have not acknowledged a published recommendation (nmno)',
       params: IdParamsSchema, querystring: PageQuerySchema, response: { 200: PendingAcknowledgementsSchema, ...problems('not-found', 'invalid-cursor') },
     },
@@ -135,6 +146,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.get('/decisions', {
     config: { roles: STAFF },
     schema: {
+      description: 'The decisions log, in order: review outcomes, recommendation decisions, Guidelines versions and revocation decisions (case id and decision only).',
       operationId: 'listGovernanceDecisions', tags: ['governance'],
       summary: 'The decisions log, in order: review outcomes, recommendation decisions, Guidelines versions, revocation decisions (case id and decision only)',
       querystring: ListDecisionsQuerySchema, response: { 200: Page(DecisionSchema), ...problems('invalid-cursor') },
@@ -145,6 +157,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.post('/comment-batches', {
     config: { roles: ['governance'], action: 'survey-comments.release' },
     schema: {
+      description: 'Governance takes the survey comments held for one month, shuffled, once enough of them pass the text check; comments naming a known employee are withheld and counted.',
       operationId: 'releaseSurveyComments', tags: ['governance'],
       summary: 'Governance takes the survey comments held for a month, shuffled, once at least STATS_MIN_CELL of them pass the text check (409 too-few-comments otherwise); comments naming a known employee are withheld',
       body: ReleaseCommentsBodySchema, response: { 201: CommentBatchSchema, ...problems('too-few-comments') },
@@ -154,6 +167,7 @@ const governance: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = asyn
   app.get('/comment-batches', {
     config: { roles: ['governance'] },
     schema: {
+      description: 'The survey comment batches already released to governance.',
       operationId: 'listSurveyCommentBatches', tags: ['governance'], summary: 'The comment batches released to governance (never to HR, never in statistics)',
       querystring: PageQuerySchema, response: { 200: Page(CommentBatchSchema), ...problems('invalid-cursor') },
     },

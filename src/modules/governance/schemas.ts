@@ -1,7 +1,7 @@
 // #15 item 1: the governance body's reviews (and their meetings), recommendations, the decisions log,
 // and the comments released to it in batches (#15 item 2).
 import { Type, type Static } from 'typebox'
-import { DateOnly, Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Count, DateOnly, Id, INT32_MAX, List, PaginationQuery, PrincipalRef, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 export const REVIEW_SCOPES = ['governance_structure', 'ambassador_role', 'competencies', 'guidelines', 'program'] as const
 export const REVIEW_STATUSES = ['open', 'concluded'] as const
@@ -13,7 +13,7 @@ export const ATTENDEE_ROLES = ['governance', 'nmno', 'ambassador', 'manager', 'h
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '\\S', description })
 const NullableDate = Type.Union([DateOnly, Type.Null()])
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
-const NullableText = Type.Union([Type.String(), Type.Null()])
+const NullableText = Type.Union([Str(8000), Type.Null()])
 
 export const CreateReviewBodySchema = Type.Object({
   title: Text(200, 'What is reviewed'),
@@ -39,22 +39,22 @@ export const CreateMeetingBodySchema = Type.Object({
 export type CreateMeetingBody = Static<typeof CreateMeetingBodySchema>
 
 export const ReviewMeetingSchema = Type.Object({
-  id: Id, reviewId: Id, heldOn: DateOnly, attendees: AttendeesSchema, minutes: Type.String(), recordedBy: Type.String(), createdAt: Timestamp,
+  id: Id, reviewId: Id, heldOn: DateOnly, attendees: AttendeesSchema, minutes: Str(20000), recordedBy: PrincipalRef, createdAt: Timestamp,
 }, { additionalProperties: false })
 
 export const ReviewSchema = Type.Object({
   id: Id,
-  title: Type.String(),
+  title: Str(200),
   scope: StringEnum(REVIEW_SCOPES),
   period: Type.Object({ from: DateOnly, to: DateOnly }, { additionalProperties: false }),
   status: StringEnum(REVIEW_STATUSES),
   outcome: NullableText,
-  createdBy: Type.String(),
+  createdBy: PrincipalRef,
   createdAt: Timestamp,
   concludedBy: NullableText,
   concludedAt: NullableTimestamp,
-  meetings: Type.Array(ReviewMeetingSchema),
-  version: Type.Integer(),
+  meetings: List(ReviewMeetingSchema, 1000),
+  version: Version,
 }, { additionalProperties: false })
 export type Review = Static<typeof ReviewSchema>
 
@@ -79,32 +79,32 @@ export const ProgressBodySchema = Type.Object({
   note: Text(4000, 'What was done: no known employee reference'),
 }, { additionalProperties: false })
 
-export const ProgressSchema = Type.Object({ id: Id, note: Type.String(), reportedBy: Type.String(), reportedAt: Timestamp }, { additionalProperties: false })
+export const ProgressSchema = Type.Object({ id: Id, note: Str(4000), reportedBy: PrincipalRef, reportedAt: Timestamp }, { additionalProperties: false })
 
 export const RecommendationSchema = Type.Object({
   id: Id,
   reviewId: Type.Union([Id, Type.Null()]),
-  title: Type.String(),
-  body: Type.String(),
+  title: Str(200),
+  body: Str(8000),
   audience: StringEnum(AUDIENCES),
   dueOn: NullableDate,
   status: StringEnum(RECOMMENDATION_STATUSES),
   reason: NullableText,
-  createdBy: Type.String(),
+  createdBy: PrincipalRef,
   createdAt: Timestamp,
   acceptedAt: NullableTimestamp,
   closedAt: NullableTimestamp,
-  progress: Type.Array(ProgressSchema),
-  acknowledgements: Type.Union([Type.Object({ acknowledged: Type.Integer(), pending: Type.Integer() }, { additionalProperties: false }), Type.Null()], {
+  progress: List(ProgressSchema, 1000),
+  acknowledgements: Type.Union([Type.Object({ acknowledged: Count, pending: Count }, { additionalProperties: false }), Type.Null()], {
     description: 'Addressed to Ambassadors: how many active Ambassadors acknowledged it and how many have not',
   }),
-  version: Type.Integer(),
+  version: Version,
 }, { additionalProperties: false })
 export type Recommendation = Static<typeof RecommendationSchema>
 
 /** What an Ambassador reads of a recommendation addressed to them. */
 export const PublishedRecommendationSchema = Type.Object({
-  id: Id, title: Type.String(), body: Type.String(), dueOn: NullableDate, status: StringEnum(RECOMMENDATION_STATUSES), createdAt: Timestamp,
+  id: Id, title: Str(200), body: Str(8000), dueOn: NullableDate, status: StringEnum(RECOMMENDATION_STATUSES), createdAt: Timestamp,
   acknowledgedAt: NullableTimestamp,
 }, { additionalProperties: false })
 
@@ -115,8 +115,8 @@ export const ListRecommendationsQuerySchema = Type.Object({
 }, { additionalProperties: false })
 
 export const PendingAcknowledgementsSchema = Type.Object({
-  items: Type.Array(Type.Object({ ambassadorId: Id, displayName: Type.String() }, { additionalProperties: false })),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  items: List(Type.Object({ ambassadorId: Id, displayName: Str(120) }, { additionalProperties: false }), 100),
+  nextCursor: Type.Union([Str(512, { pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()]),
 }, { additionalProperties: false })
 
 export const AcknowledgementSchema = Type.Object({ recommendationId: Id, ambassadorId: Id, acknowledgedAt: Timestamp }, { additionalProperties: false })
@@ -126,7 +126,7 @@ export const DecisionSchema = Type.Object({
   decidedAt: Timestamp,
   kind: StringEnum(DECISION_KINDS),
   subjectId: Type.Union([Id, Type.Null()], { description: 'The review, recommendation or revocation case (for a revocation: the case id only)' }),
-  decision: Type.String({ description: 'concluded; accepted, implemented, rejected; published; revoke, suspend, no_action' }),
+  decision: Type.String({ maxLength: 64, description: 'concluded; accepted, implemented, rejected; published; revoke, suspend, no_action' }),
   title: NullableText,
   detail: NullableText,
 }, { additionalProperties: false })
@@ -137,15 +137,15 @@ export const ListDecisionsQuerySchema = Type.Object({
 }, { additionalProperties: false })
 
 export const ReleaseCommentsBodySchema = Type.Object({
-  period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'The month (YYYY-MM) whose held comments are released' }),
+  period: Type.String({ maxLength: 7, pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'The month (YYYY-MM) whose held comments are released' }),
 }, { additionalProperties: false })
 
 export const CommentBatchSchema = Type.Object({
   id: Id,
-  period: Type.String(),
+  period: Str(7, { pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
   releasedAt: Timestamp,
-  withheld: Type.Integer({ description: 'Comments not released because they named a known employee' }),
-  comments: Type.Array(Type.Object({ audience: StringEnum(['manager', 'ambassador'] as const), text: Type.String() }, { additionalProperties: false }), {
+  withheld: Type.Integer({ minimum: 0, maximum: INT32_MAX, description: 'Comments not released because they named a known employee' }),
+  comments: List(Type.Object({ audience: StringEnum(['manager', 'ambassador'] as const), text: Str(2000) }, { additionalProperties: false }), 100_000, {
     description: 'Shuffled: the order says nothing of when each was given',
   }),
 }, { additionalProperties: false })

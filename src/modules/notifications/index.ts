@@ -9,6 +9,7 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['nmno'] },
     schema: {
+      description: 'One page of the National M2M Network Office\'s inbox, newest first: de-identified facts and dates, never a time or a manager.',
       operationId: 'listOfficeNotifications', tags: ['notifications'], summary: 'The office inbox (nmno), newest first; dates only, never times (CONF-2)',
       querystring: ListNmnoNotificationsQuerySchema,
       response: { 200: Page(OfficeNotificationSchema), ...problems('invalid-cursor') },
@@ -21,6 +22,7 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id', {
     config: { roles: ['nmno'], etag: 'notification' },
     schema: {
+      description: 'One notification of the office inbox with its ETag, de-identified as in the list.',
       operationId: 'getOfficeNotification', tags: ['notifications'], summary: 'One notification of the office inbox (nmno), with its ETag; dates only (CONF-2)',
       params: IdParamsSchema, response: { 200: OfficeNotificationSchema, ...problems('not-found') },
     },
@@ -32,6 +34,7 @@ const notifications: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/resolve', {
     config: { roles: ['nmno'], action: 'notification.resolve', etag: 'notification' },
     schema: {
+      description: 'nmno marks an office notification resolved; resolving it again changes nothing. A crisis debrief is resolved with the decision on offering a clinician.',
       operationId: 'resolveNotification', tags: ['notifications'],
       summary: 'Mark an office notification resolved (nmno); a crisis_debrief is closed with {clinicianOffered} (CRS-2)',
       params: IdParamsSchema, body: ResolveNotificationBodySchema,

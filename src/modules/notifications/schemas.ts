@@ -1,17 +1,17 @@
 import { Type, type Static } from 'typebox'
-import { DateOnly, Id, PaginationQuery, Timestamp } from '../../shared/schemas.ts'
+import { DateOnly, Id, INT32_MAX, PaginationQuery, PrincipalRef, Str, Timestamp } from '../../shared/schemas.ts'
 
 export const NotificationSchema = Type.Object({
   id: Id,
-  kind: Type.String({ description: 'e.g. absenteeism, guidelines_updated' }),
-  subjectType: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.String({ maxLength: 64, description: 'e.g. absenteeism, guidelines_updated' }),
+  subjectType: Type.Union([Str(64), Type.Null()]),
   subjectId: Type.Union([Id, Type.Null()]),
-  designatedContactRef: Type.Union([Type.String(), Type.Null()], { description: 'The designated nmno contact concerned, if any' }),
+  designatedContactRef: Type.Union([PrincipalRef, Type.Null()], { description: 'The designated nmno contact concerned, if any' }),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'De-identified facts' }),
   createdAt: Timestamp,
   readAt: Type.Union([Timestamp, Type.Null()]),
   resolvedAt: Type.Union([Timestamp, Type.Null()]),
-  version: Type.Integer({ description: 'Bumped on every change (the ETag)' }),
+  version: Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'Bumped on every change (the ETag)' }),
 }, { additionalProperties: false })
 
 /**
@@ -20,14 +20,14 @@ export const NotificationSchema = Type.Object({
  */
 export const OfficeNotificationSchema = Type.Object({
   id: Id,
-  kind: Type.String({ description: 'e.g. crisis_escalation, exception_disclosure, absenteeism' }),
-  subjectType: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.String({ maxLength: 64, description: 'e.g. crisis_escalation, exception_disclosure, absenteeism' }),
+  subjectType: Type.Union([Str(64), Type.Null()]),
   subjectId: Type.Union([Id, Type.Null()]),
-  designatedContactRef: Type.Union([Type.String(), Type.Null()], { description: 'The designated nmno contact concerned, if any' }),
+  designatedContactRef: Type.Union([PrincipalRef, Type.Null()], { description: 'The designated nmno contact concerned, if any' }),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'De-identified facts' }),
   createdOn: DateOnly,
   resolvedOn: Type.Union([DateOnly, Type.Null()]),
-  version: Type.Integer({ description: 'Bumped on every change (the ETag)' }),
+  version: Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'Bumped on every change (the ETag)' }),
 }, { additionalProperties: false })
 export type OfficeNotification = Static<typeof OfficeNotificationSchema>
 

@@ -9,6 +9,7 @@ const org: FastifyPluginAsyncTypebox = async (app) => {
     bodyLimit: REPORTING_LINES_BODY_LIMIT,
     config: { roles: ['nmno'], action: 'reporting-lines.replace' },
     schema: {
+      description: 'Replaces the whole reporting-lines snapshot used to find supervisory conflicts of interest (at most 50,000 lines).',
       operationId: 'replaceReportingLines', tags: ['org'],
       summary: 'Replace the reporting-lines snapshot {employeeRef, supervisorRef, orgUnit} (nmno or the HR feed, COI-2; at most 50 000 lines)',
       body: ReplaceReportingLinesBodySchema,

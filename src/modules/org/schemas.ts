@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { EmployeeRef, Timestamp } from '../../shared/schemas.ts'
+import { EmployeeRef, INT32_MAX, Timestamp } from '../../shared/schemas.ts'
 
 /** The largest snapshot accepted in one PUT (the department's headcount, with room to spare). */
 export const REPORTING_LINES_MAX = 50_000
@@ -18,6 +18,6 @@ export const ReplaceReportingLinesBodySchema = Type.Object({
 export type ReplaceReportingLinesBody = Static<typeof ReplaceReportingLinesBodySchema>
 
 export const ReportingLinesImportSchema = Type.Object({
-  count: Type.Integer({ description: 'Reporting lines in the snapshot now' }),
+  count: Type.Integer({ minimum: 0, maximum: INT32_MAX, description: 'Reporting lines in the snapshot now' }),
   importedAt: Timestamp,
 }, { additionalProperties: false })

@@ -11,8 +11,9 @@ const program: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('/milestones', {
-    config: { roles: STAFF, action: 'milestone.create', etag: { kind: 'milestone', ifMatch: false } },
+    config: { location: true, roles: STAFF, action: 'milestone.create', etag: { kind: 'milestone', ifMatch: false } },
     schema: {
+      description: 'nmno or governance adds a milestone of the pilot; an overdue one appears in governance\'s tasks.',
       operationId: 'createProgramMilestone', tags: ['program'], summary: 'A milestone of the pilot (Annex C), by nmno or governance; overdue ones appear in governance’s tasks',
       body: CreateMilestoneBodySchema, response: { 201: MilestoneSchema, ...problems('identifying-text', 'payload-too-large', 'unsupported-media-type') },
     },
@@ -24,6 +25,7 @@ const program: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/milestones', {
     config: { roles: STAFF },
     schema: {
+      description: 'One page of the pilot\'s milestones, oldest first; filter by status or overdue.',
       operationId: 'listProgramMilestones', tags: ['program'], summary: 'The pilot’s milestones, oldest first; filters status and overdue',
       querystring: ListMilestonesQuerySchema, response: { 200: Page(MilestoneSchema), ...problems('invalid-cursor') },
     },
@@ -31,12 +33,13 @@ const program: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/milestones/:id', {
     config: { roles: STAFF, etag: 'milestone' },
-    schema: { operationId: 'getProgramMilestone', tags: ['program'], summary: 'One milestone', params: IdParamsSchema, response: { 200: MilestoneSchema, ...problems('not-found') } },
+    schema: { description: 'One milestone with its ETag.', operationId: 'getProgramMilestone', tags: ['program'], summary: 'One milestone', params: IdParamsSchema, response: { 200: MilestoneSchema, ...problems('not-found') } },
   }, async (req) => getMilestone(app.db, req.params.id))
 
   app.patch('/milestones/:id', {
     config: { roles: STAFF, action: 'milestone.update', etag: 'milestone' },
     schema: {
+      description: 'Changes a milestone\'s title, due date, status or note (If-Match: its ETag).',
       operationId: 'updateProgramMilestone', tags: ['program'], summary: 'Change a milestone’s title, due date, status or note',
       params: IdParamsSchema, body: UpdateMilestoneBodySchema, response: { 200: MilestoneSchema, ...problems('not-found', 'identifying-text', 'payload-too-large', 'unsupported-media-type') },
     },

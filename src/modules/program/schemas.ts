@@ -1,6 +1,6 @@
 // #15 item 1: the pilot's milestones (Annex C).
 import { Type, type Static } from 'typebox'
-import { DateOnly, Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { DateOnly, Id, PaginationQuery, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 export const MILESTONE_STATUSES = ['planned', 'in_progress', 'done', 'dropped'] as const
 const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
@@ -24,14 +24,14 @@ export type UpdateMilestoneBody = Static<typeof UpdateMilestoneBodySchema>
 
 export const MilestoneSchema = Type.Object({
   id: Id,
-  title: Type.String(),
+  title: Str(200),
   dueOn: DateOnly,
   status: StringEnum(MILESTONE_STATUSES),
-  note: Type.Union([Type.String(), Type.Null()]),
+  note: Type.Union([Str(4000), Type.Null()]),
   overdue: Type.Boolean({ description: 'Past its due date and neither done nor dropped' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  version: Type.Integer(),
+  version: Version,
 }, { additionalProperties: false })
 
 export const ListMilestonesQuerySchema = Type.Object({

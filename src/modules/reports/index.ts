@@ -12,6 +12,7 @@ const reports: FastifyPluginAsyncTypebox = async (app) => {
   app.post('', {
     config: { roles: ['manager'], action: 'report.create' },
     schema: {
+      description: 'The assigned Ambassador reports one interaction of their engagement: enumerations and numbers only, never free text. They feed the statistics.',
       operationId: 'submitReport', tags: ['reports'],
       summary: 'The assigned Ambassador reports an interaction: enumerations and numbers only, no free text (RPT-1)',
       body: CreateReportBodySchema,
@@ -22,6 +23,7 @@ const reports: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['manager', 'nmno'] },
     schema: {
+      description: 'One page of interaction reports, newest first: an Ambassador their own; nmno every report, or one Ambassador\'s.',
       operationId: 'listReports', tags: ['reports'],
       summary: 'Statistical reports, newest first: nmno all (optionally one Ambassador’s), an Ambassador their own (RPT-1)',
       querystring: ListReportsQuerySchema,

@@ -8,6 +8,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'] },
     schema: {
+      description: 'The catalogue of resources an Ambassador can refer a manager to (EAP, Peer Support Program…), in the caller\'s language with both translations.',
       operationId: 'listResources', tags: ['resources'],
       summary: 'The resource catalogue for referrals (ENG-7): EAP, Peer Support Program, … in the caller’s language, with both translations',
       querystring: ListResourcesQuerySchema,
@@ -21,6 +22,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id', {
     config: { roles: ['manager', 'nmno', 'governance', 'hr_analyst', 'iservice'], etag: 'resource' },
     schema: {
+      description: 'One resource of the catalogue, with its ETag; a retired resource answers 404 except to nmno.',
       operationId: 'getResource', tags: ['resources'], summary: 'One resource of the catalogue, with its ETag; a retired one for nmno only',
       params: IdParamsSchema, response: { 200: ResourceSchema, ...problems('not-found') },
     },
@@ -30,8 +32,9 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('', {
-    config: { roles: ['nmno'], action: 'resource.create', etag: { kind: 'resource', ifMatch: false } },
+    config: { location: true, roles: ['nmno'], action: 'resource.create', etag: { kind: 'resource', ifMatch: false } },
     schema: {
+      description: 'nmno adds a resource to the referral catalogue, named and described in English and French.',
       operationId: 'createResource', tags: ['resources'], summary: 'Add a resource to the catalogue (nmno)',
       body: CreateResourceBodySchema,
       response: { 201: ResourceSchema, ...problems('already-exists', 'payload-too-large', 'unsupported-media-type') },
@@ -44,6 +47,7 @@ const resources: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/:id', {
     config: { roles: ['nmno'], action: 'resource.update', etag: 'resource' },
     schema: {
+      description: 'nmno edits a resource or retires it (`active: false`); its slug never changes.',
       operationId: 'updateResource', tags: ['resources'], summary: 'Edit or retire (active: false) a resource (nmno); the slug never changes',
       params: IdParamsSchema, body: UpdateResourceBodySchema,
       response: { 200: ResourceSchema, ...problems('not-found', 'payload-too-large', 'unsupported-media-type') },

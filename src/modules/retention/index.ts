@@ -10,6 +10,7 @@ export const engagementPurgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/:id', {
     config: { roles: ['manager'], action: 'engagement.purge', etag: 'engagement' },
     schema: {
+      description: 'The manager has their ended engagement purged at once: its identifying content is deleted; de-identified statistics and id-only audit events remain.',
       operationId: 'purgeEngagement', tags: ['engagements', 'retention'],
       summary: 'The manager has their ended engagement purged at once: meetings, goals, referrals, consents, disclosures, crisis records and their identity go; de-identified statistics and id-only audit events remain (RET-2)',
       params: IdParamsSchema,

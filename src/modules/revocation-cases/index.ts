@@ -15,8 +15,9 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onSend', noStore)
 
   app.post('', {
-    config: { roles: ['nmno'], action: 'revocation-case.open', etag: { kind: 'revocation-case', ifMatch: false } },
+    config: { location: true, roles: ['nmno'], action: 'revocation-case.open', etag: { kind: 'revocation-case', ifMatch: false } },
     schema: {
+      description: 'nmno opens a revocation case against an Ambassador, with grounds from the closed list and a summary naming no manager; `interimSuspension` suspends the Ambassador at once.',
       operationId: 'openRevocationCase', tags: ['revocation-cases'],
       summary: 'nmno opens a revocation case with grounds from the closed list and a summary naming no manager; interimSuspension suspends at once (REV-1, REV-2, REV-4)',
       body: CreateRevocationCaseBodySchema,
@@ -30,6 +31,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', {
     config: { roles: ['manager', 'nmno', 'governance'] },
     schema: {
+      description: 'One page of revocation cases, newest first: every case for nmno and governance; the Ambassador their own (status, grounds, decision).',
       operationId: 'listRevocationCases', tags: ['revocation-cases'],
       summary: 'Revocation cases, newest first: every case for nmno and governance; the Ambassador their own (status, grounds, decision) (REV-7)',
       querystring: ListRevocationCasesQuerySchema,
@@ -40,6 +42,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id', {
     config: { roles: ['manager', 'nmno', 'governance'], etag: 'revocation-case' },
     schema: {
+      description: 'One case: all of it for nmno and governance; its status, grounds and decision for the Ambassador concerned; 404 for anyone else.',
       operationId: 'getRevocationCase', tags: ['revocation-cases'],
       summary: 'One case: the whole case for nmno and governance; status, grounds and decision for the Ambassador it is about; 404 for everyone else (REV-7)',
       params: IdParamsSchema,
@@ -50,6 +53,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/findings', {
     config: { roles: ['nmno'], action: 'revocation-case.present-findings', etag: 'revocation-case' },
     schema: {
+      description: 'nmno presents the investigation\'s findings to governance, which may then decide.',
       operationId: 'presentRevocationFindings', tags: ['revocation-cases'],
       summary: 'nmno presents the investigation’s findings to governance: investigating → findings_presented (REV-2)',
       params: IdParamsSchema, body: FindingsBodySchema,
@@ -60,6 +64,7 @@ const revocationCases: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/decision', {
     config: { roles: ['governance'], action: 'revocation-case.decide', etag: 'revocation-case' },
     schema: {
+      description: 'Governance decides a case after the findings: revoke, suspend until reinstated, or no action. A suspension or revocation takes effect at once: out of the directory, no new requests, open engagements need a transfer.',
       operationId: 'decideRevocationCase', tags: ['revocation-cases'],
       summary: 'Governance decides after the findings (REV-2, REV-3): `revoke` (final; refused with 422 when personal_health is the only ground), '
         + '`suspend` (no end date: the suspension lasts until nmno reinstates the Ambassador, REV-5, because return depends on an assessment '
@@ -78,6 +83,7 @@ export const reinstatementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/:id/reinstatement', {
     config: { roles: ['nmno'], action: 'ambassador.reinstate', etag: 'ambassador' },
     schema: {
+      description: 'nmno reinstates a suspended Ambassador: active again, in the same term. A revoked Ambassador is never reinstated.',
       operationId: 'reinstateAmbassador', tags: ['ambassadors'],
       summary: 'nmno reinstates a suspended Ambassador once wellness is re-established: active again, same term (REV-5). Never from revoked.',
       params: IdParamsSchema, body: ReinstatementBodySchema,

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Id, PaginationQuery, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Id, PaginationQuery, PrincipalRef, Str, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 /** The grounds of the seed's "Revocation And Relief Of An Ambassador", exactly (REV-1). */
 export const REVOCATION_GROUNDS = [
@@ -31,7 +31,7 @@ export type FindingsBody = Static<typeof FindingsBodySchema>
 
 export const DecisionBodySchema = Type.Object({
   decision: StringEnum(DECISIONS, { description: '`revoke` (final), `suspend` (until nmno reinstates, REV-5), or `no_action` (lifts an interim suspension)' }),
-  effectiveAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the governance body’s decision took effect: not before the findings were presented and not in the future (defaults to now). The effects apply when the decision is recorded.' })),
+  effectiveAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'When the governance body’s decision took effect: not before the findings were presented and not in the future (defaults to now). The effects apply when the decision is recorded.' })),
 }, { additionalProperties: false })
 export type DecisionBody = Static<typeof DecisionBodySchema>
 
@@ -49,19 +49,19 @@ export const RevocationCaseSchema = Type.Object({
   ambassadorId: Id,
   status: StringEnum(CASE_STATUSES),
   grounds: Grounds,
-  summary: Type.String(),
+  summary: Str(4000),
   interimSuspension: Type.Boolean(),
-  findings: Type.Union([Type.String(), Type.Null()]),
+  findings: Type.Union([Str(8000), Type.Null()]),
   decision: Decision,
   effectiveAt: NullableTimestamp,
-  openedBy: Type.String({ description: 'The nmno principal who opened the case' }),
+  openedBy: Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$', description: 'The nmno principal who opened the case' }),
   openedAt: Timestamp,
-  findingsBy: Type.Union([Type.String(), Type.Null()]),
+  findingsBy: Type.Union([PrincipalRef, Type.Null()]),
   findingsPresentedAt: NullableTimestamp,
-  decidedBy: Type.Union([Type.String(), Type.Null()]),
+  decidedBy: Type.Union([PrincipalRef, Type.Null()]),
   decidedAt: NullableTimestamp,
   concernId: Type.Union([Id, Type.Null()], { description: 'The ambassador_conduct concern the case was opened on, if any (#14 item 1)' }),
-  version: Type.Integer(),
+  version: Version,
 }, { additionalProperties: false })
 
 /**

@@ -1,6 +1,6 @@
 // Self-care check-ins (#14 item 5): private to the Ambassador.
 import { Type, type Static } from 'typebox'
-import { Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Count, Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
 
 export const WORKLOAD_IMPACTS = ['none', 'some', 'significant'] as const
 
@@ -13,7 +13,7 @@ export type CreateCheckInBody = Static<typeof CreateCheckInBodySchema>
 
 export const CheckInSchema = Type.Object({
   id: Id,
-  wellbeing: Type.Integer(),
+  wellbeing: Count,
   workloadImpact: StringEnum(WORKLOAD_IMPACTS),
   wantsContact: Type.Boolean(),
   createdAt: Timestamp,

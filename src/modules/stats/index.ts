@@ -33,15 +33,21 @@ async function sendCharted<T>(req: FastifyRequest, reply: FastifyReply, answer: 
   return answer
 }
 
+/** The CSV answer (Accept: text/csv), documented as its own response content. */
+const CSV = {
+  schema: { type: 'string', maxLength: 50_000_000, description: 'RFC 4180 CSV (UTF-8, CRLF lines): a header line naming the columns, then the figures of the JSON answer, one line each (its cells, then its total)' },
+}
+const SVG = { schema: { type: 'string', maxLength: 5_000_000, description: 'An SVG 1.1 chart of the published figures, titled in the language of Accept-Language' } }
+
 const response = (schema: object) => ({
-  200: { description: 'The statistics (JSON), or the same as CSV', content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } } } },
+  200: { description: 'The statistics (JSON), or the same as CSV', content: { 'application/json': { schema }, 'text/csv': CSV } },
   ...problems(),
 })
 
 const chartedResponse = (schema: object) => ({
   200: {
     description: 'The statistics (JSON), the same as CSV, or an SVG chart of the same published figures (in the language of Accept-Language)',
-    content: { 'application/json': { schema }, 'text/csv': { schema: { type: 'string' } }, 'image/svg+xml': { schema: { type: 'string' } } },
+    content: { 'application/json': { schema }, 'text/csv': CSV, 'image/svg+xml': SVG },
   },
   ...problems(),
 })
@@ -52,6 +58,7 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
   app.get('/engagements', {
     config: { roles: ROLES },
     schema: {
+      description: 'Counts of interactions or closures over a range of months, grouped by the dimensions asked for (`groupBy`); counts are perturbed and small cells suppressed. JSON, or CSV with `Accept: text/csv`, or an SVG chart.',
       operationId: 'getEngagementStats', tags: ['stats'],
       summary: 'Interactions (the Ambassadors’ reports) or closures, by month, mode, language, topic, referral category, stage, urgency (and outcome for closures); small cells suppressed (RPT-4).' + CSV_NOTE,
       querystring: EngagementStatsQuerySchema,
@@ -63,6 +70,7 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
   app.get('/surveys', {
     config: { roles: ROLES },
     schema: {
+      description: 'Survey results over a range of months: responses, answer counts and means, perturbed, with small cells suppressed. JSON, or CSV with `Accept: text/csv`.',
       operationId: 'getSurveyStats', tags: ['stats'],
       summary: 'Survey results by month: responses, means (over at least the threshold), answer counts; small cells suppressed (RPT-2, RPT-3, RPT-4).' + CSV_NOTE,
       querystring: SurveyStatsQuerySchema,
@@ -73,6 +81,7 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
   app.get('/program', {
     config: { roles: ROLES },
     schema: {
+      description: 'Program counts by month (Ambassadors by status, engagements requested, closed, declined, withdrawn, expired…), perturbed, with small cells suppressed. JSON, or CSV with `Accept: text/csv`.',
       operationId: 'getProgramStats', tags: ['stats'],
       summary: 'Program counts: Ambassadors by status, engagements requested, closed, declined, withdrawn and expired by month; small cells suppressed (RPT-4, REV-6).' + CSV_NOTE,
       querystring: ProgramStatsQuerySchema,
@@ -83,6 +92,7 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
   app.get('/pilot', {
     config: { roles: ROLES },
     schema: {
+      description: 'The pilot dashboard over a range of months: the Ambassador pool, demand, outcomes and evaluation, load and training, perturbed and suppressed like every statistic. JSON, CSV (`Accept: text/csv`) or an SVG chart (`Accept: image/svg+xml`).',
       operationId: 'getPilotDashboard', tags: ['stats'],
       summary: 'The pilot dashboard over a period: the Ambassador pool (coverage by language, mode and topic; what no available Ambassador covers), demand, outcomes and evaluation, load and training; perturbed and suppressed as every statistic. hr_analyst gets the subset without the pool, its load and its training.' + CSV_NOTE + ' `Accept: image/svg+xml`: a chart of the same figures.',
       querystring: PilotStatsQuerySchema,

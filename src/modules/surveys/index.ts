@@ -25,6 +25,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'survey.submit-manager' },
     onRequest: withoutIdempotency,
     schema: {
+      description: 'The manager answers the anonymous survey with the single-use token they received at closing. The answers are kept with no link to them, the engagement or the token; a used or unknown token is `survey-token-invalid`.',
       operationId: 'submitManagerSurvey', tags: ['surveys'],
       summary: 'The manager answers the anonymous survey with the single-use token from closing (RPT-2); stored with no link to them, the engagement or the token',
       body: ManagerSurveyBodySchema,
@@ -36,6 +37,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ['manager'], action: 'survey.submit-ambassador' },
     onRequest: withoutIdempotency,
     schema: {
+      description: 'The Ambassador evaluates one of their closed engagements, once; the answers are kept without the engagement or the Ambassador.',
       operationId: 'submitAmbassadorSurvey', tags: ['surveys'],
       summary: 'The Ambassador evaluates a closed engagement once (RPT-3); the answers are stored without the engagement or the Ambassador',
       body: AmbassadorSurveyBodySchema,
@@ -47,6 +49,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/instruments/current', {
     config: { roles: ['manager', 'nmno', 'governance', 'iservice'] },
     schema: {
+      description: 'The questions of the current manager survey or Ambassador evaluation, typed, in English and French: what a survey form shows.',
       operationId: 'getCurrentSurveyInstrument', tags: ['surveys'],
       summary: 'The current version of the manager survey or the Ambassador evaluation: typed questions in English and French (a token answers the version current when it was issued)',
       querystring: CurrentInstrumentQuerySchema, response: { 200: InstrumentSchema, ...problems() },
@@ -56,6 +59,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/instruments', {
     config: { roles: ['nmno', 'governance'] },
     schema: {
+      description: 'One page of every version and pending proposal of the survey instruments, for nmno and governance.',
       operationId: 'listSurveyInstruments', tags: ['surveys'], summary: 'Every version and proposal of the instruments (nmno, governance)',
       querystring: ListInstrumentsQuerySchema, response: { 200: Page(InstrumentSchema), ...problems() },
     },
@@ -64,6 +68,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/instruments', {
     config: { roles: ['nmno'], action: 'survey-instrument.propose' },
     schema: {
+      description: 'nmno proposes a new version of an instrument (typed questions in English and French); it stays a proposal until governance approves it.',
       operationId: 'proposeSurveyInstrument', tags: ['surveys'],
       summary: 'nmno proposes a new version (typed questions; version 1’s scored questions kept as they are); it becomes current when governance approves it',
       body: ProposeInstrumentBodySchema, response: { 201: InstrumentSchema, ...problems('payload-too-large', 'unsupported-media-type') },
@@ -73,6 +78,7 @@ const surveys: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/instruments/:id/approval', {
     config: { roles: ['governance'], action: 'survey-instrument.approve' },
     schema: {
+      description: 'Governance approves a proposal: it becomes the next version and is current from now on.',
       operationId: 'approveSurveyInstrument', tags: ['surveys'], summary: 'Governance approves a proposed instrument: it becomes the next version, current from now on',
       params: IdParamsSchema, body: Type.Object({}, { additionalProperties: false }), response: { 200: InstrumentSchema, ...problems('not-found', 'invalid-transition') },
     },

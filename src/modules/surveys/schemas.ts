@@ -1,12 +1,12 @@
 // RPT-2 (the manager's survey) and RPT-3 (the Ambassador's evaluation), Annex I. Closed answers
 // only: no free text, unknown fields refused.
 import { Type, type Static } from 'typebox'
-import { Id, StringEnum, Timestamp } from '../../shared/schemas.ts'
+import { Id, INT32_MAX, List, StringEnum, Timestamp, Version } from '../../shared/schemas.ts'
 
 export const YES_NO_NA = ['yes', 'no', 'not_applicable'] as const
 export const FULFILMENT = ['yes', 'partly', 'no'] as const
 const Scale = (description: string) => Type.Integer({ minimum: 1, maximum: 5, description: `${description} (1 = not at all … 5 = completely)` })
-const Period = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'The month the response was recorded (YYYY-MM): no finer time is kept' })
+const Period = Type.String({ maxLength: 7, pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'The month the response was recorded (YYYY-MM): no finer time is kept' })
 
 /** The channels through which the governance document says managers hear of the Network, plus iService and other. */
 export const AWARENESS_CHANNELS = [
@@ -38,7 +38,7 @@ export const ManagerSurveyBodySchema = Type.Object({
 }, { additionalProperties: false })
 export type ManagerSurveyBody = Static<typeof ManagerSurveyBodySchema>
 
-export const ManagerSurveyResponseSchema = Type.Object({ id: Id, period: Period, instrumentVersion: Type.Integer(), answers: ManagerAnswersSchema }, { additionalProperties: false })
+export const ManagerSurveyResponseSchema = Type.Object({ id: Id, period: Period, instrumentVersion: Version, answers: ManagerAnswersSchema }, { additionalProperties: false })
 
 export const AmbassadorAnswersSchema = Type.Object({
   trainingAdequate: Scale('Did your training prepare you adequately for this role?'),
@@ -48,13 +48,13 @@ export const AmbassadorAnswersSchema = Type.Object({
 export type AmbassadorAnswers = Static<typeof AmbassadorAnswersSchema>
 
 export const AmbassadorSurveyBodySchema = Type.Object({
-  engagementId: Type.String({ format: 'uuid', description: 'The closed engagement evaluated: checked, never stored with the answers' }),
+  engagementId: Type.String({ format: 'uuid', maxLength: 36, description: 'The closed engagement evaluated: checked, never stored with the answers' }),
   answers: AmbassadorAnswersSchema,
   comment: Type.Optional(Comment),
 }, { additionalProperties: false })
 export type AmbassadorSurveyBody = Static<typeof AmbassadorSurveyBodySchema>
 
-export const AmbassadorSurveyResponseSchema = Type.Object({ id: Id, period: Period, instrumentVersion: Type.Integer(), answers: AmbassadorAnswersSchema }, { additionalProperties: false })
+export const AmbassadorSurveyResponseSchema = Type.Object({ id: Id, period: Period, instrumentVersion: Version, answers: AmbassadorAnswersSchema }, { additionalProperties: false })
 
 // ---- Versioned instruments (#15 item 2) ----
 
@@ -63,12 +63,12 @@ export const SURVEY_AUDIENCES = ['manager', 'ambassador'] as const
 const Bilingual = Type.Object({ en: Type.String({ minLength: 1, maxLength: 500 }), fr: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })
 
 export const QuestionSchema = Type.Object({
-  id: Type.String({ pattern: '^[a-z][A-Za-z0-9]{0,63}$', description: 'The answer’s key in `answers`' }),
+  id: Type.String({ maxLength: 64, pattern: '^[a-z][A-Za-z0-9]{0,63}$', description: 'The answer’s key in `answers`' }),
   type: StringEnum(QUESTION_TYPES, { description: '`scale_1_5`, `yes_no` (true/false), `yes_no_na`, `choice` (one of `options`), `count` (an integer from `min` to `max`), `comment` (the optional free text, sent as `comment`)' }),
   required: Type.Boolean(),
   text: Bilingual,
   options: Type.Optional(Type.Array(Type.Object({
-    value: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }), label: Bilingual,
+    value: Type.String({ maxLength: 64, pattern: '^[a-z0-9_]{1,64}$' }), label: Bilingual,
   }, { additionalProperties: false }), { minItems: 2, maxItems: 30 })),
   min: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   max: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
@@ -78,9 +78,9 @@ export type Question = Static<typeof QuestionSchema>
 export const InstrumentSchema = Type.Object({
   id: Id,
   audience: StringEnum(SURVEY_AUDIENCES),
-  version: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Given when governance approves it; null while proposed' }),
+  version: Type.Union([Type.Integer({ minimum: 1, maximum: INT32_MAX }), Type.Null()], { description: 'Given when governance approves it; null while proposed' }),
   status: StringEnum(['proposed', 'approved'] as const),
-  questions: Type.Array(QuestionSchema),
+  questions: List(QuestionSchema, 100),
   proposedAt: Timestamp,
   approvedAt: Type.Union([Timestamp, Type.Null()]),
 }, { additionalProperties: false })
