@@ -15,11 +15,11 @@ import { failingCompetencies } from './policy.ts'
 import {
   currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertReferenceCheck, insertTrainingRecord, listDirectory, referenceChecks,
   orientationPartsAttended, recentSessions, recordTransition, renewTerm, selectAmbassador, setCompetencies, statusHistory,
-  trainingRecords, updateAmbassadorProfile, type AmbassadorWithStatus, type DirectoryRow,
+  trainingRecords, updateAmbassadorProfile, suggestAmbassadors, type AmbassadorWithStatus, type DirectoryRow,
 } from './repository.ts'
 import type {
   AmbassadorPublic, AmbassadorRecord, CompetenciesBody, CreateAmbassadorBody, DirectoryEntry, ListAmbassadorsQuery,
-  ReferenceCheckBody, TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
+  ReferenceCheckBody, Suggestion, SuggestionsQuery, TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
 } from './schemas.ts'
 
 /** Missed sessions in a row that raise the absenteeism notification (AMB-9). */
@@ -253,4 +253,24 @@ export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?
     await renewTerm(auth)
   })
   return readBack(db, actor, id)
+}
+
+// ---- Suggestions (#16 item 1) ----
+
+/**
+ * Up to 10 Ambassadors who could take the caller's request now, best first, each with what
+ * matched. One SQL statement (repository: suggestAmbassadors). Whoever is missing (the caller
+ * themself, a conflict, no room, out of term) is simply not there: nothing says why.
+ */
+export async function suggest(db: Db, actor: Actor, lang: Lang, q: SuggestionsQuery): Promise<{ items: Suggestion[] }> {
+  const rows = await suggestAmbassadors(db, {
+    language: q.language, modes: q.modes ?? [], topics: q.topics ?? [], managerRef: actor.sub, urgent: q.urgency === 'urgent',
+  })
+  return {
+    items: rows.map((r) => ({
+      id: r.id, displayName: r.displayName, ...localizedBio(r, lang), languages: r.languages, modes: r.modes, topics: r.topics,
+      score: Number(r.score),
+      match: { topics: r.matchedTopics, language: r.languageMatch, modes: r.matchedModes, lightLoad: r.lightLoad },
+    }) as Suggestion),
+  }
 }
