@@ -22,7 +22,8 @@ export async function expireRequests(db: Db): Promise<number> {
     n += await inTransaction(db, async (trx) => {
       const auth = await authorize(trx, REQUEST_EXPIRY, 'job.expire-requests', { id: ambassadorId })
       if (!auth.facts.locked || auth.facts.overdue === 0) return 0
-      return (await expireOverdue(auth.trx, ambassadorId)).length
+      // #16: a request with alternates passes to the manager's next choice.
+      return (await expireOverdue(auth.trx, ambassadorId, undefined, { requestId: null })).length
     })
   }
   return n

@@ -12,7 +12,7 @@ import { notifyPrincipals } from '../notifications/repository.ts'
 import { assertCapacity } from './policy.ts'
 import {
   closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
-  listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, type EngagementRow, type ListedRow, type Viewer,
+  listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, passToNextChoice, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
 import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
@@ -114,7 +114,7 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
     const auth = await authorize(trx, actor, 'engagement.create', body)
     const created = await insertEngagement(auth, {
       ambassadorId: auth.facts.ambassador.id, managerRef: actor.sub, language: body.language,
-      preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
+      preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics, alternates: body.alternates,
     })
     await assertCapacity(trx, auth.facts.ambassador.id)
     return created
@@ -139,6 +139,8 @@ export async function declineEngagement(db: Db, actor: Actor, id: string, reason
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
     await markDeclined(auth, reason)
+    // #16: with alternates, the request passes to the manager's next choice, who hears only that.
+    if (await passToNextChoice(trx, id, { requestId: actor.requestId ?? null }) !== 'none') return
     // The manager learns only that it was declined, and may pick again (ENG-3).
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
   })
