@@ -5,6 +5,10 @@
 //     passes on.
 //   - waitlist_entries: a manager waiting for a fitting Ambassador with room. An offer names one
 //     Ambassador and holds one of their slots until offer_expires_at (48 h): ambassador_room counts it.
+//     Only live entries exist: one that ends (accepted, withdrawn, lapsed) is deleted at once, so no
+//     row keeps a manager's past wish (RET-1 by construction).
+//   - waitlist_facts: one de-identified row per join (month, language, topics, urgency, a cell key),
+//     the unmet demand the statistics count (RPT-4 machinery); no id, no manager.
 //   - ambassador_room: the free slots of every active, in-term Ambassador as of now (ENG-2: overdue
 //     requests hold none, ENG-11; unexpired offers hold one each), used by the suggestions, the
 //     request's capacity rule, the waitlist's "no one has room" rule and the offers.
@@ -21,11 +25,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       modes text[] NOT NULL CHECK (cardinality(modes) BETWEEN 1 AND 4 AND modes <@ ARRAY['in_person','phone','video','email']::text[]),
       topics text[] NOT NULL DEFAULT '{}' CHECK (cardinality(topics) <= 5),
       urgency text NOT NULL CHECK (urgency IN ('routine','urgent')),
-      status text NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting','offered','accepted','withdrawn')),
+      status text NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting','offered')),
       offer_ambassador_id uuid REFERENCES ambassadors(id),
       offered_at timestamptz,
       offer_expires_at timestamptz,
-      engagement_id uuid REFERENCES engagements(id) ON DELETE SET NULL,
       created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
       version integer NOT NULL DEFAULT 1,
       CHECK ((status = 'offered') = (offer_ambassador_id IS NOT NULL AND offer_expires_at IS NOT NULL))
@@ -40,6 +43,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     BEGIN NEW.version := OLD.version + 1; RETURN NEW; END $$`.execute(db)
   await sql`CREATE TRIGGER waitlist_touch BEFORE UPDATE ON waitlist_entries FOR EACH ROW EXECUTE FUNCTION waitlist_touch()`.execute(db)
   await sql`
+    CREATE TABLE waitlist_facts (
+      period date NOT NULL,
+      language text NOT NULL CHECK (language IN ('en','fr')),
+      topics text[] NOT NULL DEFAULT '{}',
+      urgency text NOT NULL CHECK (urgency IN ('routine','urgent')),
+      cell_key smallint NOT NULL DEFAULT get_byte(uuid_send(gen_random_uuid()), 0) CHECK (cell_key BETWEEN 0 AND 255)
+    )`.execute(db)
+  await sql`CREATE INDEX waitlist_facts_by_period ON waitlist_facts (period)`.execute(db)
+  await sql`
     CREATE VIEW ambassador_room AS
     SELECT a.id AS ambassador_id,
       a.capacity - a.open_engagements + coalesce(o.n, 0) - coalesce(r.n, 0) AS free
@@ -53,6 +65,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP VIEW ambassador_room`.execute(db)
+  await sql`DROP TABLE waitlist_facts`.execute(db)
   await sql`DROP TABLE waitlist_entries`.execute(db)
   await sql`DROP FUNCTION waitlist_touch()`.execute(db)
   await sql`ALTER TABLE engagements DROP COLUMN alternates`.execute(db)

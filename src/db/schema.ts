@@ -671,7 +671,6 @@ export interface TrainingRecords {
 
 export interface WaitlistEntries {
   createdAt: Generated<Timestamp>;
-  engagementId: string | null;
   id: Generated<string>;
   language: "en" | "fr";
   managerRef: string;
@@ -679,10 +678,18 @@ export interface WaitlistEntries {
   offerAmbassadorId: string | null;
   offeredAt: Timestamp | null;
   offerExpiresAt: Timestamp | null;
-  status: Generated<"waiting" | "offered" | "accepted" | "withdrawn">;
+  status: Generated<"waiting" | "offered">;
   topics: Generated<string[]>;
   urgency: "routine" | "urgent";
   version: Generated<number>;
+}
+
+export interface WaitlistFacts {
+  cellKey: Generated<number>;
+  language: "en" | "fr";
+  period: string;
+  topics: Generated<string[]>;
+  urgency: "routine" | "urgent";
 }
 
 export interface DB {
@@ -739,4 +746,5 @@ export interface DB {
   surveySpentTokens: SurveySpentTokens;
   trainingRecords: TrainingRecords;
   waitlistEntries: WaitlistEntries;
+  waitlistFacts: WaitlistFacts;
 }

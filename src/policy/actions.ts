@@ -27,6 +27,7 @@ import { concernPolicies } from '../modules/concerns/policy.ts'
 import { selfCarePolicies } from '../modules/self-care-check-ins/policy.ts'
 import { governancePolicies } from '../modules/governance/policy.ts'
 import { programPolicies } from '../modules/program/policy.ts'
+import { waitlistPolicies } from '../modules/waitlist/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -54,6 +55,7 @@ export const actions = {
   ...selfCarePolicies,
   ...governancePolicies,
   ...programPolicies,
+  ...waitlistPolicies,
   ...jobPolicies,
 }
 

@@ -183,7 +183,7 @@ export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: s
  * The request in one statement: the engagement, the Ambassador's slot and the Ambassador's
  * notification (ENG-2). Returns the new row as the views need it.
  */
-export async function insertEngagement(auth: Authorized<'engagement.create'>, row: {
+export async function insertEngagement(auth: Authorized<'engagement.create' | 'engagement.accept-offer'>, row: {
   ambassadorId: string; managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]; alternates?: string[]
 }) {
   const amb = auth.facts.ambassador

@@ -9,6 +9,7 @@ import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { notifyPrincipals } from '../notifications/repository.ts'
+import { offerSlotsFreedBy } from '../waitlist/repository.ts'
 import { assertCapacity } from './policy.ts'
 import {
   closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
@@ -140,9 +141,11 @@ export async function declineEngagement(db: Db, actor: Actor, id: string, reason
     const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
     await markDeclined(auth, reason)
     // #16: with alternates, the request passes to the manager's next choice, who hears only that.
-    if (await passToNextChoice(trx, id, { requestId: actor.requestId ?? null }) !== 'none') return
+    const passed = await passToNextChoice(trx, id, { requestId: actor.requestId ?? null })
     // The manager learns only that it was declined, and may pick again (ENG-3).
-    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
+    if (passed === 'none') await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
+    // #16: the slot freed is offered to the waitlist.
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId)
   })
   return released(db, id)
 }
@@ -151,6 +154,7 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.withdraw', { id, ifMatch })
     await markWithdrawn(auth)
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId) // #16: the slot freed goes to the waitlist
   })
   return readBack(db, actor, id)
 }
@@ -178,6 +182,7 @@ export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcom
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.close', { id, ifMatch })
     await closeEngagement(auth, outcome, randomBytes(24).toString('base64url'))
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId) // #16: the slot freed goes to the waitlist
     // #14 item 4: the manager is told, and invited to the survey (the token itself only on their
     // view of the engagement, ENG-8); a reminder follows after 7 days if it is unspent (src/jobs).
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], {
@@ -192,6 +197,7 @@ export async function requireTransfer(db: Db, actor: Actor, id: string, ifMatch?
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.require-transfer', { id, ifMatch })
     await markTransferRequired(auth, 'outside_competence')
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId) // #16: the slot freed goes to the waitlist
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'transfer_required', subjectType: 'engagement', subjectId: id })
   })
   return released(db, id)
