@@ -33,6 +33,9 @@ export const SurveyStatsQuerySchema = Type.Object({
 }, { additionalProperties: false })
 export type SurveyStatsQuery = Static<typeof SurveyStatsQuerySchema>
 
+export const WaitlistStatsQuerySchema = Type.Object({ ...Range, groupBy: Type.Optional(GroupBy) }, { additionalProperties: false })
+export type WaitlistStatsQuery = Static<typeof WaitlistStatsQuerySchema>
+
 export const ProgramStatsQuerySchema = Type.Object({ ...Range, groupBy: Type.Optional(GroupBy) }, { additionalProperties: false })
 export type ProgramStatsQuery = Static<typeof ProgramStatsQuerySchema>
 
@@ -114,4 +117,11 @@ export const PilotStatsSchema = Type.Object({
     topics: Type.Array(Type.String()), languages: Type.Array(Type.String()),
   }, { additionalProperties: false, description: 'Topics and languages no available Ambassador (active, in term, below capacity) covers now' }), Type.Null()]),
   surveys: Type.Object({ manager: Type.Array(SurveyRow), ambassador: Type.Array(SurveyRow) }, { additionalProperties: false, description: 'Survey scores by instrument question over the period (as /v1/stats/surveys)' }),
+}, { additionalProperties: false })
+
+/** #16: managers who joined the waitlist (unmet demand), by month, language, topic, urgency. */
+export const WaitlistStatsSchema = Type.Object({
+  ...Meta,
+  cells: Type.Array(Type.Object({ ...dims, count: Count, suppressed: Suppressed }, { additionalProperties: false })),
+  total: Type.Object({ count: Count, suppressed: Suppressed }, { additionalProperties: false }),
 }, { additionalProperties: false })

@@ -191,3 +191,25 @@ t.test('concurrency: two slots opening at once give two offers; one slot, one of
   t.same(onC.map((o) => o.managerRef), ['W-M15'], 'one slot, one offer, to the first in line')
   t.match(await offerWaitlistSlots(db), { offered: 0 }, 'no slot left unoffered')
 })
+
+t.test('the statistics count the joins (unmet demand) from de-identified facts, as every statistic', async (t) => {
+  const { app, db } = await build(t, { env: { STATS_MIN_CELL: '5' } })
+  // No Ambassador at all: everyone may join.
+  for (let i = 0; i < 12; i++) t.equal((await join(app, as(`S-M${i}`, 'manager'), { topics: i < 10 ? ['crisis'] : [], language: i < 11 ? 'en' : 'fr' })).status, 201)
+  for (const e of (await sql<{ id: string; managerRef: string }>`SELECT id, manager_ref FROM waitlist_entries`.execute(db)).rows) {
+    t.equal((await call(app, { method: 'DELETE', url: `/v1/waitlist/${e.id}`, as: as(e.managerRef, 'manager') })).status, 204)
+  }
+  t.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM waitlist_entries`.execute(db)).rows[0].n), 0, 'withdrawn entries are gone')
+  t.notMatch(JSON.stringify((await sql`SELECT * FROM waitlist_facts`.execute(db)).rows), /S-M/, 'the facts name nobody')
+  const res = await call(app, { url: '/v1/stats/waitlist?groupBy=language', as: HR })
+  t.equal(res.status, 200)
+  t.ok(Math.abs(res.body.total.count - 12) <= 2, 'the joins still count')
+  t.match(res.body.cells.find((c: any) => c.language === 'fr'), { count: null, suppressed: true }, 'one French speaker: withheld')
+  const topics = (await call(app, { url: '/v1/stats/waitlist?groupBy=topic', as: NMNO })).body.cells
+  t.same(topics.map((c: any) => c.topic).sort(), ['crisis', 'none'])
+  t.ok(topics.every((c: any) => (c.suppressed ? c.count === null : c.count === 0 || c.count >= 5)), 'no small count published (10 about a crisis, 2 naming none: both withheld)')
+  const csv = await call(app, { url: '/v1/stats/waitlist?groupBy=urgency', as: GOVERNANCE, headers: { accept: 'text/csv' } })
+  t.match(csv.raw.body, /^level,urgency,count,suppressed\r\n/)
+  t.equal((await call(app, { url: '/v1/stats/waitlist?groupBy=mode', as: HR })).status, 400, 'not a dimension of the waitlist')
+  t.equal((await call(app, { url: '/v1/stats/waitlist', as: as('S-M1', 'manager') })).status, 403)
+})
