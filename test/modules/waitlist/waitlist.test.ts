@@ -81,6 +81,7 @@ t.test('a slot that opens goes to the first waiting manager (urgent first), held
   t.match(offered, [{ status: 'offered', offer: { ambassador: { id: a.id, displayName: 'Ambassador W-D' } } }], 'the urgent entry is offered the slot')
   t.ok(Math.abs(new Date(offered[0].offer.expiresAt).getTime() - Date.now() - 48 * 3600_000) < 60_000, 'for 48 h')
   t.same(await kinds(app, urgent), ['waitlist_offer'])
+  t.match((await call(app, { url: '/v1/me/tasks', as: urgent })).body.items, [{ kind: 'waitlist_offer', subjectId: offered[0].id, urgent: true }], 'and it is on their task list')
   t.match(await mine(app, first), [{ status: 'waiting', offer: null }])
   t.same(await kinds(app, a.me), ambassadorBefore, 'the Ambassador learns nothing')
   // The slot is held: a direct request is refused, the suggestions do not list the Ambassador.
