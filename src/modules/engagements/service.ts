@@ -137,17 +137,21 @@ export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch
 }
 
 export async function declineEngagement(db: Db, actor: Actor, id: string, reason: DeclineReason, ifMatch?: string) {
-  await inTransaction(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
     await markDeclined(auth, reason)
+    // The decliner's answer is the request as they left it (declined), read before it may pass on:
+    // it must not tell them whether the manager had a next choice (#16).
+    const answer = await findById(trx, id)
+    if (!answer) throw new NotFound()
     // #16: with alternates, the request passes to the manager's next choice, who hears only that.
     const passed = await passToNextChoice(trx, id, { requestId: actor.requestId ?? null })
     // The manager learns only that it was declined, and may pick again (ENG-3).
     if (passed === 'none') await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
     // #16: the slot freed is offered to the waitlist.
     await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId)
+    return toDeidentifiedEngagement(answer)
   })
-  return released(db, id)
 }
 
 export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {

@@ -35,6 +35,7 @@ t.test('a decline passes the same request to the first alternate who can take it
   const declined = await call(app, { method: 'POST', url: `/v1/engagements/${id}/decline`, as: a.me, body: { reason: 'capacity' } })
   t.equal(declined.status, 200)
   t.notOk('managerRef' in declined.body, 'the decliner’s answer is de-identified')
+  t.equal(declined.body.status, 'declined', 'and shows the request as they left it, not that it moved on')
   const view = (await call(app, { url: `/v1/engagements/${id}`, as: m })).body
   t.match(view, { id, status: 'requested', ambassador: { id: c.id } }, 'the same engagement, now requested from C')
   t.ok(new Date(view.expiresAt).getTime() > Date.now() + 4.9 * 24 * 3600_000, 'with a fresh 5-day deadline')
