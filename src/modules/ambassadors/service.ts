@@ -11,6 +11,7 @@ import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { etagOf } from '../../shared/etag.ts'
 import { requireTransferOfAllOf } from '../engagements/repository.ts'
 import { hasOpenNmnoNotification, notifyNmno } from '../notifications/repository.ts'
+import { offerSlotsFreedBy } from '../waitlist/repository.ts'
 import { failingCompetencies } from './policy.ts'
 import {
   currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertReferenceCheck, insertTrainingRecord, listDirectory, referenceChecks,
@@ -178,6 +179,8 @@ export async function updateAmbassador(db: Db, actor: Actor, id: string, patch: 
       if (patch[k] !== undefined) set[k] = patch[k]
     }
     await updateAmbassadorProfile(auth, set)
+    // #16: more capacity, or a profile that now fits someone waiting: the waitlist is offered the room.
+    if (['capacity', 'languages', 'modes', 'topics'].some((k) => k in set)) await offerSlotsFreedBy(auth, id)
   })
   return readBack(db, actor, id)
 }
@@ -192,6 +195,8 @@ export async function transitionAmbassador(db: Db, actor: Actor, id: string, bod
     })
     // AMB-6, REV-4: an Ambassador who steps down leaves no open engagement behind (row locked by the policy).
     if (body.to === 'withdrawn') await requireTransferOfAllOf(auth, id)
+    // #16: a new Ambassador's room goes to the waitlist first.
+    if (body.to === 'active') await offerSlotsFreedBy(auth, id)
   })
   return readBack(db, actor, id)
 }
@@ -251,6 +256,7 @@ export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.renew', { id, ifMatch })
     await renewTerm(auth)
+    await offerSlotsFreedBy(auth, id) // #16: a term renewed after it ran out brings room back
   })
   return readBack(db, actor, id)
 }

@@ -130,7 +130,7 @@ t.test('withdrawing an offered entry, or letting the offer lapse, passes the slo
   t.match(await offerWaitlistSlots(db), { lapsed: 0, offered: 0 }, 'a second run finds nothing')
 })
 
-t.test('room that opens without a write that offers it (capacity raised) is offered by the job; a conflicted manager is skipped', async (t) => {
+t.test('room added (capacity raised) is offered at once; a conflicted manager is skipped', async (t) => {
   const { app, db } = await build(t)
   const a = await fullAmbassador(app, db, 'W-F')
   const [conflicted, m] = [as('W-M11', 'manager'), as('W-M12', 'manager')]
@@ -138,9 +138,23 @@ t.test('room that opens without a write that offers it (capacity raised) is offe
   t.equal((await join(app, m)).status, 201)
   t.equal((await call(app, { method: 'POST', url: '/v1/conflict-declarations', as: a.me, body: { ambassadorId: a.id, employeeRef: 'W-M11', kind: 'family' } })).status, 201)
   t.equal((await call(app, { method: 'PATCH', url: `/v1/ambassadors/${a.id}`, as: a.me, body: { capacity: 2 } })).status, 200)
-  t.match(await offerWaitlistSlots(db), { offered: 1 })
+  t.match(await offerWaitlistSlots(db), { offered: 0 }, 'the edit itself offered it: nothing left for the job')
   t.match(await mine(app, conflicted), [{ status: 'waiting' }], 'never offered an Ambassador in conflict with them')
   t.match(await mine(app, m), [{ status: 'offered', offer: { ambassador: { id: a.id } } }])
+})
+
+t.test('a new Ambassador activated is offered to the waitlist; room no write offered (a direct change) is offered by the job', async (t) => {
+  const { app, db } = await build(t)
+  const m = as('W-M17', 'manager')
+  t.equal((await join(app, m)).status, 201)
+  const a = await activeAmbassador(app, 'W-J')
+  t.match(await mine(app, m), [{ status: 'offered', offer: { ambassador: { id: a.id } } }], 'offered on activation')
+  const m2 = as('W-M18', 'manager')
+  await sql`UPDATE ambassadors SET capacity = 1 WHERE id = ${a.id}`.execute(db)
+  t.equal((await join(app, m2)).status, 201, 'the one slot is held by the offer: no room')
+  await sql`UPDATE ambassadors SET capacity = 2 WHERE id = ${a.id}`.execute(db)
+  t.match(await offerWaitlistSlots(db), { offered: 1 })
+  t.match(await mine(app, m2), [{ status: 'offered', offer: { ambassador: { id: a.id } } }])
 })
 
 t.test('nmno sees only counts of unmet demand, perturbed and suppressed', async (t) => {
