@@ -35,6 +35,7 @@ import governance from './modules/governance/index.ts'
 import program from './modules/program/index.ts'
 import surveys from './modules/surveys/index.ts'
 import webhooks from './modules/webhooks/index.ts'
+import waitlist from './modules/waitlist/index.ts'
 import revocationCases, { reinstatementRoutes } from './modules/revocation-cases/index.ts'
 import auditTrail from './plugins/audit.ts'
 import auth from './plugins/auth.ts'
@@ -153,6 +154,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   await app.register(stats, { prefix: '/v1/stats', config })
   await app.register(governance, { prefix: '/v1/governance', config })
   await app.register(program, { prefix: '/v1/program' })
+  await app.register(waitlist, { prefix: '/v1/waitlist', config })
   await app.register(revocationCases, { prefix: '/v1/revocation-cases' })
   await app.register(reinstatementRoutes, { prefix: '/v1/ambassadors' })
   await app.register(audit, { prefix: '/v1/audit' })

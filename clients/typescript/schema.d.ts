@@ -272,6 +272,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ambassadors/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Up to 10 Ambassadors who could take your request now, ranked, each with what matched (#16)
+         * @description Managers only. Active, in-term Ambassadors with room, ranked by topic overlap, language, mode and a light caseload; the caller and every Ambassador in conflict of interest with the caller (declarations, supervisory chain) are left out without saying why. `score` = 3 per topic matched + 2 for the language + 1 per mode matched + 1 for a light caseload (2 when urgent); ties are ordered per caller. The manager still chooses (POST /v1/engagements).
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         */
+        get: operations["suggestAmbassadors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ambassadors/{id}": {
         parameters: {
             query?: never;
@@ -1796,6 +1818,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unmet demand: managers who joined the waitlist because no fitting Ambassador had room, by month, language, topic (`none`: no topic named) and urgency; small cells suppressed (#16, RPT-4). JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total).
+         * @description hr_analyst, nmno and governance. Counts only, from de-identified facts (no entry, no manager); perturbed by cell key and suppressed below STATS_MIN_CELL with complementary suppression.
+         *
+         *     Who may call: `hr_analyst`, `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         */
+        get: operations["getWaitlistStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats/pilot": {
         parameters: {
             query?: never;
@@ -2220,6 +2264,106 @@ export interface paths {
         patch: operations["updateProgramMilestone"];
         trace?: never;
     };
+    "/v1/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your own waitlist entry, with the offer it holds (#16)
+         * @description Managers only: the caller’s own live entry (at most one); an entry that ended (accepted, withdrawn, lapsed) is gone.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         */
+        get: operations["listWaitlist"];
+        put?: never;
+        /**
+         * Join the waitlist when no fitting Ambassador has room (#16)
+         * @description Managers only, once (409 already-exists), and only when no active, in-term Ambassador who fits (language, one of the modes, one of the topics) and could be paired with you has room now (409 ambassador-available: request them instead). When a fitting slot opens, the first waiting manager (urgent entries first, then first come) is offered it for 48 hours (a `waitlist_offer` notification); the Ambassador learns nothing until you accept.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         *
+         *     Safe to retry with an Idempotency-Key.
+         */
+        post: operations["joinWaitlist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/waitlist/demand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unmet demand: managers waiting now, by language and topic, counts only (#16)
+         * @description nmno and governance. Counts only, perturbed by cell key and suppressed below STATS_MIN_CELL (with complementary suppression), as the statistics; no entry, manager or date. Monthly joins: GET /v1/stats/waitlist.
+         *
+         *     Who may call: `nmno`, `governance` (the token’s `roles`); any other caller gets 403.
+         */
+        get: operations["getWaitlistDemand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/waitlist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw your waitlist entry (#16)
+         * @description Your own entry only (404 otherwise). A slot its offer held is offered to the next waiting manager it fits.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         */
+        delete: operations["withdrawFromWaitlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/waitlist/{id}/accept-offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept the slot offered on your waitlist entry: the request is made (#16)
+         * @description Your own entry only (404 otherwise), while its offer runs (409 invalid-transition otherwise). Every request rule runs again (ENG-2: the Ambassador still active and in term, no conflict of interest, not yourself, no open engagement with them); the slot the offer held is yours. The entry ends; the answer is the new engagement.
+         *
+         *     Who may call: `manager` (the token’s `roles`); any other caller gets 403.
+         *
+         *     The answer carries the new resource’s ETag.
+         *
+         *     Safe to retry with an Idempotency-Key.
+         */
+        post: operations["acceptWaitlistOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/revocation-cases": {
         parameters: {
             query?: never;
@@ -2495,7 +2639,7 @@ export interface components {
              * @description Stable problem code
              * @enum {string}
              */
-            code: "validation-failed" | "malformed-body" | "invalid-header" | "invalid-cursor" | "unauthorized" | "forbidden" | "not-found" | "method-not-allowed" | "not-acceptable" | "request-timeout" | "engagement-open" | "invalid-transition" | "already-exists" | "idempotency-in-progress" | "ambassador-unavailable" | "self-engagement" | "duplicate-engagement" | "conflict-of-interest" | "request-expired" | "limit-reached" | "too-few-comments" | "extension-required" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "competency-requirements-not-met" | "references-incomplete" | "supervisor-arrangement-required" | "orientation-incomplete" | "guidelines-not-accepted" | "bilingual-bio-required" | "profile-incomplete" | "personal-support-referral" | "identifying-text" | "revocation-not-permitted" | "consent-required" | "justification-required" | "emergency-services-required" | "terms-not-accepted" | "rule-violated" | "survey-token-invalid" | "idempotency-key-reused" | "headers-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
+            code: "validation-failed" | "malformed-body" | "invalid-header" | "invalid-cursor" | "unauthorized" | "forbidden" | "not-found" | "method-not-allowed" | "not-acceptable" | "request-timeout" | "engagement-open" | "invalid-transition" | "already-exists" | "idempotency-in-progress" | "ambassador-unavailable" | "self-engagement" | "duplicate-engagement" | "ambassador-available" | "conflict-of-interest" | "request-expired" | "limit-reached" | "too-few-comments" | "extension-required" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "competency-requirements-not-met" | "references-incomplete" | "supervisor-arrangement-required" | "orientation-incomplete" | "guidelines-not-accepted" | "bilingual-bio-required" | "profile-incomplete" | "personal-support-referral" | "identifying-text" | "revocation-not-permitted" | "consent-required" | "justification-required" | "emergency-services-required" | "terms-not-accepted" | "rule-violated" | "survey-token-invalid" | "idempotency-key-reused" | "headers-too-large" | "too-many-requests" | "internal-error" | "service-unavailable";
             /** @description The request id (X-Request-Id): quote it when reporting a problem */
             requestId?: string;
             errors?: {
@@ -2820,7 +2964,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** @description accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer) */
+                            /** @description accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days), waitlist_offer (a manager: a slot offered on their waitlist entry, due when the offer runs out, #16); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer) */
                             kind: string;
                             subjectType: string;
                             subjectId: string | null;
@@ -4706,6 +4850,167 @@ export interface operations {
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suggestAmbassadors: {
+        parameters: {
+            query?: {
+                /** @description Official language */
+                language?: "en" | "fr";
+                /** @description Meeting modes wanted (repeat the parameter: modes=phone&modes=video) */
+                modes?: ("in_person" | "phone" | "video" | "email")[];
+                /** @description Topics, at most 5 (repeat the parameter) */
+                topics?: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                /** @description urgent: a light caseload weighs twice as much (a quicker answer is likelier) */
+                urgency?: "routine" | "urgent";
+            };
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            displayName: string;
+                            bio: string | null;
+                            bioLanguage: ("en" | "fr") | null;
+                            languages: ("en" | "fr")[];
+                            modes: ("in_person" | "phone" | "video" | "email")[];
+                            topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                            /**
+                             * Format: int32
+                             * @description 3 per topic matched + 2 for the language + 1 per mode matched + 1 for a light caseload (2 when urgent)
+                             */
+                            score: number;
+                            match: {
+                                /** @description The topics asked for that this Ambassador covers */
+                                topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                                /** @description Speaks the language asked for */
+                                language: boolean;
+                                /** @description The modes asked for that this Ambassador offers */
+                                modes: ("in_person" | "phone" | "video" | "email")[];
+                                /** @description Less than half of their capacity taken */
+                                lightLoad: boolean;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
@@ -11127,6 +11432,8 @@ export interface operations {
                     topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
                     /** @description true: support for an employee. false: the network is not for a manager’s own challenges (ENG-1) */
                     aboutMyEmployee: boolean;
+                    /** @description Up to two next choices, in order (#16): when the Ambassador declines, lets the request expire or is found in conflict, the same request passes to the first of them who can take it now (every ENG-2 rule again); you are told only that it moved, or that none of your choices could take it */
+                    alternates?: string[];
                 };
             };
         };
@@ -22249,6 +22556,168 @@ export interface operations {
             };
         };
     };
+    getWaitlistStats: {
+        parameters: {
+            query?: {
+                /** @description First month included (YYYY-MM); default: 11 months before `to` */
+                from?: string;
+                /** @description Last month included (YYYY-MM); default: the current month */
+                to?: string;
+                /** @description Comma-separated dimensions among month, mode, language, topic, referralCategory, stage, urgency, outcome (any other value is a 400) */
+                groupBy?: string;
+            };
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statistics (JSON), or the same as CSV */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Month, YYYY-MM */
+                        from: string;
+                        /** @description Month, YYYY-MM */
+                        to: string;
+                        groupBy: ("month" | "mode" | "language" | "topic" | "referralCategory" | "stage" | "urgency" | "outcome")[];
+                        /**
+                         * Format: int32
+                         * @description STATS_MIN_CELL: counts from 1 to threshold−1 are never published
+                         */
+                        threshold: number;
+                        cells: {
+                            month?: string;
+                            mode?: string;
+                            language?: string;
+                            topic?: string;
+                            referralCategory?: string;
+                            stage?: string;
+                            urgency?: string;
+                            outcome?: string;
+                            /** @description Within ±2 of the true count (cell-key perturbation: the same records always give the same figure; a total is perturbed on its own); null when suppressed */
+                            count: number | null;
+                            /** @description true: the count is withheld (below the threshold, or to protect another withheld count) */
+                            suppressed: boolean;
+                        }[];
+                        total: {
+                            /** @description Within ±2 of the true count (cell-key perturbation: the same records always give the same figure; a total is perturbed on its own); null when suppressed */
+                            count: number | null;
+                            /** @description true: the count is withheld (below the threshold, or to protect another withheld count) */
+                            suppressed: boolean;
+                        };
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPilotDashboard: {
         parameters: {
             query?: {
@@ -26623,6 +27092,1066 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWaitlist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A manager has at most one live entry */
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /** @enum {string} */
+                            language: "en" | "fr";
+                            modes: ("in_person" | "phone" | "video" | "email")[];
+                            topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                            /** @enum {string} */
+                            urgency: "routine" | "urgent";
+                            /**
+                             * @description waiting; offered: a slot of the Ambassador named in `offer` is held for you until `offer.expiresAt` (accept with POST …/accept-offer); lapsed: the offer ran out (the entry ends)
+                             * @enum {string}
+                             */
+                            status: "waiting" | "offered" | "lapsed";
+                            offer: {
+                                ambassador: {
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id: string;
+                                    displayName: string;
+                                };
+                                /** Format: date-time */
+                                expiresAt: string;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: int32 */
+                            version: number;
+                        }[];
+                        nextCursor: null;
+                    };
+                };
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinWaitlist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+                /** @description Makes the POST safe to retry: a replay with the same key and body answers the stored answer (Idempotent-Replayed: true) for 24 hours; the same key with another body is 422 `idempotency-key-reused`, a replay while the first runs is 409 `idempotency-in-progress`. Keys are per principal. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The language the conversation must be in
+                     * @enum {string}
+                     */
+                    language: "en" | "fr";
+                    /** @description Modes that would do (an Ambassador fits when they offer one of them) */
+                    modes: ("in_person" | "phone" | "video" | "email")[];
+                    /** @description Topics (an Ambassador fits when they cover one of them; none: any) */
+                    topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                    /**
+                     * @description urgent entries are offered a slot first
+                     * @enum {string}
+                     */
+                    urgency: "routine" | "urgent";
+                    /** @description true: support for an employee. false: the network is not for a manager’s own challenges (ENG-1) */
+                    aboutMyEmployee: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        language: "en" | "fr";
+                        modes: ("in_person" | "phone" | "video" | "email")[];
+                        topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                        /** @enum {string} */
+                        urgency: "routine" | "urgent";
+                        /**
+                         * @description waiting; offered: a slot of the Ambassador named in `offer` is held for you until `offer.expiresAt` (accept with POST …/accept-offer); lapsed: the offer ran out (the entry ends)
+                         * @enum {string}
+                         */
+                        status: "waiting" | "offered" | "lapsed";
+                        offer: {
+                            ambassador: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                displayName: string;
+                            };
+                            /** Format: date-time */
+                            expiresAt: string;
+                        } | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: int32 */
+                        version: number;
+                    };
+                };
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `already-exists`, `ambassador-available`, `idempotency-in-progress` */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload-too-large` */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `personal-support-referral`, `idempotency-key-reused` */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWaitlistDemand: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Managers waiting now, counts only (no entry, no manager, no date) */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: int32
+                         * @description STATS_MIN_CELL: counts from 1 to threshold−1 are never published
+                         */
+                        threshold: number;
+                        byLanguage: {
+                            language: string;
+                            /** @description Within ±2 of the true count (cell-key perturbation); null when suppressed */
+                            count: number | null;
+                            suppressed: boolean;
+                        }[];
+                        /** @description `none` for entries that named no topic; an entry counts once per topic it names */
+                        byTopic: {
+                            topic: string;
+                            /** @description Within ±2 of the true count (cell-key perturbation); null when suppressed */
+                            count: number | null;
+                            suppressed: boolean;
+                        }[];
+                        total: {
+                            /** @description Within ±2 of the true count (cell-key perturbation); null when suppressed */
+                            count: number | null;
+                            suppressed: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawFromWaitlist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
+            path: {
+                /** @description Identifier (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-found` */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload-too-large` (The request body is too large) */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` (Unsupported content type) */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal-error` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `service-unavailable` */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptWaitlistOffer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Your correlation id (1–128 of A-Z a-z 0-9 . _ : -): kept as the request id (logs, audit, problems) and echoed. Another value is replaced by a generated id, not refused. Make it opaque: no names. */
+                "X-Request-Id"?: components["parameters"]["XRequestId"];
+                /** @description en (default) or fr: the language of problems and of translated fields (Content-Language). A malformed header is a 400 `invalid-header`. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+                /** @description Makes the POST safe to retry: a replay with the same key and body answers the stored answer (Idempotent-Replayed: true) for 24 hours; the same key with another body is 422 `idempotency-key-reused`, a replay while the first runs is 409 `idempotency-in-progress`. Keys are per principal. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Identifier (UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    /** @description The resource’s entity tag: send it back in If-Match to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        view: "manager";
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        id: string;
+                        ambassador: {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            displayName: string;
+                        };
+                        /** @enum {string} */
+                        status: "requested" | "accepted" | "active" | "declined" | "withdrawn" | "expired" | "closed" | "transfer_required" | "transferred";
+                        /**
+                         * @description The four stages of the relationship, forward only (ENG-4)
+                         * @enum {string}
+                         */
+                        stage: "building_trust" | "goal_setting" | "working_toward_goals" | "ending";
+                        /** @enum {string} */
+                        language: "en" | "fr";
+                        preferredModes: ("in_person" | "phone" | "video" | "email")[];
+                        /** @enum {string} */
+                        urgency: "routine" | "urgent";
+                        topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                        outcome: ("goals_met" | "partially_met" | "referred_to_resource" | "no_longer_needed" | "other") | null;
+                        transferReason: ("outside_competence" | "conflict_of_interest" | "ambassador_unavailable") | null;
+                        transferredFrom: string | null;
+                        /**
+                         * Format: int32
+                         * @description Extensions agreed beyond the two initial meetings
+                         */
+                        extensions: number;
+                        /** @description The Ambassador proposed an extension the manager has not agreed to yet */
+                        extensionProposed: boolean;
+                        /** @description Single-use token for the anonymous survey, shown to the manager only after closing, until spent or expired (ENG-8) */
+                        surveyToken: string | null;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        respondedAt: string | null;
+                        closedAt: string | null;
+                        /** Format: int32 */
+                        version: number;
+                    } | {
+                        /** @enum {string} */
+                        view: "ambassador";
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        ambassadorId: string;
+                        /** @description A principal (the token `sub`), a role or a system actor */
+                        managerRef: string;
+                        /** @enum {string} */
+                        status: "requested" | "accepted" | "active" | "declined" | "withdrawn" | "expired" | "closed" | "transfer_required" | "transferred";
+                        /**
+                         * @description The four stages of the relationship, forward only (ENG-4)
+                         * @enum {string}
+                         */
+                        stage: "building_trust" | "goal_setting" | "working_toward_goals" | "ending";
+                        /** @enum {string} */
+                        language: "en" | "fr";
+                        preferredModes: ("in_person" | "phone" | "video" | "email")[];
+                        /** @enum {string} */
+                        urgency: "routine" | "urgent";
+                        topics: ("recognizing_signs" | "role_and_responsibilities" | "difficult_conversation" | "performance_and_wellbeing" | "return_to_work" | "accommodation" | "team_impact" | "crisis" | "grief_and_loss" | "substance_use" | "workplace_conflict" | "manager_self_care")[];
+                        declineReason: ("conflict_of_interest" | "capacity" | "outside_competence" | "other") | null;
+                        outcome: ("goals_met" | "partially_met" | "referred_to_resource" | "no_longer_needed" | "other") | null;
+                        transferReason: ("outside_competence" | "conflict_of_interest" | "ambassador_unavailable") | null;
+                        transferredFrom: string | null;
+                        /**
+                         * Format: int32
+                         * @description Extensions agreed beyond the two initial meetings
+                         */
+                        extensions: number;
+                        /** @description The Ambassador proposed an extension the manager has not agreed to yet */
+                        extensionProposed: boolean;
+                        /** Format: date-time */
+                        requestedAt: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        respondedAt: string | null;
+                        closedAt: string | null;
+                        /** Format: int32 */
+                        version: number;
+                    } | {
+                        /** @enum {string} */
+                        view: "deidentified";
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        status: "requested" | "accepted" | "active" | "declined" | "withdrawn" | "expired" | "closed" | "transfer_required" | "transferred";
+                        /**
+                         * @description The four stages of the relationship, forward only (ENG-4)
+                         * @enum {string}
+                         */
+                        stage: "building_trust" | "goal_setting" | "working_toward_goals" | "ending";
+                        /** @enum {string} */
+                        language: "en" | "fr";
+                        /** @enum {string} */
+                        urgency: "routine" | "urgent";
+                        transferRequired: boolean;
+                        /** Format: int32 */
+                        meetingsHeld: number;
+                        /** Format: int32 */
+                        referralCount: number;
+                        /** @description A referral follow-up is past due */
+                        followUpOverdue: boolean;
+                        /**
+                         * Format: date
+                         * @description Calendar date, YYYY-MM-DD
+                         */
+                        requestedOn: string;
+                    };
+                };
+            };
+            /** @description Problem: `validation-failed`, `malformed-body`, `invalid-header` */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `forbidden` */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-found` */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `not-acceptable` (No acceptable representation) */
+            406: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `invalid-transition`, `ambassador-unavailable`, `conflict-of-interest`, `self-engagement`, `duplicate-engagement`, `idempotency-in-progress` */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload-too-large` (The request body is too large) */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` (Unsupported content type) */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `terms-not-accepted`, `idempotency-key-reused` */
+            422: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `too-many-requests` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;

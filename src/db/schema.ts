@@ -59,6 +59,11 @@ export interface AmbassadorEffective {
   version: number | null;
 }
 
+export interface AmbassadorRoom {
+  ambassadorId: string | null;
+  free: number | null;
+}
+
 export interface Ambassadors {
   bioEn: string | null;
   bioFr: string | null;
@@ -296,6 +301,7 @@ export interface EngagementKeys {
 }
 
 export interface Engagements {
+  alternates: string | null;
   ambassadorId: string;
   carriedOver: boolean | null;
   closedAt: Timestamp | null;
@@ -663,6 +669,29 @@ export interface TrainingRecords {
   recordedBy: string;
 }
 
+export interface WaitlistEntries {
+  createdAt: Generated<Timestamp>;
+  id: Generated<string>;
+  language: "en" | "fr";
+  managerRef: string;
+  modes: ArrayType<"in_person" | "phone" | "video" | "email">;
+  offerAmbassadorId: string | null;
+  offeredAt: Timestamp | null;
+  offerExpiresAt: Timestamp | null;
+  status: Generated<"waiting" | "offered">;
+  topics: Generated<string[]>;
+  urgency: "routine" | "urgent";
+  version: Generated<number>;
+}
+
+export interface WaitlistFacts {
+  cellKey: Generated<number>;
+  language: "en" | "fr";
+  period: string;
+  topics: Generated<string[]>;
+  urgency: "routine" | "urgent";
+}
+
 export interface WebhookDeliveries {
   attempts: Generated<number>;
   createdAt: Generated<Timestamp>;
@@ -688,6 +717,7 @@ export interface WebhookSubscriptions {
 
 export interface DB {
   ambassadorEffective: AmbassadorEffective;
+  ambassadorRoom: AmbassadorRoom;
   ambassadors: Ambassadors;
   ambassadorStatusHistory: AmbassadorStatusHistory;
   ambassadorSurveyReceipts: AmbassadorSurveyReceipts;
@@ -738,6 +768,8 @@ export interface DB {
   surveyInstruments: SurveyInstruments;
   surveySpentTokens: SurveySpentTokens;
   trainingRecords: TrainingRecords;
+  waitlistEntries: WaitlistEntries;
+  waitlistFacts: WaitlistFacts;
   webhookDeliveries: WebhookDeliveries;
   webhookSubscriptions: WebhookSubscriptions;
 }

@@ -24,6 +24,7 @@ export const problemTypes = {
   'ambassador-unavailable': { status: 409, title: { en: 'This Ambassador cannot take a new request', fr: 'Cet ambassadeur ne peut accepter de nouvelle demande' } },
   'self-engagement': { status: 409, title: { en: 'You cannot request yourself', fr: 'Vous ne pouvez pas vous choisir vous-même' } },
   'duplicate-engagement': { status: 409, title: { en: 'You already have an open engagement with this Ambassador', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur' } },
+  'ambassador-available': { status: 409, title: { en: 'An Ambassador who fits has room now', fr: 'Un ambassadeur qui correspond a de la place maintenant' } },
   'conflict-of-interest': { status: 409, title: { en: 'This pairing is not possible', fr: 'Ce jumelage n’est pas possible' } },
   'request-expired': { status: 409, title: { en: 'The request expired', fr: 'La demande a expiré' } },
   'limit-reached': { status: 409, title: { en: 'A limit is reached', fr: 'Une limite est atteinte' } },

@@ -19,6 +19,7 @@ import { rollUpStats } from './stats-rollup.ts'
 import { releaseSurveys } from './survey-release.ts'
 import { endTerms } from './term-expiry.ts'
 import { remindParticipants, remindSurveys, remindUrgentRequests } from './reminders.ts'
+import { offerWaitlistSlots } from './waitlist-offers.ts'
 import { deliverWebhooks } from './webhook-delivery.ts'
 
 export interface Job {
@@ -48,6 +49,14 @@ export function jobs(config: Readonly<Config>): Job[] {
       run: async (db) => {
         const r = await remindUrgentRequests(db, config.urgentResponseHours)
         return r.reminded + r.unanswered > 0 ? r : undefined
+      },
+    },
+    // #16: offers past their 48 h, and room no write offered yet.
+    {
+      name: 'waitlist-offers', everyMs: MINUTE, periodMs: MINUTE,
+      run: async (db) => {
+        const r = await offerWaitlistSlots(db)
+        return r.lapsed + r.offered > 0 ? r : undefined
       },
     },
     { name: 'survey-reminders', everyMs: HOUR, periodMs: HOUR, run: (db) => remindSurveys(db).then(some('reminded')) },

@@ -38,6 +38,17 @@ export const jobPolicies = {
     idleWhen: (facts) => !facts.locked || facts.overdue === 0,
   }),
 
+  'job.offer-waitlist-slots': definePolicy({
+    summary: 'The waitlist job (#16): for one Ambassador, offers past their 48 h end (their managers told) and every free slot that fits a waiting manager is offered. Under the Ambassador row lock; a row another transaction holds waits for the next run.',
+    auditAs: 'system',
+    async check(trx, actor, target: { id: string }) {
+      if (!isJob(actor, 'waitlist-offers')) throw forbidden()
+      const r = await sql<{ locked: boolean }>`SELECT EXISTS (SELECT 1 FROM ambassadors WHERE id = ${target.id} FOR UPDATE SKIP LOCKED) AS locked`.execute(trx)
+      return { ambassadorId: target.id, locked: Boolean(r.rows[0]?.locked) }
+    },
+    idleWhen: (facts) => !facts.locked,
+  }),
+
   'job.rollup-stats': definePolicy({
     summary: 'The statistics rollup: queued reports move into report_rollups (RPT-4). One replica at a time (advisory lock).',
     auditAs: 'system',

@@ -8,6 +8,7 @@ import type { Db } from '../db/database.ts'
 import { inTransaction } from '../db/tx.ts'
 import { systemActor } from '../policy/actor.ts'
 import { authorize } from '../policy/authorize.ts'
+import { offerFreeSlots } from '../modules/waitlist/repository.ts'
 import { ambassadorsWithOverdueRequests, expireRequests as expireOverdue } from '../modules/engagements/repository.ts'
 
 export const REQUEST_EXPIRY = systemActor('request-expiry')
@@ -22,7 +23,10 @@ export async function expireRequests(db: Db): Promise<number> {
     n += await inTransaction(db, async (trx) => {
       const auth = await authorize(trx, REQUEST_EXPIRY, 'job.expire-requests', { id: ambassadorId })
       if (!auth.facts.locked || auth.facts.overdue === 0) return 0
-      return (await expireOverdue(auth.trx, ambassadorId)).length
+      // #16: a request with alternates passes to the manager's next choice; the slots freed go to the waitlist.
+      const expired = await expireOverdue(auth.trx, ambassadorId, undefined, { requestId: null })
+      await offerFreeSlots(auth.trx, ambassadorId)
+      return expired.length
     })
   }
   return n

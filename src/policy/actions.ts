@@ -28,6 +28,7 @@ import { selfCarePolicies } from '../modules/self-care-check-ins/policy.ts'
 import { governancePolicies } from '../modules/governance/policy.ts'
 import { programPolicies } from '../modules/program/policy.ts'
 import { webhookPolicies } from '../modules/webhooks/policy.ts'
+import { waitlistPolicies } from '../modules/waitlist/policy.ts'
 import { jobPolicies } from '../jobs/policy.ts'
 
 export const actions = {
@@ -56,6 +57,7 @@ export const actions = {
   ...governancePolicies,
   ...programPolicies,
   ...webhookPolicies,
+  ...waitlistPolicies,
   ...jobPolicies,
 }
 

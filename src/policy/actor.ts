@@ -19,7 +19,7 @@ export interface Actor {
 }
 
 /** The service's own scheduled jobs (src/jobs): each acts as a principal of its own (#13 item 3). */
-export type JobName = 'request-expiry' | 'term-expiry' | 'retention' | 'stats-rollup' | 'survey-release' | 'housekeeping' | 'urgent-requests' | 'survey-reminders' | 'reminders' | 'webhook-delivery'
+export type JobName = 'request-expiry' | 'term-expiry' | 'retention' | 'stats-rollup' | 'survey-release' | 'housekeeping' | 'urgent-requests' | 'survey-reminders' | 'reminders' | 'webhook-delivery' | 'waitlist-offers'
 
 const systemActors = new Map<JobName, Actor>()
 

@@ -75,6 +75,6 @@ t.test('several replicas claim a period at once: exactly one runs the job', asyn
 })
 
 t.test('the schedule names every job; the purge only when PURGE_DAILY, else the housekeeping', async (t) => {
-  t.same(jobs(testConfig()).map((j) => j.name).sort(), ['housekeeping', 'reminders', 'request-expiry', 'stats-rollup', 'survey-release', 'survey-reminders', 'term-expiry', 'urgent-requests', 'webhook-delivery'])
-  t.same(jobs(testConfig({ PURGE_DAILY: 'true' })).map((j) => j.name).sort(), ['reminders', 'request-expiry', 'retention', 'stats-rollup', 'survey-release', 'survey-reminders', 'term-expiry', 'urgent-requests', 'webhook-delivery'])
+  t.same(jobs(testConfig()).map((j) => j.name).sort(), ['housekeeping', 'reminders', 'request-expiry', 'stats-rollup', 'survey-release', 'survey-reminders', 'term-expiry', 'urgent-requests', 'waitlist-offers', 'webhook-delivery'])
+  t.same(jobs(testConfig({ PURGE_DAILY: 'true' })).map((j) => j.name).sort(), ['reminders', 'request-expiry', 'retention', 'stats-rollup', 'survey-release', 'survey-reminders', 'term-expiry', 'urgent-requests', 'waitlist-offers', 'webhook-delivery'])
 })

@@ -4,12 +4,12 @@ import { Type } from 'typebox'
 import { IdParamsSchema, Page, problems } from '../../shared/schemas.ts'
 import {
   AmbassadorPublicSchema, AmbassadorRecordSchema, CompetenciesBodySchema, CreateAmbassadorBodySchema, DirectoryEntrySchema,
-  ListAmbassadorsQuerySchema, RenewalBodySchema, TrainingRecordBodySchema, TrainingRecordSchema, TransitionBodySchema,
+  ListAmbassadorsQuerySchema, RenewalBodySchema, SuggestionsQuerySchema, SuggestionsSchema, TrainingRecordBodySchema, TrainingRecordSchema, TransitionBodySchema,
   UpdateAmbassadorBodySchema, ReferenceCheckBodySchema, ReferenceCheckSchema,
 } from './schemas.ts'
 import {
   applyAsAmbassador, assessCompetencies, directoryEtag, publicEtag, getAmbassador, listAmbassadors, recordEtag, recordTraining,
-  recordReferenceCheck, renewAmbassador, transitionAmbassador, updateAmbassador,
+  recordReferenceCheck, renewAmbassador, suggest, transitionAmbassador, updateAmbassador,
 } from './service.ts'
 
 const DIRECTORY_ROLES = ['manager', 'nmno', 'governance', 'iservice'] as const
@@ -39,6 +39,23 @@ const ambassadors: FastifyPluginAsyncTypebox = async (app) => {
     const { page, etag } = await listAmbassadors(app.db, request)
     reply.header('etag', etag)
     return page
+  })
+
+  app.get('/suggestions', {
+    config: { roles: ['manager'] },
+    schema: {
+      operationId: 'suggestAmbassadors', tags: ['ambassadors'],
+      summary: 'Up to 10 Ambassadors who could take your request now, ranked, each with what matched (#16)',
+      description: 'Managers only. Active, in-term Ambassadors with room, ranked by topic overlap, language, mode and a light caseload; '
+        + 'the caller and every Ambassador in conflict of interest with the caller (declarations, supervisory chain) are left out without '
+        + 'saying why. `score` = 3 per topic matched + 2 for the language + 1 per mode matched + 1 for a light caseload (2 when urgent); '
+        + 'ties are ordered per caller. The manager still chooses (POST /v1/engagements).',
+      querystring: SuggestionsQuerySchema,
+      response: { 200: SuggestionsSchema, ...problems() },
+    },
+  }, async (req, reply) => {
+    reply.header('cache-control', 'no-store').header('content-language', req.lang).header('vary', 'Accept-Language, Authorization')
+    return suggest(app.db, req.actor, req.lang, req.query)
   })
 
   app.post('', {

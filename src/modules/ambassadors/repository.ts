@@ -211,3 +211,40 @@ function actorRoleLabel(auth: { actor: { roles: ReadonlySet<string> }; facts: un
   const facts = auth.facts as { asSelf?: boolean }
   return facts?.asSelf ? 'self' : auth.actor.roles.has('nmno') ? 'nmno' : 'self'
 }
+
+// ---- Suggestions (#16 item 1): one statement, compiled once. ----
+// Active, in-term Ambassadors with a free slot (the view ambassador_room: overdue requests hold
+// none, unexpired waitlist offers hold one), never the caller, never one in conflict with the
+// caller (the directory's eligibleForMe rule: conflicted_ambassadors, the same COI-1…3 SQL as
+// in_conflict, which ENG-2 runs for one pair; test/policy/conflict-of-interest.test.ts checks they
+// agree). Ranked by the score; ties in an order of the caller's own (a keyed hash of the id and the
+// caller), so the caseload never orders the list beyond the light-load flag and two managers with
+// the same needs are not all sent to the same Ambassador.
+//   $1 language, $2 modes, $3 topics, $4 the caller's employee ref, $5 the light-load weight.
+const SUGGESTIONS_SQL = `SELECT a.id, a.display_name, a.bio_en, a.bio_fr, a.languages, a.modes, a.topics,
+    m.topics AS matched_topics, m.language AS language_match, m.modes AS matched_modes, m.light_load,
+    3 * cardinality(m.topics) + CASE WHEN m.language THEN 2 ELSE 0 END + cardinality(m.modes) + CASE WHEN m.light_load THEN $5::int ELSE 0 END AS score
+  FROM ambassadors a
+  JOIN ambassador_room room ON room.ambassador_id = a.id AND room.free > 0
+  CROSS JOIN LATERAL (SELECT
+      ARRAY(SELECT t FROM unnest($3::text[]) t WHERE t = ANY(a.topics) ORDER BY t) AS topics,
+      coalesce($1::text = ANY(a.languages), false) AS language,
+      ARRAY(SELECT x FROM unnest($2::text[]) x WHERE x = ANY(a.modes) ORDER BY x) AS modes,
+      a.open_engagements * 2 < a.capacity AS light_load) m
+  WHERE ambassador_in_term(a.status, a.term_end)
+    AND a.employee_ref <> $4 AND ${noConflictWithSql({ id: 'a.id' }, '$4')}
+  ORDER BY score DESC, md5(a.id::text || $4), a.id
+  LIMIT ${10}`
+
+export interface SuggestionRow extends Pick<AmbassadorRow, 'id' | 'displayName' | 'bioEn' | 'bioFr' | 'languages' | 'modes' | 'topics'> {
+  matchedTopics: string[]
+  languageMatch: boolean
+  matchedModes: string[]
+  lightLoad: boolean
+  score: number
+}
+
+export async function suggestAmbassadors(db: Db, f: { language?: string; modes: string[]; topics: string[]; managerRef: string; urgent: boolean }) {
+  const r = await db.executeQuery<SuggestionRow>(CompiledQuery.raw(SUGGESTIONS_SQL, [f.language ?? null, f.modes, f.topics, f.managerRef, f.urgent ? 2 : 1]))
+  return r.rows
+}

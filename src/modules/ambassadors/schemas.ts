@@ -193,3 +193,38 @@ export type TrainingRecordBody = Static<typeof TrainingRecordBodySchema>
 export const RenewalBodySchema = Type.Object({
   ambassadorAgreed: Type.Literal(true, { description: 'The Ambassador agreed to renew (AMB-5)' }),
 }, { additionalProperties: false })
+
+// ---- Suggestions (#16 item 1) ----
+
+export const SUGGESTIONS_MAX = 10
+export const SUGGESTION_TOPICS_MAX = 5
+
+export const SuggestionsQuerySchema = Type.Object({
+  language: Type.Optional(Language),
+  modes: Type.Optional(Type.Array(Mode, { uniqueItems: true, maxItems: 4, description: 'Meeting modes wanted (repeat the parameter: modes=phone&modes=video)' })),
+  topics: Type.Optional(Type.Array(Topic, { uniqueItems: true, maxItems: SUGGESTION_TOPICS_MAX, description: `Topics, at most ${SUGGESTION_TOPICS_MAX} (repeat the parameter)` })),
+  urgency: Type.Optional(lit(['routine', 'urgent'] as const, 'urgent: a light caseload weighs twice as much (a quicker answer is likelier)')),
+}, { additionalProperties: false })
+export type SuggestionsQuery = Static<typeof SuggestionsQuerySchema>
+
+export const SuggestionSchema = Type.Object({
+  id: Id,
+  displayName: Type.String({ maxLength: 120 }),
+  bio: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+  bioLanguage: Type.Union([Language, Type.Null()]),
+  languages: Type.Array(Language, { maxItems: 2 }),
+  modes: Type.Array(Mode, { maxItems: 4 }),
+  topics: Type.Array(Topic, { maxItems: 12 }),
+  score: Type.Integer({ minimum: 0, maximum: 100, description: '3 per topic matched + 2 for the language + 1 per mode matched + 1 for a light caseload (2 when urgent)' }),
+  match: Type.Object({
+    topics: Type.Array(Topic, { maxItems: SUGGESTION_TOPICS_MAX, description: 'The topics asked for that this Ambassador covers' }),
+    language: Type.Boolean({ description: 'Speaks the language asked for' }),
+    modes: Type.Array(Mode, { maxItems: 4, description: 'The modes asked for that this Ambassador offers' }),
+    lightLoad: Type.Boolean({ description: 'Less than half of their capacity taken' }),
+  }, { additionalProperties: false }),
+}, { additionalProperties: false })
+export type Suggestion = Static<typeof SuggestionSchema>
+
+export const SuggestionsSchema = Type.Object({
+  items: Type.Array(SuggestionSchema, { maxItems: SUGGESTIONS_MAX }),
+}, { additionalProperties: false })

@@ -11,15 +11,16 @@ import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { etagOf } from '../../shared/etag.ts'
 import { requireTransferOfAllOf } from '../engagements/repository.ts'
 import { hasOpenNmnoNotification, notifyNmno } from '../notifications/repository.ts'
+import { offerSlotsFreedBy } from '../waitlist/repository.ts'
 import { failingCompetencies } from './policy.ts'
 import {
   currentGuidelinesVersion, directoryStamp, findRecord, insertAmbassador, insertReferenceCheck, insertTrainingRecord, listDirectory, referenceChecks,
   orientationPartsAttended, recentSessions, recordTransition, renewTerm, selectAmbassador, setCompetencies, statusHistory,
-  trainingRecords, updateAmbassadorProfile, type AmbassadorWithStatus, type DirectoryRow,
+  trainingRecords, updateAmbassadorProfile, suggestAmbassadors, type AmbassadorWithStatus, type DirectoryRow,
 } from './repository.ts'
 import type {
   AmbassadorPublic, AmbassadorRecord, CompetenciesBody, CreateAmbassadorBody, DirectoryEntry, ListAmbassadorsQuery,
-  ReferenceCheckBody, TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
+  ReferenceCheckBody, Suggestion, SuggestionsQuery, TrainingRecordBody, TransitionBody, UpdateAmbassadorBody,
 } from './schemas.ts'
 
 /** Missed sessions in a row that raise the absenteeism notification (AMB-9). */
@@ -178,6 +179,8 @@ export async function updateAmbassador(db: Db, actor: Actor, id: string, patch: 
       if (patch[k] !== undefined) set[k] = patch[k]
     }
     await updateAmbassadorProfile(auth, set)
+    // #16: more capacity, or a profile that now fits someone waiting: the waitlist is offered the room.
+    if (['capacity', 'languages', 'modes', 'topics'].some((k) => k in set)) await offerSlotsFreedBy(auth, id)
   })
   return readBack(db, actor, id)
 }
@@ -192,6 +195,8 @@ export async function transitionAmbassador(db: Db, actor: Actor, id: string, bod
     })
     // AMB-6, REV-4: an Ambassador who steps down leaves no open engagement behind (row locked by the policy).
     if (body.to === 'withdrawn') await requireTransferOfAllOf(auth, id)
+    // #16: a new Ambassador's room goes to the waitlist first.
+    if (body.to === 'active') await offerSlotsFreedBy(auth, id)
   })
   return readBack(db, actor, id)
 }
@@ -251,6 +256,27 @@ export async function renewAmbassador(db: Db, actor: Actor, id: string, ifMatch?
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'ambassador.renew', { id, ifMatch })
     await renewTerm(auth)
+    await offerSlotsFreedBy(auth, id) // #16: a term renewed after it ran out brings room back
   })
   return readBack(db, actor, id)
+}
+
+// ---- Suggestions (#16 item 1) ----
+
+/**
+ * Up to 10 Ambassadors who could take the caller's request now, best first, each with what
+ * matched. One SQL statement (repository: suggestAmbassadors). Whoever is missing (the caller
+ * themself, a conflict, no room, out of term) is simply not there: nothing says why.
+ */
+export async function suggest(db: Db, actor: Actor, lang: Lang, q: SuggestionsQuery): Promise<{ items: Suggestion[] }> {
+  const rows = await suggestAmbassadors(db, {
+    language: q.language, modes: q.modes ?? [], topics: q.topics ?? [], managerRef: actor.sub, urgent: q.urgency === 'urgent',
+  })
+  return {
+    items: rows.map((r) => ({
+      id: r.id, displayName: r.displayName, ...localizedBio(r, lang), languages: r.languages, modes: r.modes, topics: r.topics,
+      score: Number(r.score),
+      match: { topics: r.matchedTopics, language: r.languageMatch, modes: r.matchedModes, lightLoad: r.lightLoad },
+    }) as Suggestion),
+  }
 }

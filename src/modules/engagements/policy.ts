@@ -96,8 +96,14 @@ export const engagementPolicies = {
   'engagement.create': definePolicy({
     summary: 'A manager requests an Ambassador: active and in term, not themself, with capacity, no duplicate (ENG-2).',
     auditAs: 'manager',
-    async check(trx, actor, target: RequestEngagementBody) {
+    async check(trx, actor, target: RequestEngagementBody & { exceptOffer?: string }) {
       if (!actor.roles.has('manager')) throw forbidden()
+      // #16: the alternates are other Ambassadors (distinct: the schema); nothing else is checked
+      // now (their rules run when the request passes to them, and a refusal here would tell the
+      // manager something about one of them).
+      if (target.alternates?.includes(target.ambassadorId)) {
+        throw new PolicyDenied('rule-violated', { en: 'Your next choices must be other Ambassadors than the one you request.', fr: 'Vos choix suivants doivent être d’autres ambassadeurs que celui que vous demandez.' }, { errors: [{ path: '/body/alternates', message: 'must not include ambassadorId' }] })
+      }
       // #14 item 4: the manager acknowledged the network's current terms before requesting.
       const terms = await termsFactsFor(trx, actor.sub)
       if (!terms.accepted) throw termsNotAccepted(terms.currentVersion)
@@ -109,14 +115,15 @@ export const engagementPolicies = {
       }
       // Every other fact in one round trip, under the Ambassador row lock: COI-3 (a concurrent
       // declaration waits on that lock, then marks us: COI-4), a duplicate, overdue requests.
-      const facts = await requestFacts(trx, amb.id, actor.sub)
+      const facts = await requestFacts(trx, amb.id, actor.sub, target.exceptOffer)
       if (facts.conflict) throw conflictOfInterest()
       if (facts.duplicate) {
         throw new PolicyDenied('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
       }
       // An overdue request holds no slot (ENG-11), swept or not. The check writes nothing: other
       // managers' overdue requests are the expiry job's (src/jobs/request-expiry.ts, #13).
-      if (amb.openEngagements - facts.overdue >= amb.capacity) throw unavailable()
+      // #16: a slot a waitlist offer holds is not free (but the offer this request accepts).
+      if (amb.openEngagements - facts.overdue + facts.reserved >= amb.capacity) throw unavailable()
       return { ambassador: amb, ownOverdue: facts.ownOverdue, termsVersion: terms.currentVersion }
     },
   }),

@@ -12,7 +12,8 @@ import { NotFound } from '../../errors/app-error.ts'
 import { ORG_SNAPSHOT_LOCK, conflictBetween } from '../../policy/conflict-of-interest.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { insertNotifications } from '../notifications/repository.ts'
-import { keyedHash, seal, unwrapDataKey } from '../../shared/crypto.ts'
+import { queueAuditEvent } from '../../policy/audit.ts'
+import { keyedHash, newDataKey, open, seal, unwrapDataKey } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKeys, sealFields, wrappedKeyForNewEngagement } from '../../shared/engagement-keys.ts'
 import { sortKeyOf } from '../../shared/pagination.ts'
 
@@ -159,9 +160,15 @@ export async function lockAmbassadorForPairing(trx: Trx, ambassadorId: string): 
   return r.rows[0]
 }
 
-/** The request's facts in one statement (ENG-2, COI-3, ENG-11), under the Ambassador row lock. */
-export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string) {
-  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number; ownOverdue: string | null }>`SELECT
+/**
+ * The request's facts in one statement (ENG-2, COI-3, ENG-11), under the Ambassador row lock.
+ * `reserved`: the Ambassador's slots a waitlist offer holds (#16), but the one `exceptOffer` (the
+ * offer this request accepts).
+ */
+export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string, exceptOffer?: string) {
+  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number; ownOverdue: string | null; reserved: number }>`SELECT
+    (SELECT count(*)::int FROM waitlist_entries w WHERE w.offer_ambassador_id = ${ambassadorId} AND w.status = 'offered'
+      AND w.offer_expires_at > now() AND w.id IS DISTINCT FROM ${exceptOffer ?? null}::uuid) AS reserved,
     ${conflictBetween(ambassadorId, managerRef)} AS conflict,
     EXISTS (SELECT 1 FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
       AND status IN ('requested','accepted','active','transfer_required') AND NOT overdue) AS duplicate,
@@ -176,20 +183,22 @@ export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: s
  * The request in one statement: the engagement, the Ambassador's slot and the Ambassador's
  * notification (ENG-2). Returns the new row as the views need it.
  */
-export async function insertEngagement(auth: Authorized<'engagement.create'>, row: {
-  ambassadorId: string; managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]
+export async function insertEngagement(auth: Authorized<'engagement.create' | 'engagement.accept-offer'>, row: {
+  ambassadorId: string; managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]; alternates?: string[]
 }) {
   const amb = auth.facts.ambassador
+  const dataKey = newDataKey()
+  const alternates = row.alternates?.length ? seal(dataKey.key, ALTERNATES_FIELD, JSON.stringify(row.alternates)) : null
   // The manager's own overdue request to this Ambassador still holds the pair's unique index:
   // it ends now, as the sweep would end it (its slot, the manager told), in this audited write.
   if (auth.facts.ownOverdue) await expireRequests(auth.trx, amb.id, [auth.facts.ownOverdue])
   const r = await sql<EngagementRow>`
     WITH ins AS (
-      INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics, terms_version)
-      VALUES (${row.ambassadorId}, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics}, ${auth.facts.termsVersion})
+      INSERT INTO engagements (ambassador_id, manager_ref, language, preferred_modes, urgency, topics, terms_version, alternates)
+      VALUES (${row.ambassadorId}, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics}, ${auth.facts.termsVersion}, ${alternates})
       RETURNING *
     ), data_key AS (
-      INSERT INTO engagement_keys (engagement_id, wrapped_key) SELECT id, ${wrappedKeyForNewEngagement()} FROM ins
+      INSERT INTO engagement_keys (engagement_id, wrapped_key) SELECT id, ${dataKey.wrapped} FROM ins
     ), slot AS (
       UPDATE ambassadors SET open_engagements = open_engagements + 1 WHERE id = ${row.ambassadorId}
     ), note AS (
@@ -239,16 +248,95 @@ async function freeSlot(trx: Trx, ambassadorId: string, n: number) {
  * revocation-case.*), a manager's request replacing their own overdue one (engagement.create), a
  * manager's purge of their own expired request (engagement.purge). Returns the requests expired.
  */
-export async function expireRequests(trx: Trx, ambassadorId: string, only?: string[]) {
+export async function expireRequests(trx: Trx, ambassadorId: string, only?: string[], passOn?: { requestId: string | null }) {
   let q = trx.updateTable('engagements').set({ status: 'expired' })
     .where('ambassadorId', '=', ambassadorId).where(sql<boolean>`request_overdue(status, expires_at)`)
   if (only) q = q.where('id', 'in', only)
   const expired = await q.returning(['id', 'managerRef']).execute()
   if (expired.length) {
     await freeSlot(trx, ambassadorId, expired.length)
-    await insertNotifications(trx, expired.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
+    // #16: from the expiry job, a request with alternates passes to the manager's next choice (and
+    // the manager hears only that, or that none could take it).
+    const told: typeof expired = []
+    for (const x of expired) if (!passOn || (await passToNextChoice(trx, x.id, passOn)) === 'none') told.push(x)
+    await insertNotifications(trx, told.map((x) => ({ audience: 'principal' as const, recipientRef: x.managerRef, kind: 'engagement_expired', subjectType: 'engagement', subjectId: x.id })))
   }
   return expired
+}
+
+// ---- #16 item 2: a request that passes to the manager's next choice ----
+
+/** The field name sealed alternates are bound to (shared/crypto seal: field-bound). */
+const ALTERNATES_FIELD = 'engagements.alternates'
+
+/**
+ * ENG-2 for a pairing the service makes on the manager's behalf (their request passing to their
+ * next choice): the Ambassador's row locked (lockAmbassadorForPairing), then every rule of
+ * engagement.create: active and in term, not the manager, no conflict of interest (in_conflict),
+ * no open engagement of the pair, a free slot (overdue requests free theirs, waitlist offers hold
+ * theirs). The Ambassador if every rule holds; undefined otherwise (never why).
+ */
+export async function pairingAllowed(trx: Trx, ambassadorId: string, managerRef: string): Promise<AmbassadorWithStatus | undefined> {
+  const amb = await lockAmbassadorForPairing(trx, ambassadorId)
+  if (!amb || amb.effectiveStatus !== 'active' || amb.employeeRef === managerRef) return undefined
+  const f = await requestFacts(trx, amb.id, managerRef)
+  if (f.conflict || f.duplicate || f.ownOverdue) return undefined
+  if (amb.openEngagements - f.overdue + f.reserved >= amb.capacity) return undefined
+  return amb
+}
+
+export type PassOutcome = 'none' | 'moved' | 'exhausted'
+
+/**
+ * #16 item 2: the request `engagementId` just ended for its Ambassador (declined, expired, or found
+ * in conflict) and that slot is freed, in the caller's transaction, which holds the engagement row.
+ * If the manager named alternates, the first one for whom every ENG-2 rule holds now (pairingAllowed,
+ * under that Ambassador's row lock) takes it: the SAME engagement (same id) becomes a fresh request
+ * to them: their id, `requested`, a new 5-day deadline, no answer; the former Ambassador, no longer
+ * its Ambassador, sees nothing of it (404). Alternates that fail are dropped silently. The manager
+ * is told only `request_moved` ("your request moved to your next choice") or `request_not_placed`
+ * ("none of your choices could take it"); the new Ambassador gets an ordinary
+ * `engagement_requested`. 'none': no alternates were given (the caller tells the manager as before).
+ * `audit`: a system event `engagement.pass-on` (system:request-fallback) is queued with the
+ * write; the conflict path passes none (see moveToTransferRequired).
+ */
+export async function passToNextChoice(trx: Trx, engagementId: string, audit?: { requestId: string | null }): Promise<PassOutcome> {
+  const r = await sql<{ managerRef: string; alternates: string | null; urgency: string; ambassadorId: string; wrappedKey: string | null }>`
+    SELECT e.manager_ref, e.alternates, e.urgency, e.ambassador_id, k.wrapped_key
+    FROM engagements e LEFT JOIN engagement_keys k ON k.engagement_id = e.id WHERE e.id = ${engagementId}`.execute(trx)
+  const e = r.rows[0]
+  if (!e?.alternates) return 'none'
+  const key = await keyOf(trx, { id: engagementId, wrappedKey: e.wrappedKey })
+  const choices = JSON.parse(open(key, ALTERNATES_FIELD, e.alternates)) as string[]
+  let outcome: PassOutcome = 'exhausted'
+  for (const [i, candidate] of choices.entries()) {
+    if (candidate === e.ambassadorId) continue
+    const amb = await pairingAllowed(trx, candidate, e.managerRef)
+    if (!amb) continue
+    const rest = choices.slice(i + 1)
+    await sql`UPDATE engagements SET ambassador_id = ${amb.id}, status = 'requested', decline_reason = NULL, transfer_reason = NULL,
+        responded_at = NULL, requested_at = now(), expires_at = now() + interval '5 days',
+        alternates = ${rest.length ? seal(key, ALTERNATES_FIELD, JSON.stringify(rest)) : null}
+      WHERE id = ${engagementId}`.execute(trx)
+    await trx.updateTable('ambassadors').set({ openEngagements: sql`open_engagements + 1` }).where('id', '=', amb.id).execute()
+    await insertNotifications(trx, [
+      { audience: 'principal', recipientRef: amb.employeeRef, kind: 'engagement_requested', subjectType: 'engagement', subjectId: engagementId, data: { urgency: e.urgency } },
+      { audience: 'principal', recipientRef: e.managerRef, kind: 'request_moved', subjectType: 'engagement', subjectId: engagementId },
+    ])
+    outcome = 'moved'
+    break
+  }
+  if (outcome === 'exhausted') {
+    await sql`UPDATE engagements SET alternates = NULL WHERE id = ${engagementId}`.execute(trx)
+    await insertNotifications(trx, [{ audience: 'principal', recipientRef: e.managerRef, kind: 'request_not_placed', subjectType: 'engagement', subjectId: engagementId }])
+  }
+  if (audit) {
+    await queueAuditEvent(trx, {
+      role: 'system', actorRef: 'system:request-fallback', action: 'engagement.pass-on', resourceType: 'engagement',
+      resourceId: engagementId, engagementId, outcome: 'success', requestId: audit.requestId,
+    })
+  }
+  return outcome
 }
 
 /** The Ambassadors with overdue requests, for the expiry job (a bounded batch). */
@@ -351,20 +439,30 @@ export const requireTransferOfAllOf = (auth: Authorized<Action>, ambassadorId: s
 
 async function moveToTransferRequired(auth: Authorized<Action>, where: RawBuilder<unknown>, reason: 'conflict_of_interest' | 'ambassador_unavailable') {
   const { trx } = auth
-  const moved = await sql<{ id: string; ambassadorId: string; managerRef: string }>`
+  const moved = await sql<{ id: string; ambassadorId: string; managerRef: string; was: EngagementStatus }>`
     UPDATE engagements e SET status = 'transfer_required', transfer_reason = ${reason}
-    WHERE e.status IN ('requested','accepted','active') AND ${where}
-    RETURNING e.id, e.ambassador_id, e.manager_ref`.execute(trx)
+    FROM engagements before
+    WHERE before.id = e.id AND e.status IN ('requested','accepted','active') AND ${where}
+    RETURNING e.id, e.ambassador_id, e.manager_ref, before.status AS was`.execute(trx)
   const perAmbassador = new Map<string, number>()
   for (const r of moved.rows) perAmbassador.set(r.ambassadorId, (perAmbassador.get(r.ambassadorId) ?? 0) + 1)
   for (const [ambassadorId, n] of perAmbassador) await freeSlot(trx, ambassadorId, n)
+  // #16: a request (not yet accepted) found in conflict passes to the manager's next choice, if they
+  // named any; the manager then hears only that. No event of its own: the declaration's event covers
+  // the write, and a second one naming the engagement in that transaction would tell the office,
+  // who reads the declarer, who has an engagement with whom (CONF-5).
+  const passed = new Set<string>()
+  if (reason === 'conflict_of_interest') {
+    for (const r of moved.rows) if (r.was === 'requested' && (await passToNextChoice(trx, r.id)) !== 'none') passed.add(r.id)
+  }
+  const stillToMove = moved.rows.filter((r) => !passed.has(r.id))
   const data = { reason }
   // The office is told of moves it caused itself (a suspension, a revocation, a withdrawal it
   // records), never of a move a party's conflict declaration caused: that notice, in the same
   // transaction as a declaration whose declarer the office can read, would tell it who has an
   // engagement with whom (CONF-5, #11).
   const tellOffice = reason !== 'conflict_of_interest'
-  await insertNotifications(trx, moved.rows.flatMap((r) => [
+  await insertNotifications(trx, stillToMove.flatMap((r) => [
     { audience: 'principal' as const, recipientRef: r.managerRef, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data },
     ...(tellOffice ? [{ audience: 'nmno' as const, kind: 'transfer_required', subjectType: 'engagement', subjectId: r.id, data }] : []),
   ]))

@@ -23,6 +23,10 @@ export const RequestEngagementBodySchema = Type.Object({
   urgency: Urgency,
   topics: Topics,
   aboutMyEmployee: Type.Boolean({ description: 'true: support for an employee. false: the network is not for a manager’s own challenges (ENG-1)' }),
+  alternates: Type.Optional(Type.Array(Id, {
+    uniqueItems: true, maxItems: 2,
+    description: 'Up to two next choices, in order (#16): when the Ambassador declines, lets the request expire or is found in conflict, the same request passes to the first of them who can take it now (every ENG-2 rule again); you are told only that it moved, or that none of your choices could take it',
+  })),
 }, { additionalProperties: false })
 export type RequestEngagementBody = Static<typeof RequestEngagementBodySchema>
 

@@ -9,10 +9,11 @@ import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { notifyPrincipals } from '../notifications/repository.ts'
+import { offerSlotsFreedBy } from '../waitlist/repository.ts'
 import { assertCapacity } from './policy.ts'
 import {
   closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
-  listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, type EngagementRow, type ListedRow, type Viewer,
+  listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, passToNextChoice, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
 import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
@@ -114,7 +115,7 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
     const auth = await authorize(trx, actor, 'engagement.create', body)
     const created = await insertEngagement(auth, {
       ambassadorId: auth.facts.ambassador.id, managerRef: actor.sub, language: body.language,
-      preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics,
+      preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics, alternates: body.alternates,
     })
     await assertCapacity(trx, auth.facts.ambassador.id)
     return created
@@ -136,19 +137,28 @@ export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch
 }
 
 export async function declineEngagement(db: Db, actor: Actor, id: string, reason: DeclineReason, ifMatch?: string) {
-  await inTransaction(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.decline', { id, ifMatch })
     await markDeclined(auth, reason)
+    // The decliner's answer is the request as they left it (declined), read before it may pass on:
+    // it must not tell them whether the manager had a next choice (#16).
+    const answer = await findById(trx, id)
+    if (!answer) throw new NotFound()
+    // #16: with alternates, the request passes to the manager's next choice, who hears only that.
+    const passed = await passToNextChoice(trx, id, { requestId: actor.requestId ?? null })
     // The manager learns only that it was declined, and may pick again (ENG-3).
-    await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
+    if (passed === 'none') await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'engagement_declined', subjectType: 'engagement', subjectId: auth.facts.engagement.id })
+    // #16: the slot freed is offered to the waitlist.
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId)
+    return toDeidentifiedEngagement(answer)
   })
-  return released(db, id)
 }
 
 export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.withdraw', { id, ifMatch })
     await markWithdrawn(auth)
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId) // #16: the slot freed goes to the waitlist
   })
   return readBack(db, actor, id)
 }
@@ -176,6 +186,7 @@ export async function closeEngagementAs(db: Db, actor: Actor, id: string, outcom
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.close', { id, ifMatch })
     await closeEngagement(auth, outcome, randomBytes(24).toString('base64url'))
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId) // #16: the slot freed goes to the waitlist
     // #14 item 4: the manager is told, and invited to the survey (the token itself only on their
     // view of the engagement, ENG-8); a reminder follows after 7 days if it is unspent (src/jobs).
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], {
@@ -190,6 +201,7 @@ export async function requireTransfer(db: Db, actor: Actor, id: string, ifMatch?
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.require-transfer', { id, ifMatch })
     await markTransferRequired(auth, 'outside_competence')
+    await offerSlotsFreedBy(auth, auth.facts.engagement.ambassadorId) // #16: the slot freed goes to the waitlist
     await notifyPrincipals(auth, [auth.facts.engagement.managerRef], { kind: 'transfer_required', subjectType: 'engagement', subjectId: id })
   })
   return released(db, id)

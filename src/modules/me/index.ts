@@ -21,7 +21,7 @@ const MeSchema = Type.Object({
 }, { additionalProperties: false })
 
 const TaskSchema = Type.Object({
-  kind: Type.String({ maxLength: 64, description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
+  kind: Type.String({ maxLength: 64, description: 'accept_guidelines, confirm_intention, answer_request, follow_up_referral, goal_review (both participants: an open goal whose reviewOn has come), workload_review (the Ambassador’s M2M time this month passed AMBASSADOR_HOURS_PER_MONTH), professional_development (no session attended in 12 months), renewal (the term ends within 60 days), waitlist_offer (a manager: a slot offered on their waitlist entry, due when the offer runs out, #16); for nmno: self_care_contact, professional_development, renewal, workload_reviews (a count); …; conflict_review (COI-4): an open engagement of the Ambassador is now in conflict: decline it (data.next = decline) or ask for a transfer (data.next = request_transfer)' }),
   subjectType: Str(64),
   subjectId: Type.Union([Str(128), Type.Null()]),
   urgent: Type.Boolean(),

@@ -37,6 +37,12 @@ export async function tasksFor(db: Db, actor: Actor, config: Pick<Config, 'ambas
     if (row?.effectiveStatus === 'oriented') {
       tasks.push({ kind: 'confirm_intention', subjectType: 'ambassador', subjectId: row.id, urgent: false, dueAt: null, data: {} })
     }
+    // #16: a slot offered on the manager's waitlist entry, until the offer runs out.
+    const offer = await db.selectFrom('waitlistEntries').select(['id', 'urgency', 'offerExpiresAt']).where('managerRef', '=', actor.sub)
+      .where('status', '=', 'offered').where('offerExpiresAt', '>', sql<Date>`now()`).executeTakeFirst()
+    if (offer?.offerExpiresAt) {
+      tasks.push({ kind: 'waitlist_offer', subjectType: 'waitlist', subjectId: offer.id, urgent: offer.urgency === 'urgent', dueAt: new Date(offer.offerExpiresAt).toISOString(), data: {} })
+    }
     if (row?.effectiveStatus === 'active') {
       const current = await currentGuidelinesVersion(db)
       if ((row.guidelinesVersion ?? 0) < current) {

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { expireRequests, requireTransferOfAllOf } from '../engagements/repository.ts'
+import { offerSlotsFreedBy } from '../waitlist/repository.ts'
 import { notifyNmno, notifyPrincipals } from '../notifications/repository.ts'
 import {
   findCase, insertCase, listCases, recordDecision, recordFindings, setAmbassadorStatus, type CaseRow, type CasesVisibleTo,
@@ -131,5 +132,6 @@ export async function reinstateAmbassador(db: Db, actor: Actor, id: string, ifMa
     const amb = auth.facts.ambassador
     await setAmbassadorStatus(auth, { from: 'suspended', to: 'active', reason: 'reinstated by nmno' })
     await notifyPrincipals(auth, [amb.employeeRef], { kind: 'ambassador_reinstated', subjectType: 'ambassador', subjectId: amb.id })
+    await offerSlotsFreedBy(auth, amb.id) // #16: the reinstated Ambassador's room goes to the waitlist first
   })
 }

@@ -5,11 +5,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.ts'
 import { negotiateMediaType } from '../../shared/http.ts'
 import { problems } from '../../shared/schemas.ts'
-import { PilotStatsQuerySchema, PilotStatsSchema, EngagementStatsQuerySchema, EngagementStatsSchema, ProgramStatsQuerySchema, ProgramStatsSchema, SurveyStatsQuerySchema, SurveyStatsSchema } from './schemas.ts'
+import { WaitlistStatsQuerySchema, WaitlistStatsSchema, PilotStatsQuerySchema, PilotStatsSchema, EngagementStatsQuerySchema, EngagementStatsSchema, ProgramStatsQuerySchema, ProgramStatsSchema, SurveyStatsQuerySchema, SurveyStatsSchema } from './schemas.ts'
 import { hasRole } from '../../policy/actor.ts'
 import { chartSvg, engagementBars, engagementsTitle, pilotBars, pilotTitle } from './chart.ts'
 import { pilotCsv, pilotStats } from './pilot.ts'
-import { engagementCsv, engagementStats, programCsv, programStats, surveyCsv, surveyStats } from './service.ts'
+import { engagementCsv, engagementStats, programCsv, programStats, surveyCsv, surveyStats, waitlistCsv, waitlistStats } from './service.ts'
 
 const ROLES = ['hr_analyst', 'nmno', 'governance'] as const
 const CSV_NOTE = ' JSON by default; `Accept: text/csv` answers the same figures as CSV (one row per cell, then the total).'
@@ -88,6 +88,17 @@ const stats: FastifyPluginAsyncTypebox<{ config: Readonly<Config> }> = async (ap
       response: response(ProgramStatsSchema),
     },
   }, async (req, reply) => send(req, reply, await programStats(app.db, threshold, req.query, config.ambassadorHoursPerMonth), programCsv))
+
+  app.get('/waitlist', {
+    config: { roles: ROLES },
+    schema: {
+      operationId: 'getWaitlistStats', tags: ['stats'],
+      summary: 'Unmet demand: managers who joined the waitlist because no fitting Ambassador had room, by month, language, topic (`none`: no topic named) and urgency; small cells suppressed (#16, RPT-4).' + CSV_NOTE,
+      description: 'hr_analyst, nmno and governance. Counts only, from de-identified facts (no entry, no manager); perturbed by cell key and suppressed below STATS_MIN_CELL with complementary suppression.',
+      querystring: WaitlistStatsQuerySchema,
+      response: response(WaitlistStatsSchema),
+    },
+  }, async (req, reply) => send(req, reply, await waitlistStats(app.db, threshold, req.query), waitlistCsv))
 
   app.get('/pilot', {
     config: { roles: ROLES },

@@ -89,6 +89,21 @@ export async function countClosures(db: Db, dims: Dimension[], from: string, to:
   return toCounted(r.rows, dims.length)
 }
 
+/** #16: the dimensions of the waitlist's joins (waitlist_facts: month, language, topics, urgency). */
+export const WAITLIST_DIMENSIONS: Dimension[] = ['month', 'language', 'topic', 'urgency']
+
+/** #16: managers who joined the waitlist (unmet demand: de-identified facts) by the given dimensions. */
+export async function countWaitlistJoins(db: Db, dims: Dimension[], from: string, to: string): Promise<Counted> {
+  const laterals = raw(dims.includes('topic') ? `CROSS JOIN LATERAL unnest(CASE WHEN cardinality(f.topics) = 0 THEN ARRAY['none'] ELSE f.topics END) t(v)` : '')
+  const sel = dims.map((d, i) => `${FACT_EXPR[d]} AS d${i}`)
+  const keys = dims.map((_, i) => `d${i}`)
+  const where = sql`f.period BETWEEN ${from}::date AND ${to}::date`
+  const r = await sql<CountRow>`
+    ${dims.length ? sql`SELECT false AS is_total, ${list(sel)}, count(*) AS n, 0 AS minutes, sum(f.cell_key) AS keys FROM waitlist_facts f ${laterals} WHERE ${where} GROUP BY ${list(keys)} UNION ALL` : sql``}
+    SELECT true AS is_total, ${dims.length ? list(keys.map((k) => `NULL AS ${k}`)) : raw('NULL AS d')}, count(*) AS n, 0 AS minutes, sum(f.cell_key) AS keys FROM waitlist_facts f WHERE ${where}`.execute(db)
+  return toCounted(r.rows, dims.length)
+}
+
 export interface SurveySpec {
   table: 'manager_survey_responses' | 'ambassador_survey_responses'
   /** question, column, the bounds of its answers, and the unit of its sum's perturbation (perturbation.ts). */

@@ -34,6 +34,9 @@ export const SurveyStatsQuerySchema = Type.Object({
 }, { additionalProperties: false })
 export type SurveyStatsQuery = Static<typeof SurveyStatsQuerySchema>
 
+export const WaitlistStatsQuerySchema = Type.Object({ ...Range, groupBy: Type.Optional(GroupBy) }, { additionalProperties: false })
+export type WaitlistStatsQuery = Static<typeof WaitlistStatsQuerySchema>
+
 export const ProgramStatsQuerySchema = Type.Object({ ...Range, groupBy: Type.Optional(GroupBy) }, { additionalProperties: false })
 export type ProgramStatsQuery = Static<typeof ProgramStatsQuerySchema>
 
@@ -120,4 +123,11 @@ export const PilotStatsSchema = Type.Object({
     topics: List(Str(64), 64), languages: List(Str(64), 8),
   }, { additionalProperties: false, description: 'Topics and languages no available Ambassador (active, in term, below capacity) covers now' }), Type.Null()]),
   surveys: Type.Object({ manager: List(SurveyRow, MAX_CELLS), ambassador: List(SurveyRow, MAX_CELLS) }, { additionalProperties: false, description: 'Survey scores by instrument question over the period (as /v1/stats/surveys)' }),
+}, { additionalProperties: false })
+
+/** #16: managers who joined the waitlist (unmet demand), by month, language, topic, urgency. */
+export const WaitlistStatsSchema = Type.Object({
+  ...Meta,
+  cells: List(Type.Object({ ...dims, count: Count, suppressed: Suppressed }, { additionalProperties: false }), MAX_CELLS),
+  total: Type.Object({ count: Count, suppressed: Suppressed }, { additionalProperties: false }),
 }, { additionalProperties: false })

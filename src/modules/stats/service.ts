@@ -6,9 +6,9 @@
 import type { Db } from '../../db/database.ts'
 import { AppError } from '../../errors/app-error.ts'
 import {
-  INTERACTION_DIMENSIONS, countAmbassadorsByStatus, countCare, countClosures, countEngagementEvents, countInteractions, countSurvey, type SurveySpec,
+  INTERACTION_DIMENSIONS, WAITLIST_DIMENSIONS, countWaitlistJoins, countAmbassadorsByStatus, countCare, countClosures, countEngagementEvents, countInteractions, countSurvey, type SurveySpec,
 } from './repository.ts'
-import { DIMENSIONS, type Dimension, type EngagementStatsQuery, type ProgramStatsQuery, type SurveyStatsQuery } from './schemas.ts'
+import { DIMENSIONS, type Dimension, type EngagementStatsQuery, type ProgramStatsQuery, type SurveyStatsQuery, type WaitlistStatsQuery } from './schemas.ts'
 import { cellKeyOf, perturbCount, perturbSum, perturbed, type Keyed } from './perturbation.ts'
 import { figure, meanOf, suppressLine } from './suppression.ts'
 
@@ -192,6 +192,28 @@ export const toCsv = (columns: string[], rows: Record<string, unknown>[]) =>
 export function engagementCsv(a: Awaited<ReturnType<typeof engagementStats>>) {
   const cols = ['level', ...a.groupBy, 'count', 'suppressed', ...(a.measure === 'interactions' ? ['meanDurationMinutes'] : [])]
   return toCsv(cols, [...a.cells.map((c) => ({ level: 'cell', ...c })), { level: 'total', ...a.total }])
+}
+
+// ---- /v1/stats/waitlist (#16) ----
+
+/** Managers who joined the waitlist (unmet demand), perturbed and suppressed as every count. */
+export async function waitlistStats(db: Db, threshold: number, q: WaitlistStatsQuery) {
+  const range = rangeOf(q)
+  const dims = groupByOf(q.groupBy, WAITLIST_DIMENSIONS, { en: 'not a dimension of the waitlist (month, language, topic, urgency).', fr: 'n’est pas une dimension de la liste d’attente (month, language, topic, urgency).' })
+  const counted = await countWaitlistJoins(db, dims, range.fromDate, range.toDate)
+  const cells = counted.cells.sort((a, b) => a.dims.join('\u0000').localeCompare(b.dims.join('\u0000'))).map((c) => ({ ...c, p: perturbed(c) }))
+  const total = perturbed(counted.total)
+  const t = dims.indexOf('topic')
+  const s = suppressLine(cells.map((c) => c.p), total, threshold, t >= 0 ? cells.map((c) => c.dims[t]) : undefined)
+  return {
+    from: range.from, to: range.to, groupBy: dims, threshold,
+    cells: cells.map((c, i) => ({ ...Object.fromEntries(dims.map((d, j) => [d, c.dims[j]])), ...figure(c.p, s.cells[i]) })),
+    total: figure(total, s.total),
+  }
+}
+
+export function waitlistCsv(a: Awaited<ReturnType<typeof waitlistStats>>) {
+  return toCsv(['level', ...a.groupBy, 'count', 'suppressed'], [...a.cells.map((c) => ({ level: 'cell', ...c })), { level: 'total', ...a.total }])
 }
 
 export function surveyCsv(a: Awaited<ReturnType<typeof surveyStats>>) {
