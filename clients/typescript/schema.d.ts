@@ -30182,7 +30182,7 @@ export interface operations {
                      */
                     url: string;
                     /** @description Notification kinds to receive, or "*" for all */
-                    events: ("engagement_requested" | "engagement_accepted" | "engagement_declined" | "engagement_expired" | "engagement_closed" | "extension_proposed" | "transfer_required" | "urgent_request_reminder" | "urgent_request_unanswered" | "request_reminder" | "meeting_tomorrow" | "follow_up_due" | "survey_reminder" | "consent_awaiting_manager" | "consent_granted" | "consent_withdrawn" | "guidelines_updated" | "governance_recommendation" | "revocation_case_opened" | "revocation_case_decided" | "ambassador_reinstated" | "concern_updated" | "concern_message" | "*")[];
+                    events: ("engagement_requested" | "engagement_accepted" | "engagement_declined" | "engagement_expired" | "engagement_closed" | "extension_proposed" | "transfer_required" | "urgent_request_reminder" | "urgent_request_unanswered" | "request_reminder" | "meeting_tomorrow" | "follow_up_due" | "survey_reminder" | "consent_awaiting_manager" | "consent_granted" | "consent_withdrawn" | "guidelines_updated" | "governance_recommendation" | "revocation_case_opened" | "revocation_case_decided" | "ambassador_reinstated" | "concern_updated" | "concern_message" | "request_moved" | "request_not_placed" | "waitlist_offer" | "waitlist_offer_lapsed" | "*")[];
                 };
             };
         };

@@ -11,7 +11,7 @@ export const PRINCIPAL_NOTIFICATION_KINDS = [
   'extension_proposed', 'transfer_required', 'urgent_request_reminder', 'urgent_request_unanswered', 'request_reminder',
   'meeting_tomorrow', 'follow_up_due', 'survey_reminder', 'consent_awaiting_manager', 'consent_granted', 'consent_withdrawn',
   'guidelines_updated', 'governance_recommendation', 'revocation_case_opened', 'revocation_case_decided', 'ambassador_reinstated',
-  'concern_updated', 'concern_message',
+  'concern_updated', 'concern_message', 'request_moved', 'request_not_placed', 'waitlist_offer', 'waitlist_offer_lapsed',
 ] as const
 export const WEBHOOK_EVENTS = [...PRINCIPAL_NOTIFICATION_KINDS, '*'] as const
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const
