@@ -40,6 +40,7 @@ import revocationCases, { reinstatementRoutes } from './modules/revocation-cases
 import auditTrail from './plugins/audit.ts'
 import auth from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
+import deadline from './plugins/deadline.ts'
 import headers from './plugins/headers.ts'
 import idempotency from './plugins/idempotency.ts'
 import { loggerOptions } from './plugins/logging.ts'
@@ -87,8 +88,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     // budget for all): TRUST_PROXY names the balancers whose X-Forwarded-For is believed.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     requestTimeout: config.requestTimeoutMs,
-    // A handler still running after this answers 503 instead of holding the client forever.
-    handlerTimeout: config.requestTimeoutMs,
+    // A handler still running after REQUEST_TIMEOUT_MS answers 503: plugins/deadline.ts (#18: one
+    // sweeping timer per app, not Fastify's handlerTimeout and its timer per request).
     connectionTimeout: config.requestTimeoutMs,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
@@ -117,6 +118,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   const db = opts.db ?? createDatabase(config).db
 
   await app.register(headers)
+  await app.register(deadline, { timeoutMs: config.requestTimeoutMs })
   await app.register(metrics)
   await app.register(problem)
   await app.register(dbPlugin, { db, ownsDb })

@@ -109,6 +109,10 @@ export default fp<{ config: Readonly<Config> }>(
       // A configured issuer or audience must be present, not merely match when present.
       requiredClaims: ['exp', 'sub', ...(jwt.issuer ? ['iss'] : []), ...(jwt.audience ? ['aud'] : [])],
       clockTolerance: CLOCK_TOLERANCE_S * 1000,
+      // #18: a token verified once is not verified again (its HMAC or signature) while it is valid:
+      // fast-jwt keeps the verdict per token (an LRU of 1000), never past the token's own exp, and
+      // the checks below (sub, lifetime, roles) still run on every request.
+      cache: 1000,
       ...(jwt.issuer ? { allowedIss: jwt.issuer } : {}),
       ...(jwt.audience ? { allowedAud: jwt.audience } : {}),
     }

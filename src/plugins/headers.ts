@@ -2,7 +2,6 @@
 // any hook that may refuse the request (Accept-Language, Accept, authentication): a 400, 401, 403,
 // 404, 406 or 429 carries the same headers as a 200. The answers Fastify writes before any hook runs
 // (an over-long or malformed URL, a client error on the socket) take them from securityHeaders().
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 
@@ -37,6 +36,13 @@ export function securityHeaders(): Readonly<Record<string, string>> {
   return computed
 }
 
+// #18: the headers are the same on every answer, so they are computed once (helmet itself, with
+// HELMET_OPTIONS) and set from that object; @fastify/helmet ran helmet's middleware chain, CSP
+// directives parsing included, on every request.
 export default fp(async (app) => {
-  await app.register(fastifyHelmet, HELMET_OPTIONS as FastifyHelmetOptions)
+  const headers = securityHeaders()
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers)
+    done()
+  })
 }, { name: 'headers' })
