@@ -79,6 +79,10 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'pgliteDir' | 'db'> &
 function discardOnReadTimeout(client: pg.PoolClient) {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   ;(client as { query: unknown }).query = (...args: unknown[]) => {
+    // #18: a hot statement registered with preparedStatement() goes as a named prepared statement:
+    // parsed and planned once per connection instead of at every call (Kysely sends unnamed ones).
+    const name = typeof args[0] === 'string' ? namedStatements.get(args[0]) : undefined
+    if (name !== undefined && Array.isArray(args[1]) && args.length === 2) args = [{ name, text: args[0], values: args[1] }]
     const result = query(...args)
     if (result && typeof (result as Promise<unknown>).catch === 'function') {
       ;(result as Promise<unknown>).catch((err: { message?: string }) => {
@@ -87,6 +91,38 @@ function discardOnReadTimeout(client: pg.PoolClient) {
     }
     return result
   }
+}
+
+// ---- Named prepared statements (#18) ----
+const namedStatements = new Map<string, string>()
+
+/**
+ * Registers a hot statement's text: on PostgreSQL, whoever sends exactly this text with parameters
+ * (Kysely's CompiledQuery.raw, or any query of the pool) sends it as the named prepared statement
+ * `name`, which each connection parses and plans once. PGlite runs it as it is. The text must not
+ * change while the process runs (a name is bound to one text), and must stay a read or a write
+ * whose result columns do not depend on the schema changing under a running server.
+ */
+export function preparedStatement(name: string, text: string): string {
+  const known = namedStatements.get(text)
+  if (known !== undefined && known !== name) throw new Error(`preparedStatement: this text is already registered as ${known}`)
+  for (const [t, n] of namedStatements) if (n === name && t !== text) throw new Error(`preparedStatement: the name ${name} is taken by another text`)
+  namedStatements.set(text, name)
+  return text
+}
+
+/** The name a statement's text is prepared under, if any (tests). */
+export const preparedNameOf = (text: string): string | undefined => namedStatements.get(text)
+
+const unplugged = new WeakMap<Db, Db>()
+/**
+ * The same database without Kysely's result plugins (camel-case, boundary): for hot reads whose SQL
+ * names its columns as the code reads them (aliases). The boundary plugin checks writes only.
+ */
+export function withoutResultPlugins(db: Db): Db {
+  let d = unplugged.get(db)
+  if (!d) unplugged.set(db, (d = db.withoutPlugins()))
+  return d
 }
 
 /** A database handle's connections, for the metrics (#16): the pg pool's, or PGlite's one connection. */

@@ -102,6 +102,23 @@ function etagFor(stamp: string, { actor, lang, query }: DirectoryRequest): strin
   return `W/"d${createHash('sha1').update(key).digest('base64url')}"`
 }
 
+// #18: the directory's pages are the same for every manager, so are their cursors: a sealed cursor
+// (AES-GCM, a random nonce) is made once per sort key and handed out again, instead of once per
+// request. It carries only the public display name and id of the page's last entry, which its
+// holder has just been shown; equal cursors only say that two holders were shown the same page.
+const CURSOR_CACHE_MAX = 1024
+const cursorCache = new Map<string, string>()
+function directoryCursor(displayName: string, id: string): string {
+  const key = `${id}|${displayName}`
+  let c = cursorCache.get(key)
+  if (c === undefined) {
+    c = encodeCursor([displayName, id])
+    if (cursorCache.size >= CURSOR_CACHE_MAX) cursorCache.delete(cursorCache.keys().next().value!)
+    cursorCache.set(key, c)
+  }
+  return c
+}
+
 export async function listAmbassadors(db: Db, { actor, lang, query }: DirectoryRequest) {
   if (query.status && !actor.roles.has('nmno')) {
     throw new AppError('forbidden', { en: 'Only the National M2M Network Office lists Ambassadors by status.', fr: 'Seul le Bureau national du Réseau G2G peut lister les ambassadeurs par statut.' })
@@ -118,7 +135,7 @@ export async function listAmbassadors(db: Db, { actor, lang, query }: DirectoryR
   return {
     page: {
       items: page.map((r) => toDirectoryEntry(r, lang)),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.displayName, last.id]) : null,
+      nextCursor: rows.length > limit && last ? directoryCursor(last.displayName, last.id) : null,
     },
     // The ETag of the snapshot the page was read from (an empty page reads the stamp alone).
     etag: stamp ? etagFor(stamp, { actor, lang, query }) : await directoryEtag(db, { actor, lang, query }),
