@@ -1,16 +1,24 @@
-// `npm run bench`: throughput of the directory (GET /v1/ambassadors, AMB-7) against a real
-// PostgreSQL, compared with a minimal Fastify route that runs the same SQL through raw `pg`.
-// Measurement only: loopback, fixed durations, always exits 0 unless the setup itself fails.
+// `npm run bench`: the #18 targets of the directory (GET /v1/ambassadors, AMB-7) against a real
+// PostgreSQL, each as a ratio from interleaved runs in one sitting (median and min–max spread):
+//   app / Fastify + @fastify/jwt + the same SQL + the same response schema   target ≥ 0.85
+//   app / bare Fastify + the same SQL                                        target ≥ 0.7
+//   If-None-Match → 304 / the full 200                                       target ≥ 3
+// The app and both baselines run in their own processes (bench/directory-server.ts), the load
+// generator in this one; the baselines run the app's own directory SQL (imported from the
+// ambassadors repository, never copied). Measurement only: loopback, fixed durations, always exits
+// 0 unless the setup itself fails.
 //   BENCH_DATABASE_URL  server to use (default postgres://postgres@127.0.0.1:5432/postgres);
 //                       a database m2m_bench_<random> is created on it and dropped at the end.
 //   BENCH_DURATION      seconds per measurement (default 5)
+//   BENCH_ROUNDS        interleaved rounds (default 5); the order of the servers rotates each round
+//   BENCH_CPU_PROF      a directory: the app server writes a --cpu-prof profile there
+import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
-import Fastify, { type FastifyInstance } from 'fastify'
-import pg from 'pg'
-import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
@@ -18,22 +26,10 @@ import { seedAmbassadors } from './seed.ts'
 import { admin, urlFor } from './server.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION || 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5)
 const CONNECTIONS = 10
 const AMBASSADORS = 300
 const SECRET = `bench-${randomBytes(24).toString('hex')}`
-
-// Copied from src/modules/ambassadors/repository.ts (DIRECTORY_SQL is not exported). The
-// eligibleForMe clause ($5) is reduced to its employee_ref part: the benchmark passes $5 = NULL,
-// where the app's clause short-circuits the same way.
-const DIRECTORY_SQL = `SELECT id, display_name, bio_en, bio_fr, languages, modes, topics, open_engagements < capacity AS available FROM ambassadors
-  WHERE status = 'active' AND term_end > now()
-  AND ($1::text IS NULL OR $1 = ANY(languages))
-  AND ($2::text IS NULL OR $2 = ANY(modes))
-  AND ($3::text IS NULL OR $3 = ANY(topics))
-  AND ($4::boolean IS NOT TRUE OR open_engagements < capacity)
-  AND ($5::text IS NULL OR employee_ref <> $5)
-  AND ($6::text IS NULL OR (display_name, id) > ($6::text, $7::uuid))
-  ORDER BY display_name, id LIMIT $8`
 
 interface Measured { rps: number; p99: number; statuses: string; errors: number }
 
@@ -47,12 +43,12 @@ async function load(url: string, headers: Record<string, string>): Promise<Measu
 // autocannon's HTTP parser (http-parser-js) waits for a body after a 304 that has no
 // Content-Length (correct HTTP: a 304 never has a body), so its connections stall. The 304
 // comparison therefore uses this plain keep-alive loop on node:http, for both sides.
-async function loadNodeHttp(url: string, headers: Record<string, string>): Promise<Measured> {
+async function loadNodeHttp(url: string, headers: Record<string, string>, seconds = DURATION): Promise<Measured> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
   const counts: Record<string, number> = {}
   const latencies: number[] = []
   let errors = 0
-  const end = Date.now() + DURATION * 1000
+  const end = Date.now() + seconds * 1000
   const one = () => new Promise<void>((resolve) => {
     const t0 = performance.now()
     const req = http.get(url, { agent, headers }, (res) => {
@@ -71,106 +67,145 @@ async function loadNodeHttp(url: string, headers: Record<string, string>): Promi
   latencies.sort((a, b) => a - b)
   const total = latencies.length
   return {
-    rps: total / DURATION,
+    rps: total / seconds,
     p99: Math.round(latencies[Math.floor(total * 0.99)] ?? 0),
     statuses: Object.entries(counts).map(([k, n]) => `${k}:${n}`).join(' '),
     errors,
   }
 }
 
+interface Server { base: string; stop: () => Promise<void> }
+
+/** One server of bench/directory-server.ts in its own process, listening on a free port. */
+function startServer(kind: 'app' | 'jwt' | 'bare', dbUrl: string, profileDir?: string): Promise<Server> {
+  const execArgv = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])]
+  const child = fork(fileURLToPath(new URL('./directory-server.ts', import.meta.url)), [kind], {
+    execArgv, env: { ...process.env, BENCH_DB_URL: dbUrl, BENCH_SECRET: SECRET }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`the ${kind} server exited (${code}) before listening`)))
+    child.once('message', (m: { port: number }) => {
+      child.removeAllListeners('exit')
+      resolve({
+        base: `http://127.0.0.1:${m.port}`,
+        stop: () => new Promise<void>((done) => { child.once('exit', () => done()); child.kill('SIGTERM') }),
+      })
+    })
+  })
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
 async function main() {
   const dbName = `m2m_bench_${randomBytes(6).toString('hex')}`
   await admin(`CREATE DATABASE ${dbName}`)
   const dbUrl = urlFor(dbName)
-  let app: Awaited<ReturnType<typeof buildApp>> | undefined
-  let baseline: FastifyInstance | undefined
-  let pool: pg.Pool | undefined
+  const servers: Server[] = []
   try {
-    const config = loadConfig({
-      NODE_ENV: 'test', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', DATABASE_URL: dbUrl,
-      RATE_LIMIT_MAX: '1000000', // the schema's maximum: the rate limit must not shape the numbers
-    })
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET, LOG_LEVEL: 'silent', DATABASE_URL: dbUrl })
     const { db } = createDatabase(config)
     await migrateToLatest(db)
+    await db.destroy()
     await seedAmbassadors(dbUrl, AMBASSADORS)
 
-    app = await buildApp({ config, db })
-    app.addHook('onClose', async () => db.destroy())
-    const appBase = await app.listen({ host: '127.0.0.1', port: 0 })
-
-    pool = new pg.Pool({ connectionString: dbUrl, max: config.db.poolMax })
-    const p = pool
-    const b: FastifyInstance = Fastify({ logger: false })
-    baseline = b
-    b.get('/v1/ambassadors', async (req) => {
-      const q = req.query as { limit?: string }
-      const limit = Math.min(Math.max(Number(q.limit) || 20, 1), 100)
-      const { rows } = await p.query(DIRECTORY_SQL, [null, null, null, null, null, null, null, limit + 1])
-      const page = rows.slice(0, limit)
-      return {
-        items: page.map((r: any) => ({ id: r.id, displayName: r.display_name, bio: r.bio_en ?? r.bio_fr, languages: r.languages, modes: r.modes, topics: r.topics, available: r.available })),
-        nextCursor: rows.length > limit ? `${page[page.length - 1].display_name}|${page[page.length - 1].id}` : null,
-      }
-    })
-    const baseBase = await b.listen({ host: '127.0.0.1', port: 0 })
+    const [app, jwt, bare] = await Promise.all([
+      startServer('app', dbUrl, process.env.BENCH_CPU_PROF || undefined), startServer('jwt', dbUrl), startServer('bare', dbUrl),
+    ])
+    servers.push(app, jwt, bare)
+    const appUrl = `${app.base}/v1/ambassadors`
 
     const token = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 3600_000 })({ sub: 'E-bench', roles: ['manager'] })
     const headers = { authorization: `Bearer ${token}`, 'accept-language': 'en' }
 
     // Sanity checks, and the ETag and the cursor of a deep page.
-    const first = await fetch(`${appBase}/v1/ambassadors`, { headers })
+    const first = await fetch(appUrl, { headers })
     if (first.status !== 200) throw new Error(`GET /v1/ambassadors answered ${first.status}: ${await first.text()}`)
     const etag = first.headers.get('etag')
     const firstBody = (await first.json()) as { items: unknown[]; nextCursor: string | null }
     if (firstBody.items.length !== 20) throw new Error(`expected a full first page, got ${firstBody.items.length} items`)
-    const baseCheck = await fetch(`${baseBase}/v1/ambassadors`)
-    if (baseCheck.status !== 200) throw new Error(`baseline answered ${baseCheck.status}`)
+    for (const [name, s] of [['jwt', jwt], ['bare', bare]] as const) {
+      const r = await fetch(`${s.base}/v1/ambassadors`, { headers })
+      const body = (await r.json()) as { items: unknown[] }
+      if (r.status !== 200 || body.items.length !== 20) throw new Error(`the ${name} baseline answered ${r.status} with ${body.items?.length} items`)
+    }
+    if ((await fetch(`${jwt.base}/v1/ambassadors`)).status !== 401) throw new Error('the jwt baseline answered without a token')
     if (!etag) throw new Error('the directory sent no ETag')
-    const check304 = await fetch(`${appBase}/v1/ambassadors`, { headers: { ...headers, 'if-none-match': etag } })
+    const check304 = await fetch(appUrl, { headers: { ...headers, 'if-none-match': etag } })
     if (check304.status !== 304) throw new Error(`If-None-Match answered ${check304.status}, not 304`)
+    if (check304.headers.get('content-length') !== null || (await check304.arrayBuffer()).byteLength !== 0) throw new Error('the 304 carries a body')
     let cursor = firstBody.nextCursor
     let pageNo = 1
     let deepCursor = cursor
     while (cursor) {
       deepCursor = cursor
       pageNo++
-      const r = await fetch(`${appBase}/v1/ambassadors?cursor=${encodeURIComponent(cursor)}`, { headers })
+      const r = await fetch(`${appUrl}?cursor=${encodeURIComponent(cursor)}`, { headers })
       cursor = ((await r.json()) as { nextCursor: string | null }).nextCursor
     }
 
-    console.log(`M2M directory benchmark: ${AMBASSADORS} active Ambassadors, ${CONNECTIONS} connections, ${DURATION} s each, PostgreSQL ${dbUrl.replace(/\/\/[^@]*@/, '//')}\n`)
+    console.log(`M2M directory benchmark: ${AMBASSADORS} active Ambassadors, ${CONNECTIONS} connections, ${DURATION} s a measurement, ${ROUNDS} interleaved rounds, PostgreSQL ${dbUrl.replace(/\/\/[^@]*@/, '//')}`)
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}\n`)
     // Warm-up (JIT, pools, prepared plans) so the first measurement is not penalised.
-    await autocannon({ url: `${appBase}/v1/ambassadors`, connections: CONNECTIONS, duration: 2, headers })
-    await autocannon({ url: `${baseBase}/v1/ambassadors`, connections: CONNECTIONS, duration: 2, headers })
-    const rows: [string, Measured][] = []
-    const run = async (label: string, url: string, h: Record<string, string>, how = load) => {
-      process.stdout.write(`  measuring ${label}…\n`)
-      const m = await how(url, h)
-      rows.push([label, m])
-      return m
+    for (const s of servers) await autocannon({ url: `${s.base}/v1/ambassadors`, connections: CONNECTIONS, duration: 2, headers })
+    await loadNodeHttp(appUrl, { ...headers, 'if-none-match': etag }, 1)
+
+    type Key = 'app' | 'jwt' | 'bare' | 'full' | 'notModified' | 'deep'
+    const measures: Record<Key, () => Promise<Measured>> = {
+      app: () => load(appUrl, headers),
+      jwt: () => load(`${jwt.base}/v1/ambassadors`, headers),
+      bare: () => load(`${bare.base}/v1/ambassadors`, headers),
+      full: () => loadNodeHttp(appUrl, headers),
+      notModified: () => loadNodeHttp(appUrl, { ...headers, 'if-none-match': etag }),
+      deep: () => load(`${appUrl}?cursor=${encodeURIComponent(deepCursor!)}`, headers),
     }
-    const appFull = await run('app  GET /v1/ambassadors (page 1)', `${appBase}/v1/ambassadors`, headers)
-    const base = await run('baseline raw pg, same SQL (page 1)', `${baseBase}/v1/ambassadors`, headers)
-    const fullNode = await run('app  full listing (node:http client)', `${appBase}/v1/ambassadors`, headers, loadNodeHttp)
-    const notModified = await run('app  If-None-Match → 304 (node:http client)', `${appBase}/v1/ambassadors`, { ...headers, 'if-none-match': etag }, loadNodeHttp)
-    const deep = await run(`app  deep page ${pageNo} via cursor`, `${appBase}/v1/ambassadors?cursor=${encodeURIComponent(deepCursor!)}`, headers)
+    const order = Object.keys(measures) as Key[]
+    const runs: Record<Key, Measured[]> = { app: [], jwt: [], bare: [], full: [], notModified: [], deep: [] }
+    for (let round = 0; round < ROUNDS; round++) {
+      const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
+      for (const k of rotated) runs[k].push(await measures[k]())
+      process.stdout.write(`  round ${round + 1}/${ROUNDS}: ${order.map((k) => `${k} ${runs[k][round].rps.toFixed(0)}`).join(', ')} req/s\n`)
+    }
 
     console.log('')
-    console.log('| measurement | req/s | p99 ms | statuses | errors |')
-    console.log('|---|---:|---:|---|---:|')
-    for (const [label, m] of rows) console.log(`| ${label} | ${m.rps.toFixed(0)} | ${m.p99} | ${m.statuses} | ${m.errors} |`)
+    console.log('| measurement (req/s) | median | min–max | p99 ms (median) | statuses (all rounds) | errors |')
+    console.log('|---|---:|---:|---:|---|---:|')
+    const label: Record<Key, string> = {
+      app: 'app GET /v1/ambassadors (page 1, manager token)',
+      jwt: 'Fastify + @fastify/jwt + same SQL + same response schema',
+      bare: 'bare Fastify + same SQL',
+      full: 'app full 200 (node:http client)',
+      notModified: 'app If-None-Match → 304 (node:http client)',
+      deep: `app deep page ${pageNo} via cursor`,
+    }
+    for (const k of order) {
+      const rps = runs[k].map((m) => m.rps)
+      const statuses = new Map<string, number>()
+      for (const m of runs[k]) for (const part of m.statuses.split(' ').filter(Boolean)) {
+        const [s, n] = part.split(':')
+        statuses.set(s, (statuses.get(s) ?? 0) + Number(n))
+      }
+      console.log(`| ${label[k]} | ${median(rps).toFixed(0)} | ${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)} | ${median(runs[k].map((m) => m.p99))} | ${[...statuses].map(([s, n]) => `${s}:${n}`).join(' ')} | ${runs[k].reduce((a, m) => a + m.errors, 0)} |`)
+    }
     console.log('')
-    const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN)
-    const r1 = ratio(appFull.rps, base.rps)
-    const r2 = ratio(notModified.rps, fullNode.rps)
-    const r3 = ratio(deep.rps, appFull.rps)
-    console.log(`app / baseline            ${r1.toFixed(2)}  (target ≥ 0.85) ${r1 >= 0.85 ? 'met' : 'NOT met'}`)
-    console.log(`304 / full listing        ${r2.toFixed(2)}  (target ≥ 3) ${r2 >= 3 ? 'met' : 'NOT met'}`)
-    console.log(`deep page ${pageNo} / page 1      ${r3.toFixed(2)}  (keyset pagination: ≈ 1 expected)`)
+    const ratios = (a: Key, b: Key) => runs[a].map((m, i) => (runs[b][i].rps > 0 ? m.rps / runs[b][i].rps : NaN))
+    const rows: [string, number[], number | undefined][] = [
+      ['`GET /v1/ambassadors` vs Fastify + `@fastify/jwt` + same SQL + same response schema', ratios('app', 'jwt'), 0.85],
+      ['`GET /v1/ambassadors` vs bare Fastify + same SQL', ratios('app', 'bare'), 0.7],
+      ['`If-None-Match` → 304 vs the full 200', ratios('notModified', 'full'), 3],
+      [`deep page ${pageNo} vs page 1 (keyset pagination, ≈ 1 expected)`, ratios('deep', 'app'), undefined],
+    ]
+    console.log('| #18 target | ratio (median) | spread (min–max) | target | |')
+    console.log('|---|---:|---:|---:|---|')
+    for (const [name, r, target] of rows) {
+      const m = median(r)
+      console.log(`| ${name} | ${m.toFixed(2)}× | ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)} | ${target === undefined ? '—' : `≥ ${target}×`} | ${target === undefined ? '' : m >= target ? 'met' : 'NOT met'} |`)
+    }
   } finally {
-    await baseline?.close().catch(() => {})
-    await pool?.end().catch(() => {})
-    await app?.close().catch(() => {})
+    for (const s of servers) await s.stop().catch(() => {})
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err) => console.error(`could not drop ${dbName}:`, err))
   }
 }
