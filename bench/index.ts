@@ -3,6 +3,7 @@
 //   app / Fastify + @fastify/jwt + the same SQL + the same response schema   target ≥ 0.85
 //   app / bare Fastify + the same SQL                                        target ≥ 0.7
 //   If-None-Match → 304 / the full 200                                       target ≥ 3
+//   GET /v1/engagements/{id} (identified read, audited) / the directory       target ≥ 0.8
 // The app and both baselines run in their own processes (bench/directory-server.ts), the load
 // generator in this one; the baselines run the app's own directory SQL (imported from the
 // ambassadors repository, never copied). Measurement only: loopback, fixed durations, always exits
@@ -19,6 +20,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
+import pg from 'pg'
 import { loadConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
@@ -147,13 +149,31 @@ async function main() {
       cursor = ((await r.json()) as { nextCursor: string | null }).nextCursor
     }
 
+    // The identified read (GET /v1/engagements/{id}, audited): one engagement of the bench manager
+    // with the first listed Ambassador, requested through the API as a manager does.
+    const terms = new pg.Client({ connectionString: dbUrl })
+    await terms.connect()
+    try {
+      await terms.query(`INSERT INTO engagement_terms_acceptances (manager_ref, version) SELECT $1, max(version) FROM engagement_terms ON CONFLICT DO NOTHING`, ['E-bench'])
+    } finally {
+      await terms.end()
+    }
+    const ambassadorId = (firstBody.items[0] as { id: string }).id
+    const created = await fetch(`${app.base}/v1/engagements`, {
+      method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ ambassadorId, language: 'en', preferredModes: ['video'], urgency: 'routine', topics: ['team_impact'], aboutMyEmployee: true }),
+    })
+    if (created.status !== 201) throw new Error(`POST /v1/engagements answered ${created.status}: ${await created.text()}`)
+    const engagementUrl = `${app.base}/v1/engagements/${((await created.json()) as { id: string }).id}`
+    if ((await fetch(engagementUrl, { headers })).status !== 200) throw new Error('GET /v1/engagements/{id} did not answer 200')
+
     console.log(`M2M directory benchmark: ${AMBASSADORS} active Ambassadors, ${CONNECTIONS} connections, ${DURATION} s a measurement, ${ROUNDS} interleaved rounds, PostgreSQL ${dbUrl.replace(/\/\/[^@]*@/, '//')}`)
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}\n`)
     // Warm-up (JIT, pools, prepared plans) so the first measurement is not penalised.
     for (const s of servers) await autocannon({ url: `${s.base}/v1/ambassadors`, connections: CONNECTIONS, duration: 2, headers })
     await loadNodeHttp(appUrl, { ...headers, 'if-none-match': etag }, 1)
 
-    type Key = 'app' | 'jwt' | 'bare' | 'full' | 'notModified' | 'deep'
+    type Key = 'app' | 'jwt' | 'bare' | 'full' | 'notModified' | 'deep' | 'engagement'
     const measures: Record<Key, () => Promise<Measured>> = {
       app: () => load(appUrl, headers),
       jwt: () => load(`${jwt.base}/v1/ambassadors`, headers),
@@ -161,9 +181,10 @@ async function main() {
       full: () => loadNodeHttp(appUrl, headers),
       notModified: () => loadNodeHttp(appUrl, { ...headers, 'if-none-match': etag }),
       deep: () => load(`${appUrl}?cursor=${encodeURIComponent(deepCursor!)}`, headers),
+      engagement: () => load(engagementUrl, headers),
     }
     const order = Object.keys(measures) as Key[]
-    const runs: Record<Key, Measured[]> = { app: [], jwt: [], bare: [], full: [], notModified: [], deep: [] }
+    const runs: Record<Key, Measured[]> = { app: [], jwt: [], bare: [], full: [], notModified: [], deep: [], engagement: [] }
     for (let round = 0; round < ROUNDS; round++) {
       const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
       for (const k of rotated) runs[k].push(await measures[k]())
@@ -180,6 +201,7 @@ async function main() {
       full: 'app full 200 (node:http client)',
       notModified: 'app If-None-Match → 304 (node:http client)',
       deep: `app deep page ${pageNo} via cursor`,
+      engagement: 'app GET /v1/engagements/{id} (identified read, audited)',
     }
     for (const k of order) {
       const rps = runs[k].map((m) => m.rps)
@@ -196,6 +218,7 @@ async function main() {
       ['`GET /v1/ambassadors` vs Fastify + `@fastify/jwt` + same SQL + same response schema', ratios('app', 'jwt'), 0.85],
       ['`GET /v1/ambassadors` vs bare Fastify + same SQL', ratios('app', 'bare'), 0.7],
       ['`If-None-Match` → 304 vs the full 200', ratios('notModified', 'full'), 3],
+      ['`GET /v1/engagements/{id}` (identified read, audited) vs the directory', ratios('engagement', 'app'), 0.8],
       [`deep page ${pageNo} vs page 1 (keyset pagination, ≈ 1 expected)`, ratios('deep', 'app'), undefined],
     ]
     console.log('| #18 target | ratio (median) | spread (min–max) | target | |')
