@@ -2,6 +2,7 @@
 // once the write's transaction has rolled back; a read of identified engagement data (a route
 // whose config names `audit`) appends its event before the answer leaves, success or denied, so
 // nobody reads an engagement unseen (AUD-3).
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { appendAuditEvents, auditActor } from '../policy/audit.ts'
 import { deniedAuditEventOf } from '../policy/authorize.ts'
@@ -19,9 +20,13 @@ export default fp(
       }
     })
 
-    app.addHook('onSend', async (request, reply, payload) => {
-      const audit = request.routeOptions.config.audit
-      if (!audit || !request.actor) return payload
+    // #18: callback style, so that a route without `audit` (the directory) costs no promise here.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (!request.routeOptions.config.audit || !request.actor) { done(null, payload); return }
+      auditRead(request, reply, payload).then((p) => done(null, p), done)
+    })
+    const auditRead = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const audit = request.routeOptions.config.audit!
       const status = reply.statusCode
       const outcome = status < 300 ? 'success' : status === 403 || status === 404 ? 'denied' : undefined
       if (!outcome) return payload
@@ -34,7 +39,7 @@ export default fp(
         engagementId, outcome, requestId: request.id,
       }])
       return payload
-    })
+    }
   },
   { name: 'audit', dependencies: ['db', 'auth'] },
 )

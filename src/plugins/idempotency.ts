@@ -107,9 +107,13 @@ export default fp(
       await held.settled.catch(() => {})
     })
 
-    app.addHook('onSend', async (request, reply, payload) => {
-      const keyed = request.idempotency
-      if (!keyed) return payload
+    // #18: callback style, so that a request without a key (every read) costs no promise here.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (!request.idempotency) { done(null, payload); return }
+      answerKeyed(request, reply, payload).then((p) => done(null, p), done)
+    })
+    const answerKeyed = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const keyed = request.idempotency!
       request.idempotency = undefined
       const record = answerOf(keyed, reply, payload)
       const held = keyed.scope.held
@@ -132,7 +136,7 @@ export default fp(
       // A failure or a timeout is no answer to keep: the client may retry it.
       if (!notAnAnswer && !keyed.inProgress) await store(app.db, record, false)
       return payload
-    })
+    }
   },
   { name: 'idempotency', dependencies: ['db', 'auth'] },
 )

@@ -75,15 +75,18 @@ export default fp(async (app) => {
     await Promise.all(servers.splice(0).map((server) => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()) })))
   })
 
-  app.addHook('onRequest', async (request) => {
+  // Callback style (#18): no promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
     request.metricsStart = process.hrtime.bigint()
+    done()
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The pattern the router matched, never the URL: no id reaches a label.
     const route = request.routeOptions.url ?? 'unmatched'
     const labels = { method: METHODS.has(request.method) ? request.method : 'OTHER', route, status_code: String(reply.statusCode) }
     requests.inc(labels)
     if (request.metricsStart !== undefined) duration.observe(labels, Number(process.hrtime.bigint() - request.metricsStart) / 1e9)
+    done()
   })
 }, { name: 'metrics' })
 

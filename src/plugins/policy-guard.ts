@@ -46,15 +46,17 @@ export default fp(
       withinRequest(boundary, () => done())
     })
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    // Callback style (#18): no promise per request.
+    app.addHook('onSend', (request, reply, payload, done) => {
       const boundary = request.policyBoundary
-      if (!boundary?.action || !WRITE.has(request.method) || reply.statusCode >= 300) return payload
+      if (!boundary?.action || !WRITE.has(request.method) || reply.statusCode >= 300) { done(null, payload); return }
       // An Idempotency-Key replay answers what the first request committed: nothing runs again.
-      if (reply.getHeader('idempotent-replayed') === 'true') return payload
+      if (reply.getHeader('idempotent-replayed') === 'true') { done(null, payload); return }
       if (![boundary.action, ...boundary.also].some((a) => boundary.authorized.has(a))) {
-        throw new BoundaryViolation(`${boundary.route} answered ${reply.statusCode} without authorizing ${[boundary.action, ...boundary.also].join(' or ')}`)
+        done(new BoundaryViolation(`${boundary.route} answered ${reply.statusCode} without authorizing ${[boundary.action, ...boundary.also].join(' or ')}`))
+        return
       }
-      return payload
+      done(null, payload)
     })
   },
   { name: 'policy-guard' },

@@ -148,12 +148,15 @@ export default fp(
     app.addSchema(ProblemSchema)
     app.decorateRequest('lang', 'en')
 
-    app.addHook('onRequest', async (request) => {
+    // Callback style (#18): no promise per request.
+    app.addHook('onRequest', (request, _reply, done) => {
       const lang = negotiateLanguage(request.headers['accept-language'])
       if (!lang) {
-        throw new AppError('invalid-header', { en: 'Accept-Language is malformed.', fr: 'L’en-tête Accept-Language est mal formé.' }, { errors: [{ path: '/headers/accept-language', message: 'malformed' }] })
+        done(new AppError('invalid-header', { en: 'Accept-Language is malformed.', fr: 'L’en-tête Accept-Language est mal formé.' }, { errors: [{ path: '/headers/accept-language', message: 'malformed' }] }))
+        return
       }
       request.lang = lang
+      done()
     })
 
     // 406 (RFC 9110 §15.5.7): an Accept header that excludes every type the route produces is
@@ -163,10 +166,10 @@ export default fp(
       const produces = producedTypes(route)
       if (produces.length) route.config = { ...(route.config ?? {}), produces }
     })
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       const produces = request.routeOptions.config?.produces
-      if (!produces || !request.routeOptions.url || request.headers.accept === undefined) return
-      if (!negotiateMediaType(request.headers.accept, produces)) throw new AppError('not-acceptable', GENERIC_DETAIL['not-acceptable'])
+      if (!produces || !request.routeOptions.url || request.headers.accept === undefined) { done(); return }
+      done(negotiateMediaType(request.headers.accept, produces) ? undefined : new AppError('not-acceptable', GENERIC_DETAIL['not-acceptable']))
     })
 
     // A NUL character (U+0000) in any string of the query, the path or the body is refused: no
