@@ -27,6 +27,8 @@ export async function seedAmbassadors(url: string, n: number): Promise<void> {
         ],
       )
     }
+    // Planner statistics of the seeded table, as autovacuum would soon have them.
+    await c.query('ANALYZE ambassadors')
   } finally {
     await c.end()
   }
