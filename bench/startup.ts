@@ -6,8 +6,7 @@
 // interleaved, BENCH_STARTUP_RUNS times each (default 5), and the median and spread are printed.
 //   "ready": spawn → the "M2M Network API ready" log line (the port is listening).
 //   "idle RSS": the process's resident memory after ready, one GET /health/ready and
-//   BENCH_STARTUP_SETTLE_MS of idling (default 3000); "heap" is V8's used heap at the same moment
-//   is not visible from outside, so RSS only.
+//   BENCH_STARTUP_SETTLE_MS of idling (default 3000).
 // Measurement only: a database m2m_bench_startup_<random> is created on BENCH_DATABASE_URL's server
 // and dropped at the end; the PGlite directory is a temporary one. dist/ is built first when it is
 // missing or older than the sources.
@@ -61,7 +60,8 @@ function start(args: string[], env: Record<string, string>): Promise<Start> {
     const timer = setTimeout(() => fail(new Error(`no ready line within 60 s: ${err || out}`)), 60_000)
     child.stderr.on('data', (d) => { err += d })
     child.on('exit', (code) => { if (!done) fail(new Error(`exited ${code} before ready: ${err || out}`)) })
-    child.stdout.on('data', async (d) => {
+    child.stdout.on('data', (d) => { void onData(String(d)) })
+    const onData = async (d: string) => {
       out += d
       if (done || !out.includes('M2M Network API ready')) return
       done = true
@@ -79,9 +79,9 @@ function start(args: string[], env: Record<string, string>): Promise<Start> {
         resolve({ readyMs, rssMb: rssKb / 1024 })
       } catch (e) {
         child.kill('SIGKILL')
-        reject(e as Error)
+        reject(e instanceof Error ? e : new Error(String(e)))
       }
-    })
+    }
   })
 }
 
