@@ -14,6 +14,9 @@ RUN npm run build
 
 FROM node:20-slim
 ENV NODE_ENV=production
+# #18: V8's young generation capped at 8 MB a semi-space (16 by default): about 20 MB less resident memory
+# idle and under load, for a few more short garbage collections.
+ENV NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -2,11 +2,16 @@
 // 1. Write throughput of a small transaction (one insert) alone, with its audit event appended by
 //    the service's own writer (src/policy/audit.ts: several chains, SKIP LOCKED), and with a
 //    single global chain head that every transaction must lock (the design AUD-2 rules out).
-// 2. Verification time of BENCH_AUDIT_EVENTS chained events (default 1,000,000; target < 60 s).
+// 2. Verification time of BENCH_AUDIT_EVENTS chained events (default 1,000,000; target < 60 s):
+//    the function itself, then `GET /v1/audit/verify` through the API of an app with the default
+//    settings (DB_STATEMENT_TIMEOUT_MS, REQUEST_TIMEOUT_MS…; #18 target: a 200 within 30 s).
 // Measurement only, on a real PostgreSQL: a database m2m_bench_audit_<random> is created and dropped.
 //   BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_DURATION (s, default 5)
 import { randomBytes } from 'node:crypto'
+import { createSigner } from 'fast-jwt'
 import { sql } from 'kysely'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
 import { createDatabase, type Db } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { inTransaction } from '../src/db/tx.ts'
@@ -86,6 +91,26 @@ try {
   const v = await verifyChains(db)
   const took = (Date.now() - t0) / 1000
   console.log(`audit: verification of ${v.events} events in ${v.chains} chains: ${took.toFixed(1)} s (target < 60 s), ok=${v.ok} (filled in ${filled.toFixed(0)} s)`)
+
+  // Through the API, every setting at its default (the statement timeout included): a server of its own.
+  const secret = randomBytes(24).toString('hex')
+  const config = loadConfig({ NODE_ENV: 'development', JWT_SECRET: secret, DATABASE_URL: urlFor(name), LOG_LEVEL: 'warn' })
+  const { db: appDb } = createDatabase(config)
+  const app = await buildApp({ config, db: appDb })
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    const token = createSigner({ key: secret, algorithm: 'HS256', expiresIn: 3600_000 })({ sub: 'N-bench', roles: ['nmno'] })
+    const t1 = Date.now()
+    const res = await fetch(`http://127.0.0.1:${port}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } })
+    const body = await res.json() as { ok?: boolean; events?: number }
+    const api = (Date.now() - t1) / 1000
+    console.log(`audit: GET /v1/audit/verify with the default settings (DB_STATEMENT_TIMEOUT_MS=${config.db.statementTimeoutMs}): ${res.status} in ${api.toFixed(1)} s, ${body.events} events, ok=${body.ok} (target: 200 within 30 s)`)
+  } finally {
+    await app.close()
+    await appDb.destroy()
+  }
 } finally {
   await db.destroy()
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

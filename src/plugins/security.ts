@@ -3,7 +3,7 @@ import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Config } from '../config.ts'
 
 /**
@@ -11,7 +11,9 @@ import type { Config } from '../config.ts'
  * is down or hung never fails nor holds a request: commands are not queued while disconnected,
  * time out after a second, and the limiter lets the request through (skipOnError).
  */
-function rateLimitRedis(app: FastifyInstance, url: string): Redis {
+async function rateLimitRedis(app: FastifyInstance, url: string): Promise<Redis> {
+  // Loaded only when REDIS_URL is set (#18: start time and memory of a single replica).
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -52,7 +54,7 @@ export default fp<{ config: Readonly<Config> }>(
       hook: 'preValidation',
       keyGenerator: (req) => (req.actor ? `p:${req.actor.sub}` : `ip:${req.ip}`),
       allowList: (req) => rateLimitExempt(req.routeOptions.url ?? ''),
-      ...(config.redisUrl ? { redis: rateLimitRedis(app, config.redisUrl), nameSpace: 'm2m:rate-limit:', skipOnError: true } : {}),
+      ...(config.redisUrl ? { redis: await rateLimitRedis(app, config.redisUrl), nameSpace: 'm2m:rate-limit:', skipOnError: true } : {}),
     })
   },
   { name: 'security', dependencies: ['auth'] },

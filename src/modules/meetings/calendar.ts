@@ -4,7 +4,7 @@
 // calendar shows the slot as busy only. The UID is the meeting's (`<meetingId>@m2m`) for ever;
 // SEQUENCE is the meeting row's version, raised by every change (a reschedule, a cancellation), so
 // a calendar replaces its copy; a cancelled meeting is METHOD:CANCEL with STATUS:CANCELLED.
-import { createEvent } from 'ics'
+// `ics` is loaded on the first calendar answer only (#18: start time).
 
 export const NEUTRAL_TITLE = 'M2M conversation'
 export const uidOf = (meetingId: string) => `${meetingId}@m2m`
@@ -17,7 +17,8 @@ export interface CalendarMeeting {
   version: number
 }
 
-export function meetingIcs(m: CalendarMeeting): string {
+export async function meetingIcs(m: CalendarMeeting): Promise<string> {
+  const { createEvent } = await import('ics')
   const { error, value } = createEvent({
     productId: '-//M2M Network//API//EN',
     method: m.cancelled ? 'CANCEL' : 'PUBLISH',

@@ -54,7 +54,7 @@ const meetings: FastifyPluginAsyncTypebox = async (app) => {
       throw new AppError('not-acceptable', { en: 'This resource is text/calendar only.', fr: 'Cette ressource n’existe qu’en text/calendar.' })
     }
     const m = await getMeeting(app.db, req.actor, req.params.id, req.params.meetingId, await actingAmbassadorId(app.db, req.actor))
-    return reply.type('text/calendar; charset=utf-8').header('content-disposition', `attachment; filename="m2m-${m.id}.ics"`).send(meetingIcs(m))
+    return reply.type('text/calendar; charset=utf-8').header('content-disposition', `attachment; filename="m2m-${m.id}.ics"`).send(await meetingIcs(m))
   })
 
   app.patch('/:id/meetings/:meetingId', {

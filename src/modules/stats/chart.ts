@@ -3,8 +3,8 @@
 // perturbed counts; a suppressed one as the word "suppressed" / "supprimé", never a bar), in English
 // or French. Rendered on the server by vega-lite (the spec) and vega's SVG renderer (no browser, no
 // canvas): text widths are estimated, which is enough for labels.
-import * as vega from 'vega'
-import { compile, type TopLevelSpec } from 'vega-lite'
+// vega and vega-lite are loaded on the first chart only (#18: they were a quarter of the start time).
+import type { TopLevelSpec } from 'vega-lite'
 import type { PilotAnswer } from './pilot.ts'
 
 type Lang = 'en' | 'fr'
@@ -125,6 +125,7 @@ export async function chartSvg(bars: Bar[], title: string, lang: Lang): Promise<
     config: { font: 'sans-serif', view: { stroke: null } },
     usermeta: { lang },
   }
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')])
   // Warnings of the compiler (e.g. on independent facet scales, which are meant) stay out of the log.
   const view = new vega.View(vega.parse(compile(spec, { logger: vega.logger(vega.None) }).spec), { renderer: 'none', logLevel: vega.None })
   const svg = await view.toSVG()
