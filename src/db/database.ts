@@ -74,7 +74,8 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'pgliteDir' | 'db'> &
 /**
  * A query the client gave up on (query_timeout: the server did not answer) leaves the connection
  * busy with it: the next query, a ROLLBACK included, would queue behind it and wait as long again.
- * Such a connection is closed at once, so what follows fails fast and pg-pool drops the client.
+ * Such a connection is closed at once, so what follows fails fast and pg-pool drops the client on
+ * release (test/db/read-timeout.test.ts).
  */
 function discardOnReadTimeout(client: pg.PoolClient) {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
@@ -86,7 +87,13 @@ function discardOnReadTimeout(client: pg.PoolClient) {
     const result = query(...args)
     if (result && typeof (result as Promise<unknown>).catch === 'function') {
       ;(result as Promise<unknown>).catch((err: { message?: string }) => {
-        if (String(err?.message).includes('Query read timeout')) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+        if (!String(err?.message).includes('Query read timeout')) return
+        // Not queryable from now on, synchronously: the caller may release the client before the
+        // destroyed socket's 'close' event, and pg-pool keeps a released client that still looks
+        // queryable (the next query would fail: "Connection terminated unexpectedly").
+        const c = client as unknown as { _queryable: boolean; connection?: { stream?: { destroy(): void } } }
+        c._queryable = false
+        c.connection?.stream?.destroy()
       })
     }
     return result
