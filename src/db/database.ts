@@ -72,16 +72,17 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'pgliteDir' | 'db'> &
 }
 
 /**
- * A query the client gave up on (query_timeout: the server did not answer) leaves the connection
- * busy with it: the next query, a ROLLBACK included, would queue behind it and wait as long again.
- * Such a connection is closed at once, so what follows fails fast and pg-pool drops the client on
- * release (test/db/read-timeout.test.ts).
+ * Every query of a pool connection passes here, for two things:
+ * - #18: a hot statement registered with preparedStatement() goes as a named prepared statement.
+ * - A query the client gave up on (query_timeout: the server did not answer) leaves the connection
+ *   busy with it: the next query, a ROLLBACK included, would queue behind it and wait as long again.
+ *   Such a connection is closed at once, so what follows fails fast and pg-pool drops the client on
+ *   release (test/db/read-timeout.test.ts).
  */
-function discardOnReadTimeout(client: pg.PoolClient) {
+function wrapQueries(client: pg.PoolClient) {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   ;(client as { query: unknown }).query = (...args: unknown[]) => {
-    // #18: a hot statement registered with preparedStatement() goes as a named prepared statement:
-    // parsed and planned once per connection instead of at every call (Kysely sends unnamed ones).
+    // Parsed and planned once per connection instead of at every call (Kysely sends unnamed ones).
     const name = typeof args[0] === 'string' ? namedStatements.get(args[0]) : undefined
     if (name !== undefined && Array.isArray(args[1]) && args.length === 2) args = [{ name, text: args[0], values: args[1] }]
     const result = query(...args)
@@ -160,7 +161,7 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
     // process. The query itself fails (503 problem) and pg-pool drops the broken client on release.
     pool.on('connect', (client) => {
       client.on('error', () => {})
-      discardOnReadTimeout(client)
+      wrapQueries(client)
     })
     const pgDb = new Kysely<DB>({ dialect: holdAware(new PostgresDialect({ pool })), plugins })
     poolStats.set(pgDb, () => ({ kind: 'postgres', max: opts.db.poolMax, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }))

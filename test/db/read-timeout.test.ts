@@ -1,7 +1,7 @@
 // A query the client gave up on (query_timeout: "Query read timeout", the server silent) must not
 // hand its connection back to the pool: the next query, on the pool's only connection, gets a fresh
 // one instead of failing with "Connection terminated unexpectedly" (src/db/database.ts,
-// discardOnReadTimeout). PostgreSQL only: PGlite has no client-side read timeout.
+// wrapQueries). PostgreSQL only: PGlite has no client-side read timeout.
 import t from 'tap'
 import { sql } from 'kysely'
 import { createDatabase } from '../../src/db/database.ts'
