@@ -14,7 +14,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { memoInRequest } from '../db/boundary.ts'
 import type { Db } from '../db/database.ts'
-import { beforeCommit, inTransaction, type Trx } from '../db/tx.ts'
+import { beforeCommit, holdsCommit, inTransaction, isRetryable, type Trx } from '../db/tx.ts'
 import { actingAmbassadorId, type Actor, type Role } from './actor.ts'
 import type { AuditAs } from './define.ts'
 import { auditKey } from '../shared/crypto.ts'
@@ -137,16 +137,40 @@ export function appendAuditEvents(db: Db, events: AuditEvent[]): Promise<void> {
   return inTransaction(db, (trx) => appendEvents(trx, events))
 }
 
-async function appendEvents(trx: Trx, events: AuditEvent[]) {
-  for (const e of events) {
-    // Any chain head no other transaction holds: no write of the service waits on another's
-    // audit event. Only when every head is taken does it wait for one (its own, by backend pid).
-    const appended = await appendOn(trx, e, sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`)
-    if (!appended) await appendOn(trx, e, sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`)
+/**
+ * One event as one statement of its own (#18: the event of an identified read, plugins/audit.ts):
+ * the chain-head statement below is atomic on its own and, outside a transaction, committed when
+ * it returns, so BEGIN and COMMIT would only add two round trips. Within a request that holds its
+ * commit (an Idempotency-Key), the event joins that transaction as before.
+ */
+export async function appendAuditEvent(db: Db, event: AuditEvent): Promise<void> {
+  if (holdsCommit()) return appendAuditEvents(db, [event])
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await appendOn(db, event, ANY_FREE_HEAD))) await appendOn(db, event, WAIT_FOR_ONE_HEAD)
+      return
+    } catch (err) {
+      // As inTransaction: a deadlock or serialization failure rolled the statement back; run it again.
+      if (attempt >= 3 || !isRetryable(err)) throw err
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt))
+    }
   }
 }
 
-async function appendOn(trx: Trx, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
+// Any chain head no other transaction holds: no write of the service waits on another's audit
+// event. Only when every head is taken does an event wait for one (its own, by backend pid).
+const ANY_FREE_HEAD = sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`
+const WAIT_FOR_ONE_HEAD = sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`
+
+async function appendEvents(trx: Trx, events: AuditEvent[]) {
+  for (const e of events) {
+    const appended = await appendOn(trx, e, ANY_FREE_HEAD)
+    if (!appended) await appendOn(trx, e, WAIT_FOR_ONE_HEAD)
+  }
+}
+
+/** Appends e on the head pickHead selects and locks, in one statement; false when it selected none. */
+async function appendOn(trx: Trx | Db, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
   const r = await sql<{ id: number }>`
     WITH head AS (SELECT id, seq, head_hash FROM audit_chains ${pickHead}),
     ev AS (

@@ -71,6 +71,33 @@ export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<
   return (await openTokens(db, r.rows))[0]
 }
 
+/** Who asks for one engagement: their sub and roles (the Ambassador they act as is resolved in the read's SQL). */
+export interface Caller { sub: string; manager: boolean; nmno: boolean }
+
+/**
+ * The identified read (GET /v1/engagements/{id}, #18) in one statement: findVisible's row and rule
+ * (CONF-1), with the Ambassador record the caller acts as resolved in the same SQL, under
+ * actingAmbassadorId's condition (a manager's token, active and in term now, AUTH-1), and the
+ * engagement's wrapped data key when it carries a survey token to open (#11). `actingAmbassadorId`
+ * is null when the caller acts as no Ambassador.
+ */
+export async function findVisibleTo(db: Db, id: string, c: Caller): Promise<(EngagementRow & { actingAmbassadorId: string | null }) | undefined> {
+  const r = await sql<EngagementRow & { actingAmbassadorId: string | null; wrappedKey: string | null }>`
+    SELECT ${COLUMNS}, me.id AS acting_ambassador_id,
+      CASE WHEN e.survey_token IS NOT NULL AND e.survey_token_expires_at > now()
+        THEN (SELECT k.wrapped_key FROM engagement_keys k WHERE k.engagement_id = e.id) END AS wrapped_key
+    FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
+    LEFT JOIN LATERAL (SELECT m.id FROM ambassadors m
+      WHERE ${c.manager} AND m.employee_ref = ${c.sub} AND ambassador_in_term(m.status, m.term_end) LIMIT 1) me ON true
+    WHERE e.id = ${id}
+      AND ((${c.manager} AND e.manager_ref = ${c.sub}) OR (e.ambassador_id = me.id AND ${AMBASSADOR_HOLDS}) OR ${c.nmno})`.execute(db)
+  const row = r.rows[0]
+  if (!row) return undefined
+  const { wrappedKey, ...e } = row
+  if (e.surveyToken) e.surveyToken = openFields(wrappedKey ? unwrapDataKey(wrappedKey) : undefined, 'engagements', e, ['surveyToken']).surveyToken
+  return e
+}
+
 const TOKEN_FIELD = 'engagements.survey_token'
 
 /** The survey token is stored sealed with the engagement's key (#11): opened for the manager's view. */
