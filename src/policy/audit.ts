@@ -13,7 +13,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { memoInRequest } from '../db/boundary.ts'
-import type { Db } from '../db/database.ts'
+import { preparedStatement, type Db } from '../db/database.ts'
 import { beforeCommit, holdsCommit, inTransaction, isRetryable, type Trx } from '../db/tx.ts'
 import { actingAmbassadorId, type Actor, type Role } from './actor.ts'
 import type { AuditAs } from './define.ts'
@@ -161,6 +161,7 @@ export async function appendAuditEvent(db: Db, event: AuditEvent): Promise<void>
 // event. Only when every head is taken does an event wait for one (its own, by backend pid).
 const ANY_FREE_HEAD = sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`
 const WAIT_FOR_ONE_HEAD = sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`
+const prepared = new Set<unknown>()
 
 async function appendEvents(trx: Trx, events: AuditEvent[]) {
   for (const e of events) {
@@ -171,7 +172,7 @@ async function appendEvents(trx: Trx, events: AuditEvent[]) {
 
 /** Appends e on the head pickHead selects and locks, in one statement; false when it selected none. */
 async function appendOn(trx: Trx | Db, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
-  const r = await sql<{ id: number }>`
+  const query = sql<{ id: number }>`
     WITH head AS (SELECT id, seq, head_hash FROM audit_chains ${pickHead}),
     ev AS (
       SELECT id AS chain_id, seq + 1 AS seq, now() AS at, head_hash AS prev_hash,
@@ -187,6 +188,11 @@ async function appendOn(trx: Trx | Db, e: AuditEvent, pickHead: ReturnType<typeo
       FROM ev
       RETURNING chain_id, seq, hash
     )
-    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`.execute(trx)
-  return r.rows.length > 0
+    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`
+  // #18: one text per way of picking the head (every value a parameter): named prepared statements on PostgreSQL.
+  if (!prepared.has(pickHead)) {
+    preparedStatement(pickHead === ANY_FREE_HEAD ? 'm2m_audit_append' : 'm2m_audit_append_wait', query.compile(trx).sql)
+    prepared.add(pickHead)
+  }
+  return (await query.execute(trx)).rows.length > 0
 }

@@ -118,3 +118,18 @@ t.test('every chain head taken: the read waits for one, then its event is append
   t.equal(mine.length, 1, 'its event, on the head it waited for')
   t.match((await call(app, { url: '/v1/audit/verify', as: NMNO })).body, { ok: true })
 })
+
+t.test('the read and its event are named prepared statements on PostgreSQL, the same text on PGlite', async (t) => {
+  // One connection, so that the session that prepared the statements is the one asked.
+  const { app, db } = await build(t, { poolMax: 1 })
+  const amb = await activeAmbassador(app, 'A602')
+  const e = (await call(app, { method: 'POST', url: '/v1/engagements', as: as('M602', 'manager'), body: { ambassadorId: amb.id, ...REQUEST } })).body.id
+  for (let i = 0; i < 3; i++) t.equal((await call(app, { url: `/v1/engagements/${e}`, as: amb.me })).body.view, 'ambassador')
+  if (usingServer) {
+    const names = (await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(db)).rows.map((r) => r.name)
+    t.ok(names.includes('m2m_engagement_read'), 'the read')
+    t.ok(names.includes('m2m_audit_append'), 'its audit event')
+  } else {
+    t.pass('PGlite: the same texts, unnamed')
+  }
+})
