@@ -1,7 +1,8 @@
 // The audit trail's writer (AUD-1, AUD-2). Every authorized write appends one event in the write's
 // own transaction (queued by authorize(), appended just before commit, so a rolled-back write
-// leaves no event and a created row's id can be named); a denied attempt and a read of identified
-// engagement data are appended in a transaction of their own (plugins/audit.ts).
+// leaves no event and a created row's id can be named); a denied attempt is appended in a
+// transaction of its own, a read of identified engagement data as one statement of its own
+// (appendAuditEvent), both before the answer leaves (plugins/audit.ts).
 //
 // Events hold ids only. Who acted is stored as: a keyed pseudonym for a manager acting as a manager
 // (nmno must never learn who used the network from the log), the Ambassador's record id, or the
