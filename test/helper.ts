@@ -361,3 +361,45 @@ export async function replicasOf(t: Test, db: Db, n: number): Promise<Db[]> {
   }
   return replicas
 }
+
+// ---- Statements sent to the database (#18) ----
+
+let statementCounter: { n: number } | undefined
+
+/**
+ * Counts every statement the test process sends to its database from now on (a round trip each:
+ * BEGIN and COMMIT included), on either database: pg's Client.prototype.query (call it before the
+ * test's pool opens its first connection, i.e. before build()), or PGlite's query and transaction
+ * (BEGIN, each query of the transaction, COMMIT or ROLLBACK). Returns the running count.
+ */
+export function countStatements(): () => number {
+  if (!statementCounter) {
+    const counter = { n: 0 }
+    statementCounter = counter
+    const pgProto = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown }
+    const pgQuery = pgProto.query
+    pgProto.query = function (this: pg.Client, ...args: unknown[]) { counter.n++; return pgQuery.apply(this, args) }
+    type Tx = { query: (...args: unknown[]) => Promise<unknown> }
+    const liteProto = PGlite.prototype as unknown as {
+      query: (this: PGlite, ...args: unknown[]) => Promise<unknown>
+      transaction: (this: PGlite, fn: (tx: Tx) => Promise<unknown>) => Promise<unknown>
+    }
+    const liteQuery = liteProto.query
+    const liteTransaction = liteProto.transaction
+    liteProto.query = function (this: PGlite, ...args: unknown[]) { counter.n++; return liteQuery.apply(this, args) }
+    liteProto.transaction = function (this: PGlite, fn: (tx: Tx) => Promise<unknown>) {
+      counter.n++ // BEGIN
+      return liteTransaction.call(this, async (tx: Tx) => {
+        const query = tx.query
+        tx.query = (...args: unknown[]) => { counter.n++; return query(...args) }
+        try {
+          return await fn(tx)
+        } finally {
+          counter.n++ // COMMIT or ROLLBACK
+        }
+      })
+    }
+  }
+  const counter = statementCounter
+  return () => counter.n
+}

@@ -37,6 +37,18 @@ export type Outcome = { commit: (trx: Trx) => Promise<void> } | { rollback: true
 
 const requestScope = new AsyncLocalStorage<HeldCommit>()
 
+/**
+ * Whether inTransaction, called now, would join or open the request's held transaction (a request
+ * with an Idempotency-Key): a statement that must commit with the request's write goes through it.
+ */
+export const holdsCommit = (): boolean => {
+  const store = requestScope.getStore()
+  return Boolean(store && !store.closed)
+}
+
+/** A deadlock or a serialization failure: the statement or transaction can run again. */
+export const isRetryable = (err: unknown): boolean => RETRYABLE.has((err as { code?: string })?.code ?? '')
+
 /** Runs fn (and everything it awaits) with the request's held commit. */
 export const withHeldCommit = <T>(scope: HeldCommit, fn: () => T): T => requestScope.run(scope, fn)
 

@@ -4,7 +4,7 @@
 // nobody reads an engagement unseen (AUD-3).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { appendAuditEvents, auditActor } from '../policy/audit.ts'
+import { appendAuditEvent, appendAuditEvents, auditActor } from '../policy/audit.ts'
 import { deniedAuditEventOf } from '../policy/authorize.ts'
 
 export default fp(
@@ -33,11 +33,12 @@ export default fp(
       const params = (request.params ?? {}) as Record<string, string | undefined>
       const engagementId = params.id ?? null
       const who = await auditActor(app.db, request.actor, 'participant', undefined, engagementId)
-      await appendAuditEvents(app.db, [{
+      // One statement, committed before the answer leaves (#18: no BEGIN and COMMIT round trips).
+      await appendAuditEvent(app.db, {
         ...who, action: audit.action, resourceType: audit.resourceType,
         resourceId: (audit.resourceParam ? params[audit.resourceParam] : undefined) ?? engagementId,
         engagementId, outcome, requestId: request.id,
-      }])
+      })
       return payload
     }
   },

@@ -51,5 +51,12 @@ export async function actingAmbassadorId(db: Db | Trx, actor: Actor): Promise<st
   if (!actor.roles.has('manager')) return undefined
   const read = async () => (await db.selectFrom('ambassadors').select('id').where('employeeRef', '=', actor.sub).where(ACTIVE_IN_TERM).executeTakeFirst())?.id
   // In a write's transaction: read there (and under its locks). A read request resolves it once.
-  return db.isTransaction ? read() : memoInRequest(`acting-ambassador:${actor.sub}`, read)
+  return db.isTransaction ? read() : memoInRequest(actingKey(actor), read)
+}
+
+const actingKey = (actor: Actor) => `acting-ambassador:${actor.sub}`
+
+/** A read that resolved the caller's Ambassador record in its own SQL (the same condition) keeps it for the rest of the request. */
+export function rememberActingAmbassadorId(actor: Actor, id: string | undefined): void {
+  void memoInRequest(actingKey(actor), async () => id)
 }

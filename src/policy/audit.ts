@@ -1,7 +1,8 @@
 // The audit trail's writer (AUD-1, AUD-2). Every authorized write appends one event in the write's
 // own transaction (queued by authorize(), appended just before commit, so a rolled-back write
-// leaves no event and a created row's id can be named); a denied attempt and a read of identified
-// engagement data are appended in a transaction of their own (plugins/audit.ts).
+// leaves no event and a created row's id can be named); a denied attempt is appended in a
+// transaction of its own, a read of identified engagement data as one statement of its own
+// (appendAuditEvent), both before the answer leaves (plugins/audit.ts).
 //
 // Events hold ids only. Who acted is stored as: a keyed pseudonym for a manager acting as a manager
 // (nmno must never learn who used the network from the log), the Ambassador's record id, or the
@@ -13,8 +14,8 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { memoInRequest } from '../db/boundary.ts'
-import type { Db } from '../db/database.ts'
-import { beforeCommit, inTransaction, type Trx } from '../db/tx.ts'
+import { preparedStatement, type Db } from '../db/database.ts'
+import { beforeCommit, holdsCommit, inTransaction, isRetryable, type Trx } from '../db/tx.ts'
 import { actingAmbassadorId, type Actor, type Role } from './actor.ts'
 import type { AuditAs } from './define.ts'
 import { auditKey } from '../shared/crypto.ts'
@@ -137,17 +138,42 @@ export function appendAuditEvents(db: Db, events: AuditEvent[]): Promise<void> {
   return inTransaction(db, (trx) => appendEvents(trx, events))
 }
 
-async function appendEvents(trx: Trx, events: AuditEvent[]) {
-  for (const e of events) {
-    // Any chain head no other transaction holds: no write of the service waits on another's
-    // audit event. Only when every head is taken does it wait for one (its own, by backend pid).
-    const appended = await appendOn(trx, e, sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`)
-    if (!appended) await appendOn(trx, e, sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`)
+/**
+ * One event as one statement of its own (#18: the event of an identified read, plugins/audit.ts):
+ * the chain-head statement below is atomic on its own and, outside a transaction, committed when
+ * it returns, so BEGIN and COMMIT would only add two round trips. Within a request that holds its
+ * commit (an Idempotency-Key), the event joins that transaction as before.
+ */
+export async function appendAuditEvent(db: Db, event: AuditEvent): Promise<void> {
+  if (holdsCommit()) return appendAuditEvents(db, [event])
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await appendOn(db, event, ANY_FREE_HEAD))) await appendOn(db, event, WAIT_FOR_ONE_HEAD)
+      return
+    } catch (err) {
+      // As inTransaction: a deadlock or serialization failure rolled the statement back; run it again.
+      if (attempt >= 3 || !isRetryable(err)) throw err
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt))
+    }
   }
 }
 
-async function appendOn(trx: Trx, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
-  const r = await sql<{ id: number }>`
+// Any chain head no other transaction holds: no write of the service waits on another's audit
+// event. Only when every head is taken does an event wait for one (its own, by backend pid).
+const ANY_FREE_HEAD = sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`
+const WAIT_FOR_ONE_HEAD = sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`
+const prepared = new Set<unknown>()
+
+async function appendEvents(trx: Trx, events: AuditEvent[]) {
+  for (const e of events) {
+    const appended = await appendOn(trx, e, ANY_FREE_HEAD)
+    if (!appended) await appendOn(trx, e, WAIT_FOR_ONE_HEAD)
+  }
+}
+
+/** Appends e on the head pickHead selects and locks, in one statement; false when it selected none. */
+async function appendOn(trx: Trx | Db, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
+  const query = sql<{ id: number }>`
     WITH head AS (SELECT id, seq, head_hash FROM audit_chains ${pickHead}),
     ev AS (
       SELECT id AS chain_id, seq + 1 AS seq, now() AS at, head_hash AS prev_hash,
@@ -163,6 +189,11 @@ async function appendOn(trx: Trx, e: AuditEvent, pickHead: ReturnType<typeof sql
       FROM ev
       RETURNING chain_id, seq, hash
     )
-    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`.execute(trx)
-  return r.rows.length > 0
+    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`
+  // #18: one text per way of picking the head (every value a parameter): named prepared statements on PostgreSQL.
+  if (!prepared.has(pickHead)) {
+    preparedStatement(pickHead === ANY_FREE_HEAD ? 'm2m_audit_append' : 'm2m_audit_append_wait', query.compile(trx).sql)
+    prepared.add(pickHead)
+  }
+  return (await query.execute(trx)).rows.length > 0
 }

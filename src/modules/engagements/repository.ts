@@ -2,7 +2,7 @@
 // Authorized token.
 import { sql, type RawBuilder, type Selectable } from 'kysely'
 import { memoInRequest } from '../../db/boundary.ts'
-import type { Db } from '../../db/database.ts'
+import { preparedStatement, type Db } from '../../db/database.ts'
 import type { DeclineReason, EngagementOutcome, EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
@@ -69,6 +69,37 @@ export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<
     WHERE e.id = ${id}
       AND ((${v.manager} AND e.manager_ref = ${v.sub}) OR (e.ambassador_id = ${v.ambassadorId ?? null}::uuid AND ${AMBASSADOR_HOLDS}) OR ${v.nmno})`.execute(db)
   return (await openTokens(db, r.rows))[0]
+}
+
+let identifiedReadPrepared = false
+
+/** Who asks for one engagement: their sub and roles (the Ambassador they act as is resolved in the read's SQL). */
+export interface Caller { sub: string; manager: boolean; nmno: boolean }
+
+/**
+ * The identified read (GET /v1/engagements/{id}, #18) in one statement: findVisible's row and rule
+ * (CONF-1), with the Ambassador record the caller acts as resolved in the same SQL, under
+ * actingAmbassadorId's condition (a manager's token, active and in term now, AUTH-1), and the
+ * engagement's wrapped data key when it carries a survey token to open (#11). `actingAmbassadorId`
+ * is null when the caller acts as no Ambassador.
+ */
+export async function findVisibleTo(db: Db, id: string, c: Caller): Promise<(EngagementRow & { actingAmbassadorId: string | null }) | undefined> {
+  const query = sql<EngagementRow & { actingAmbassadorId: string | null; wrappedKey: string | null }>`
+    SELECT ${COLUMNS}, me.id AS acting_ambassador_id,
+      CASE WHEN e.survey_token IS NOT NULL AND e.survey_token_expires_at > now()
+        THEN (SELECT k.wrapped_key FROM engagement_keys k WHERE k.engagement_id = e.id) END AS wrapped_key
+    FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
+    LEFT JOIN LATERAL (SELECT m.id FROM ambassadors m
+      WHERE ${c.manager} AND m.employee_ref = ${c.sub} AND ambassador_in_term(m.status, m.term_end) LIMIT 1) me ON true
+    WHERE e.id = ${id}
+      AND ((${c.manager} AND e.manager_ref = ${c.sub}) OR (e.ambassador_id = me.id AND ${AMBASSADOR_HOLDS}) OR ${c.nmno})`
+  // Its text never changes (every value is a parameter): a named prepared statement on PostgreSQL.
+  identifiedReadPrepared ||= Boolean(preparedStatement('m2m_engagement_read', query.compile(db).sql))
+  const row = (await query.execute(db)).rows[0]
+  if (!row) return undefined
+  const { wrappedKey, ...e } = row
+  if (e.surveyToken) e.surveyToken = openFields(wrappedKey ? unwrapDataKey(wrappedKey) : undefined, 'engagements', e, ['surveyToken']).surveyToken
+  return e
 }
 
 const TOKEN_FIELD = 'engagements.survey_token'

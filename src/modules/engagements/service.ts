@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto'
 import type { Db } from '../../db/database.ts'
 import type { DeclineReason, EngagementOutcome, EngagementStage } from '../../db/row-types.ts'
 import { inTransaction } from '../../db/tx.ts'
+import { memoInRequest } from '../../db/boundary.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
-import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
+import { actingAmbassadorId, rememberActingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { authorize } from '../../policy/authorize.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
@@ -12,7 +13,7 @@ import { notifyPrincipals } from '../notifications/repository.ts'
 import { offerSlotsFreedBy } from '../waitlist/repository.ts'
 import { assertCapacity } from './policy.ts'
 import {
-  closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisible, insertEngagement, listForAmbassador, listForManager,
+  closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisibleTo, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, passToNextChoice, type EngagementRow, type ListedRow, type Viewer,
 } from './repository.ts'
 import type { Static } from 'typebox'
@@ -53,9 +54,6 @@ export function toDeidentifiedEngagement(e: EngagementRow): DeidentifiedEngageme
   }
 }
 
-async function viewerOf(db: Db, actor: Actor): Promise<Viewer> {
-  return { sub: actor.sub, ambassadorId: await actingAmbassadorId(db, actor), nmno: actor.roles.has('nmno'), manager: actor.roles.has('manager') }
-}
 
 function viewFor(v: Viewer, e: EngagementRow) {
   if (v.manager && e.managerRef === v.sub) return toManagerView(e)
@@ -63,11 +61,20 @@ function viewFor(v: Viewer, e: EngagementRow) {
   return toDeidentifiedEngagement(e)
 }
 
+/**
+ * One engagement as the caller may see it (CONF-1, CONF-2): one statement (#18), which also resolves
+ * the Ambassador the caller acts as. What it learnt is kept for the rest of the request, so the
+ * audit event of this read (plugins/audit.ts, policy/audit.ts sideOf) names the caller without
+ * reading the engagement or the caller's Ambassador record again.
+ */
 export async function getEngagement(db: Db, actor: Actor, id: string) {
-  const v = await viewerOf(db, actor)
-  const e = await findVisible(db, id, v)
+  const caller = { sub: actor.sub, manager: actor.roles.has('manager'), nmno: actor.roles.has('nmno') }
+  const e = await findVisibleTo(db, id, caller)
   if (!e) throw new NotFound()
-  return viewFor(v, e)
+  const ambassadorId = e.actingAmbassadorId ?? undefined
+  rememberActingAmbassadorId(actor, ambassadorId)
+  void memoInRequest(`engagement-parties:${id}`, async () => ({ managerRef: e.managerRef, ambassadorId: e.ambassadorId }))
+  return viewFor({ ...caller, ambassadorId }, e)
 }
 
 async function readBack(db: Db, actor: Actor, id: string) {
