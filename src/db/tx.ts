@@ -70,6 +70,17 @@ export async function inTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T
   }
 }
 
+/**
+ * #18: whether a write may go out as autocommit statements of its own (the engagements' optimistic
+ * writes): not when an Idempotency-Key holds the request's commit (its write must commit with the
+ * stored answer: the transactional path then), and never once the request was answered.
+ */
+export function autocommitAllowed(): boolean {
+  const store = requestScope.getStore()
+  if (store?.abandoned) throw new Error(ABANDONED)
+  return !store || Boolean(store.closed)
+}
+
 const ROLLED_BACK = Symbol('rolled back on purpose')
 const ABANDONED = 'the request was already answered (it timed out): its write is not done'
 

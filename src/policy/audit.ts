@@ -137,32 +137,45 @@ export function appendAuditEvents(db: Db, events: AuditEvent[]): Promise<void> {
   return inTransaction(db, (trx) => appendEvents(trx, events))
 }
 
+/** Any chain head no other transaction holds, in a fixed order per backend (appendEvents). */
+export const FREE_CHAIN_HEAD = sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`
+
 async function appendEvents(trx: Trx, events: AuditEvent[]) {
   for (const e of events) {
     // Any chain head no other transaction holds: no write of the service waits on another's
     // audit event. Only when every head is taken does it wait for one (its own, by backend pid).
-    const appended = await appendOn(trx, e, sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`)
-    if (!appended) await appendOn(trx, e, sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`)
+    const appended = await appendOn(trx, e, FREE_CHAIN_HEAD)
+    if (!appended) await appendOn(trx, e, sql`AND id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`)
   }
 }
 
 async function appendOn(trx: Trx, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
-  const r = await sql<{ id: number }>`
-    WITH head AS (SELECT id, seq, head_hash FROM audit_chains ${pickHead}),
-    ev AS (
+  const r = await sql<{ id: number }>`WITH ${auditAppendCtes(e, pickHead)} SELECT id FROM audit_appended`.execute(trx)
+  return r.rows.length > 0
+}
+
+/**
+ * The append of one event as common table expressions, for appendEvents and for a write that
+ * carries its own event in its one statement (#18, the engagements' optimistic writes):
+ * `audit_head` (the chain head picked by `pickHead`, which follows a WHERE: FREE_CHAIN_HEAD or `AND …`; `gate`, a condition
+ * the head is picked under: no head, no event), then the event and the head moved
+ * (`audit_appended`: one row, the chain's id, when the event was appended).
+ */
+export function auditAppendCtes(e: AuditEvent, pickHead: ReturnType<typeof sql>, gate: ReturnType<typeof sql> = sql`TRUE`) {
+  return sql`audit_head AS (SELECT id, seq, head_hash FROM audit_chains WHERE ${gate} ${pickHead}),
+    audit_ev AS (
       SELECT id AS chain_id, seq + 1 AS seq, now() AS at, head_hash AS prev_hash,
         ${e.actorRef}::text AS actor_ref, ${e.role}::text AS role, ${e.action}::text AS action,
         ${e.resourceType}::text AS resource_type, ${e.resourceId}::text AS resource_id, ${e.engagementId}::uuid AS engagement_id,
         ${e.outcome}::text AS outcome, ${e.requestId}::text AS request_id
-      FROM head
+      FROM audit_head
     ),
-    ins AS (
+    audit_ins AS (
       INSERT INTO audit_events (chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id, prev_hash, hash)
       SELECT chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id, prev_hash,
         audit_hash(prev_hash, audit_canonical(chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id))
-      FROM ev
+      FROM audit_ev
       RETURNING chain_id, seq, hash
-    )
-    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`.execute(trx)
-  return r.rows.length > 0
+    ),
+    audit_appended AS (UPDATE audit_chains c SET seq = audit_ins.seq, head_hash = audit_ins.hash FROM audit_ins WHERE c.id = audit_ins.chain_id RETURNING c.id)`
 }
