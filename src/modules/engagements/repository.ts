@@ -2,7 +2,7 @@
 // Authorized token.
 import { sql, type RawBuilder, type Selectable } from 'kysely'
 import { memoInRequest } from '../../db/boundary.ts'
-import type { Db } from '../../db/database.ts'
+import { preparedNameOf, preparedStatement, type Db } from '../../db/database.ts'
 import type { DeclineReason, EngagementOutcome, EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
@@ -184,6 +184,19 @@ const requestFactColumns = (ambassadorId: string, managerRef: string, exceptOffe
 
 // ---- #18: the optimistic request and withdrawal (README "Optimistic writes") ----
 
+/**
+ * Runs one of the statements below as a named prepared statement (db/database.ts
+ * preparedStatement: parsed and planned once per connection). Their text never varies (every
+ * value is a parameter), so it is registered under `name` the first time it is compiled.
+ */
+async function runPrepared<R>(db: Db, name: string, query: RawBuilder<R>): Promise<R[]> {
+  const compiled = query.compile(db)
+  if (preparedNameOf(compiled.sql) === undefined) {
+    try { preparedStatement(name, compiled.sql) } catch { /* the name holds another text: this one runs unnamed */ }
+  }
+  return (await db.executeQuery(compiled)).rows
+}
+
 /** The Ambassador as an optimistic request reads it: what the policy decides on, and the row's stamp. */
 export type PairingAmbassador = Pick<AmbassadorWithStatus, 'id' | 'employeeRef' | 'displayName' | 'capacity' | 'openEngagements' | 'effectiveStatus'> & { stamp: string }
 
@@ -200,7 +213,7 @@ export interface RequestFactsAt {
  * guarded write (insertEngagementGuarded) re-checks.
  */
 export async function requestFactsAt(db: Db, ambassadorId: string, managerRef: string): Promise<RequestFactsAt> {
-  const r = await sql<RequestFacts & PairingAmbassador & { found: boolean; termsVersion: number; termsAccepted: boolean; conflictVersion: string }>`
+  const [x] = await runPrepared(db, 'm2m_request_facts', sql<RequestFacts & PairingAmbassador & { found: boolean; termsVersion: number; termsAccepted: boolean; conflictVersion: string }>`
     SELECT t.version AS terms_version,
       EXISTS (SELECT 1 FROM engagement_terms_acceptances x WHERE x.manager_ref = ${managerRef} AND x.version = t.version) AS terms_accepted,
       (SELECT version FROM conflict_versions WHERE id = 1)::text AS conflict_version,
@@ -208,8 +221,7 @@ export async function requestFactsAt(db: Db, ambassadorId: string, managerRef: s
       ambassador_effective_status(a.status, a.term_end) AS effective_status,
       ${requestFactColumns(ambassadorId, managerRef)}
     FROM (SELECT version FROM engagement_terms ORDER BY version DESC LIMIT 1) t
-      LEFT JOIN ambassadors a ON a.id = ${ambassadorId}::uuid`.execute(db)
-  const x = r.rows[0]
+      LEFT JOIN ambassadors a ON a.id = ${ambassadorId}::uuid`)
   return {
     terms: { accepted: x.termsAccepted, currentVersion: x.termsVersion },
     ambassador: x.found ? { id: x.id, employeeRef: x.employeeRef, displayName: x.displayName, capacity: x.capacity, openEngagements: x.openEngagements, effectiveStatus: x.effectiveStatus, stamp: x.stamp } : undefined,
@@ -242,7 +254,7 @@ export async function insertEngagementGuarded(db: Db, g: {
   const { row, ambassador: amb } = g
   const dataKey = newDataKey()
   const alternates = row.alternates?.length ? seal(dataKey.key, ALTERNATES_FIELD, JSON.stringify(row.alternates)) : null
-  const r = await sql<EngagementRow>`
+  const [row0] = await runPrepared(db, 'm2m_request_write', sql<EngagementRow>`
     WITH amb AS (
       SELECT a.id, a.capacity FROM ambassadors a
       WHERE a.id = ${amb.id}::uuid AND a.stamp = ${amb.stamp}::bigint AND ambassador_effective_status(a.status, a.term_end) = 'active'
@@ -268,8 +280,8 @@ export async function insertEngagementGuarded(db: Db, g: {
       SELECT 'principal', ${amb.employeeRef}, 'engagement_requested', 'engagement', ins.id, ${JSON.stringify({ urgency: row.urgency })}::jsonb FROM ins
     )
     SELECT ${NEW_ROW_COLUMNS}, ${amb.displayName}::text AS ambassador_display_name
-    FROM ins e WHERE EXISTS (SELECT 1 FROM audit_appended)`.execute(db)
-  return r.rows[0]
+    FROM ins e WHERE EXISTS (SELECT 1 FROM audit_appended)`)
+  return row0
 }
 
 /** A request just made, as the views need it (insertEngagement, insertEngagementGuarded). */
@@ -280,12 +292,12 @@ const NEW_ROW_COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, e.status, e.st
 
 /** The engagement as its manager's withdrawal reads it (#18): the manager's row, and the waitlist's state. */
 export async function withdrawalFactsAt(db: Db, id: string, managerRef: string) {
-  const r = await sql<EngagementRow & { someoneWaits: boolean; waitlistVersion: string }>`
+  const [row] = await runPrepared(db, 'm2m_withdrawal_facts', sql<EngagementRow & { someoneWaits: boolean; waitlistVersion: string }>`
     SELECT ${COLUMNS}, EXISTS (SELECT 1 FROM waitlist_entries WHERE status = 'waiting') AS someone_waits,
       (SELECT version FROM waitlist_versions WHERE id = 1)::text AS waitlist_version
     FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
-    WHERE e.id = ${id} AND e.manager_ref = ${managerRef}`.execute(db)
-  return r.rows[0]
+    WHERE e.id = ${id}::uuid AND e.manager_ref = ${managerRef}`)
+  return row
 }
 
 /**
@@ -298,7 +310,7 @@ export async function withdrawalFactsAt(db: Db, id: string, managerRef: string) 
  * chain head. No row back: something moved.
  */
 export async function markWithdrawnGuarded(db: Db, g: { id: string; managerRef: string; version: number; waitlistVersion: string; audit: AuditEvent }): Promise<EngagementRow | undefined> {
-  const r = await sql<EngagementRow>`
+  const [row] = await runPrepared(db, 'm2m_withdrawal_write', sql<EngagementRow>`
     WITH seen AS (
       SELECT id, ambassador_id FROM engagements
       WHERE id = ${g.id}::uuid AND version = ${g.version} AND manager_ref = ${g.managerRef}
@@ -323,8 +335,8 @@ export async function markWithdrawnGuarded(db: Db, g: { id: string; managerRef: 
       (SELECT count(*)::int FROM referrals r WHERE r.engagement_id = e.id) AS referral_count,
       EXISTS (SELECT 1 FROM referrals r WHERE r.engagement_id = e.id AND r.followed_up_at IS NULL AND r.follow_up_due_at < now()) AS follow_up_overdue,
       e.version, amb.display_name AS ambassador_display_name
-    FROM upd e, amb WHERE EXISTS (SELECT 1 FROM audit_appended)`.execute(db)
-  return r.rows[0]
+    FROM upd e, amb WHERE EXISTS (SELECT 1 FROM audit_appended)`)
+  return row
 }
 
 // ---- Writes ----
