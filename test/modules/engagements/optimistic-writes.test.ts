@@ -251,3 +251,33 @@ t.test('a withdrawal racing another write on the same engagement', server, async
   t.equal((await call(app, { url: `/v1/ambassadors/${amb.id}`, as: NMNO })).body.openEngagements, 0, 'one slot freed, once')
   t.equal((await db.selectFrom('auditEvents').select('id').where('action', '=', 'engagement.withdraw').where('outcome', '=', 'success').execute()).length, 2)
 })
+
+t.test('a manager joins the waitlist while a withdrawal writes: the withdrawal waits, reads again, and the slot is offered (#16)', server, async (t) => {
+  const { app, db } = await build(t, { poolMax: 20 })
+  const amb = await activeAmbassador(app, 'OW80', { capacity: 1, languages: ['fr'], modes: ['phone'], topics: ['return_to_work'] })
+  const m = as('OWM80', 'manager')
+  const r = await request(app, m, amb.id)
+  let release!: () => void
+  const until = new Promise<void>((res) => { release = res })
+  let side: ReturnType<typeof sideTransaction> | undefined
+  const attempts: number[] = []
+  optimisticSeam.between = async (what, attempt) => {
+    attempts.push(attempt)
+    if (what !== 'withdrawal' || attempt !== 1) return
+    // A join in flight: it moved the waitlist's version (lockWaitlist) and added its entry, uncommitted.
+    side = sideTransaction(db, async (conn) => {
+      await sql`UPDATE waitlist_versions SET version = version + 1 WHERE id = 1`.execute(conn)
+      await sql`INSERT INTO waitlist_entries (manager_ref, language, modes, topics, urgency) VALUES ('OWM81', 'fr', '{phone}', '{return_to_work}', 'routine')`.execute(conn)
+    }, until)
+    await side.ready
+  }
+  const pending = withdraw(app, m, r.body.id)
+  await someoneWaits(db, '%waitlist_versions%')
+  release()
+  const w = await pending
+  await side!.done
+  t.equal(w.status, 200)
+  t.same(attempts, [1], 'one optimistic attempt, then the transaction (someone waits)')
+  const entry = await db.selectFrom('waitlistEntries').select(['status', 'offerAmbassadorId']).where('managerRef', '=', 'OWM81').executeTakeFirst()
+  t.same(entry, { status: 'offered', offerAmbassadorId: amb.id }, 'the freed slot is offered')
+})
