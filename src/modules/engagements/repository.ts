@@ -235,16 +235,18 @@ export async function requestFactsAt(db: Db, ambassadorId: string, managerRef: s
  * audit event's pseudonym is known), its data key, the Ambassador's slot, the Ambassador's
  * notification and the audit event, all or nothing, and only if every fact the policy decided on
  * still holds on the latest committed rows:
+ * - conflict_versions, share-locked first (a declaration takes it before the Ambassador row it may
+ *   free a slot of: the same order), still has the version read (a declaration or a snapshot
+ *   import moves it in its transaction: one in flight holds the row, this waits, then sees it moved);
  * - the Ambassador row, locked, still carries the stamp read (any update moves it: ambassadors_touch;
  *   every write that changes what a request reads of an Ambassador updates that row in its
  *   transaction: slots, status, term, capacity, waitlist offers) and is still active now; a lock
  *   wait re-evaluates this on the row the other writer committed, not on this statement's snapshot;
- * - conflict_versions, share-locked, still has the version read (a declaration or a snapshot import
- *   moves it in its transaction: one in flight holds the row, this waits, then sees it moved);
  * - no newer terms; the capacity re-assertion (#13 item 1): the running engagements counted, this one
  *   included, do not exceed the capacity (never false once the above held; a refusal if it is).
  * A chain head for the event is taken without waiting (SKIP LOCKED). No row back: something moved
- * (the caller reads the facts again, or takes the transactional path). The duplicate rule stays
+ * (the caller reads the facts again, or takes the transactional path; so after a deadlock, should
+ * a writer ever take these locks in another order). The duplicate rule stays
  * backed by the unique index (23505).
  */
 export async function insertEngagementGuarded(db: Db, g: {
@@ -255,15 +257,15 @@ export async function insertEngagementGuarded(db: Db, g: {
   const dataKey = newDataKey()
   const alternates = row.alternates?.length ? seal(dataKey.key, ALTERNATES_FIELD, JSON.stringify(row.alternates)) : null
   const [row0] = await runPrepared(db, 'm2m_request_write', sql<EngagementRow>`
-    WITH amb AS (
+    WITH conflicts AS (
+      SELECT 1 FROM conflict_versions WHERE id = 1 AND version = ${g.conflictVersion}::bigint FOR SHARE
+    ), amb AS (
       SELECT a.id, a.capacity FROM ambassadors a
       WHERE a.id = ${amb.id}::uuid AND a.stamp = ${amb.stamp}::bigint AND ambassador_effective_status(a.status, a.term_end) = 'active'
+        AND EXISTS (SELECT 1 FROM conflicts)
       FOR NO KEY UPDATE
-    ), conflicts AS (
-      SELECT 1 FROM conflict_versions WHERE id = 1 AND version = ${g.conflictVersion}::bigint AND EXISTS (SELECT 1 FROM amb) FOR SHARE
     ), guard AS (
-      SELECT 1 FROM amb WHERE EXISTS (SELECT 1 FROM conflicts)
-        AND NOT EXISTS (SELECT 1 FROM engagement_terms WHERE version > ${g.termsVersion})
+      SELECT 1 FROM amb WHERE NOT EXISTS (SELECT 1 FROM engagement_terms WHERE version > ${g.termsVersion})
         AND (SELECT count(*) FROM engagement_effective e WHERE e.ambassador_id = amb.id AND e.effective_status IN ('requested','accepted','active')) < amb.capacity
     ), ${auditAppendCtes(g.audit, FREE_CHAIN_HEAD, sql`EXISTS (SELECT 1 FROM guard)`)},
     ins AS (

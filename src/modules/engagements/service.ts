@@ -164,7 +164,9 @@ async function requestOptimistically(db: Db, actor: Actor, body: RequestEngageme
     id, ambassador: read.ambassador!, conflictVersion: read.conflictVersion, termsVersion: read.terms.currentVersion, audit,
     row: { managerRef: actor.sub, language: body.language, preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics, alternates: body.alternates },
   })).catch((err: unknown) => {
-    if ((err as { code?: unknown } | null)?.code === '23505') throw duplicateEngagement()
+    const code = (err as { code?: unknown } | null)?.code
+    if (code === '23505') throw duplicateEngagement()
+    if (RETRYABLE.has(String(code))) return undefined // rolled back whole: read again (as inTransaction would run it again)
     throw err
   })
 }
@@ -210,6 +212,7 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
       if (read.someoneWaits) break
       await optimisticSeam.between?.('withdrawal', attempt)
       const row = await auth.write(() => markWithdrawnGuarded(db, { id, managerRef: actor.sub, version: read.version, waitlistVersion: read.waitlistVersion, audit: auth.auditEvent }))
+        .catch((err: unknown) => { if (RETRYABLE.has((err as { code?: string } | null)?.code ?? '')) return undefined; throw err })
       if (row) return toManagerView(row)
     }
   }
@@ -220,6 +223,9 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
   })
   return readBack(db, actor, id)
 }
+
+/** A deadlock or a serialization failure rolled the statement back whole. */
+const RETRYABLE = new Set(['40P01', '40001'])
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

@@ -201,6 +201,18 @@ t.test('declarations racing requests: no engagement the declaration did not mark
   const open = await db.selectFrom('engagements').select(['managerRef', 'status']).where('managerRef', 'like', 'OWM5%')
     .where('status', 'in', ['requested', 'accepted', 'active']).execute()
   t.same(open, [], 'every engagement made is marked transfer_required')
+  // A declaration that frees a slot of the Ambassador (its declarer's engagement moves) while another
+  // manager requests them: the two take the conflict version, then the Ambassador row, in one order.
+  const firsts = await Promise.all(pairs.map((a, i) => request(app, as(`OWX5${i}`, 'manager'), a.id)))
+  t.ok(firsts.every((r) => r.status === 201))
+  const raced = await Promise.all(pairs.flatMap((a, i) => [
+    request(app, as(`OWY5${i}`, 'manager'), a.id),
+    call(app, { method: 'POST', url: '/v1/conflict-declarations', as: as(`OWX5${i}`, 'manager'), body: { ambassadorId: a.id, employeeRef: `OWX5${i}`, kind: 'close_friend' } }),
+  ]))
+  t.same(raced.map((r) => r.status), pairs.flatMap(() => [201, 201]), 'both succeed, nothing fails')
+  const moved = await db.selectFrom('engagements').select('status').where('managerRef', 'like', 'OWX5%').execute()
+  t.ok(moved.every((e) => e.status === 'transfer_required'), 'the declarers’ engagements are moved (COI-4)')
+  for (const a of pairs) t.equal((await call(app, { url: `/v1/ambassadors/${a.id}`, as: NMNO })).body.openEngagements, 1, 'one slot: the new request')
 })
 
 t.test('the Ambassador row moves between the read and the write: read again, then the transactional path', async (t) => {
