@@ -87,7 +87,8 @@ export function permitWrites(trx: object, action: string): void {
 
 // The audit trail and the idempotency store are written by the service's own machinery around the
 // policy (a denied attempt's event after the rollback, an identified read's event, a stored answer).
-const MACHINERY_TABLES = new Set(['audit_events', 'audit_chains', 'idempotency_keys', 'auditEvents', 'auditChains', 'idempotencyKeys'])
+// waitlist_versions is a concurrency token (#18), moved by the waitlist's lock before a join checks.
+const MACHINERY_TABLES = new Set(['audit_events', 'audit_chains', 'idempotency_keys', 'waitlist_versions', 'auditEvents', 'auditChains', 'idempotencyKeys', 'waitlistVersions'])
 // `FOR UPDATE`, `FOR NO KEY UPDATE`, `DO UPDATE SET` are locks and upserts, not writes of their own.
 const RAW_WRITE = /(?<!\b(?:for|key|do)\s+)\bupdate\s+("?[a-z_?]+"?)|\b(?:insert\s+into|delete\s+from)\s+("?[a-z_?]+"?)/gi
 

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import lockfile from 'proper-lockfile'
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import { CamelCasePlugin, Kysely, PostgresDialect, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.ts'
 import { BoundaryPlugin } from './boundary.ts'
@@ -121,6 +121,19 @@ export function preparedStatement(name: string, text: string): string {
 
 /** The name a statement's text is prepared under, if any (tests). */
 export const preparedNameOf = (text: string): string | undefined => namedStatements.get(text)
+
+/**
+ * Runs a query whose text never varies (every value a parameter) as a named prepared statement
+ * (parsed and planned once per connection on PostgreSQL; PGlite runs the same text): registered
+ * under `name` the first time it is compiled. A name already holding another text runs unnamed.
+ */
+export async function runPrepared<R>(db: Kysely<DB>, name: string, query: RawBuilder<R>): Promise<R[]> {
+  const compiled = query.compile(db)
+  if (preparedNameOf(compiled.sql) === undefined) {
+    try { preparedStatement(name, compiled.sql) } catch { /* the name holds another text: this one runs unnamed */ }
+  }
+  return (await db.executeQuery(compiled)).rows
+}
 
 const unplugged = new WeakMap<Db, Db>()
 /**

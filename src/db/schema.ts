@@ -692,6 +692,11 @@ export interface WaitlistFacts {
   urgency: "routine" | "urgent";
 }
 
+export interface WaitlistVersions {
+  id: number;
+  version: Int8;
+}
+
 export interface WebhookDeliveries {
   attempts: Generated<number>;
   createdAt: Generated<Timestamp>;
@@ -770,6 +775,7 @@ export interface DB {
   trainingRecords: TrainingRecords;
   waitlistEntries: WaitlistEntries;
   waitlistFacts: WaitlistFacts;
+  waitlistVersions: WaitlistVersions;
   webhookDeliveries: WebhookDeliveries;
   webhookSubscriptions: WebhookSubscriptions;
 }

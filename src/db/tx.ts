@@ -46,6 +46,17 @@ export const holdsCommit = (): boolean => {
   return Boolean(store && !store.closed)
 }
 
+/**
+ * #18: whether a write may go out as autocommit statements of its own (the engagements' optimistic
+ * writes): not when an Idempotency-Key holds the request's commit (holdsCommit: its write must
+ * commit with the stored answer, so the transactional path then), and never once the request was
+ * answered.
+ */
+export function autocommitAllowed(): boolean {
+  if (requestScope.getStore()?.abandoned) throw new Error(ABANDONED)
+  return !holdsCommit()
+}
+
 /** A deadlock or a serialization failure: the statement or transaction can run again. */
 export const isRetryable = (err: unknown): boolean => RETRYABLE.has((err as { code?: string })?.code ?? '')
 

@@ -148,7 +148,7 @@ export async function appendAuditEvent(db: Db, event: AuditEvent): Promise<void>
   if (holdsCommit()) return appendAuditEvents(db, [event])
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!(await appendOn(db, event, ANY_FREE_HEAD))) await appendOn(db, event, WAIT_FOR_ONE_HEAD)
+      if (!(await appendOn(db, event, FREE_CHAIN_HEAD))) await appendOn(db, event, WAIT_FOR_ONE_HEAD)
       return
     } catch (err) {
       // As inTransaction: a deadlock or serialization failure rolled the statement back; run it again.
@@ -158,42 +158,54 @@ export async function appendAuditEvent(db: Db, event: AuditEvent): Promise<void>
   }
 }
 
-// Any chain head no other transaction holds: no write of the service waits on another's audit
-// event. Only when every head is taken does an event wait for one (its own, by backend pid).
-const ANY_FREE_HEAD = sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`
-const WAIT_FOR_ONE_HEAD = sql`WHERE id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`
+// Any chain head no other transaction holds, in a fixed order per backend: no write of the service
+// waits on another's audit event. Only when every head is taken does an event wait for one (its
+// own, by backend pid). Both follow a WHERE (auditAppendCtes); the first is also the head of the
+// writes that carry their own event (the engagements' optimistic writes).
+export const FREE_CHAIN_HEAD = sql`ORDER BY (id + pg_backend_pid()) % 16, id LIMIT 1 FOR UPDATE SKIP LOCKED`
+const WAIT_FOR_ONE_HEAD = sql`AND id = (SELECT min(id) + pg_backend_pid() % count(*) FROM audit_chains) FOR UPDATE`
 const prepared = new Set<unknown>()
 
 async function appendEvents(trx: Trx, events: AuditEvent[]) {
   for (const e of events) {
-    const appended = await appendOn(trx, e, ANY_FREE_HEAD)
+    const appended = await appendOn(trx, e, FREE_CHAIN_HEAD)
     if (!appended) await appendOn(trx, e, WAIT_FOR_ONE_HEAD)
   }
 }
 
 /** Appends e on the head pickHead selects and locks, in one statement; false when it selected none. */
 async function appendOn(trx: Trx | Db, e: AuditEvent, pickHead: ReturnType<typeof sql>): Promise<boolean> {
-  const query = sql<{ id: number }>`
-    WITH head AS (SELECT id, seq, head_hash FROM audit_chains ${pickHead}),
-    ev AS (
+  const query = sql<{ id: number }>`WITH ${auditAppendCtes(e, pickHead)} SELECT id FROM audit_appended`
+  // #18: one text per way of picking the head (every value a parameter): named prepared statements on PostgreSQL.
+  if (!prepared.has(pickHead)) {
+    preparedStatement(pickHead === FREE_CHAIN_HEAD ? 'm2m_audit_append' : 'm2m_audit_append_wait', query.compile(trx).sql)
+    prepared.add(pickHead)
+  }
+  return (await query.execute(trx)).rows.length > 0
+}
+
+/**
+ * The append of one event as common table expressions, for appendEvents and for a write that
+ * carries its own event in its one statement (#18, the engagements' optimistic writes):
+ * `audit_head` (the chain head picked by `pickHead`, which follows a WHERE: FREE_CHAIN_HEAD or `AND …`; `gate`, a condition
+ * the head is picked under: no head, no event), then the event and the head moved
+ * (`audit_appended`: one row, the chain's id, when the event was appended).
+ */
+export function auditAppendCtes(e: AuditEvent, pickHead: ReturnType<typeof sql>, gate: ReturnType<typeof sql> = sql`TRUE`) {
+  return sql`audit_head AS (SELECT id, seq, head_hash FROM audit_chains WHERE ${gate} ${pickHead}),
+    audit_ev AS (
       SELECT id AS chain_id, seq + 1 AS seq, now() AS at, head_hash AS prev_hash,
         ${e.actorRef}::text AS actor_ref, ${e.role}::text AS role, ${e.action}::text AS action,
         ${e.resourceType}::text AS resource_type, ${e.resourceId}::text AS resource_id, ${e.engagementId}::uuid AS engagement_id,
         ${e.outcome}::text AS outcome, ${e.requestId}::text AS request_id
-      FROM head
+      FROM audit_head
     ),
-    ins AS (
+    audit_ins AS (
       INSERT INTO audit_events (chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id, prev_hash, hash)
       SELECT chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id, prev_hash,
         audit_hash(prev_hash, audit_canonical(chain_id, seq, at, actor_ref, role, action, resource_type, resource_id, engagement_id, outcome, request_id))
-      FROM ev
+      FROM audit_ev
       RETURNING chain_id, seq, hash
-    )
-    UPDATE audit_chains c SET seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.chain_id RETURNING c.id`
-  // #18: one text per way of picking the head (every value a parameter): named prepared statements on PostgreSQL.
-  if (!prepared.has(pickHead)) {
-    preparedStatement(pickHead === ANY_FREE_HEAD ? 'm2m_audit_append' : 'm2m_audit_append_wait', query.compile(trx).sql)
-    prepared.add(pickHead)
-  }
-  return (await query.execute(trx)).rows.length > 0
+    ),
+    audit_appended AS (UPDATE audit_chains c SET seq = audit_ins.seq, head_hash = audit_ins.hash FROM audit_ins WHERE c.id = audit_ins.chain_id RETURNING c.id)`
 }

@@ -2,7 +2,8 @@
 // a write that skipped the policy does not compile. It is also where the audit trail (AUD-1) sees
 // every write: an allowed action queues its event in the write's transaction; a refused one
 // carries its event on the error, appended after the rollback (plugins/audit.ts).
-import { permitWrites } from '../db/boundary.ts'
+import { permitWrites, withinTransaction } from '../db/boundary.ts'
+import type { Db } from '../db/database.ts'
 import type { Trx } from '../db/tx.ts'
 import { AppError } from '../errors/app-error.ts'
 import type { Action, Policies } from './actions.ts'
@@ -82,4 +83,32 @@ export function recordCreated<T extends { id: string } | undefined>(auth: Author
     if (e.role === 'manager') e.actorRef = managerPseudonym(auth.actor.sub, row.id)
   }
   return row
+}
+
+/**
+ * #18: the policy decided in TypeScript on facts read outside a transaction, for a write carried out
+ * by one guarded statement (the engagements' optimistic writes, src/modules/engagements/README.md).
+ * `decide` throws what the policy's check would throw for the same facts; a refusal carries its
+ * denied event as with authorize(). Allowed: the facts, the success event (which the write appends
+ * itself, in its statement) and `write`, which runs its statement inside the request's policy
+ * boundary as the action's own write.
+ */
+export async function authorizeOptimistic<A extends Action, F>(db: Db, actor: Actor, action: A, target: TargetOf<A>, decide: () => F) {
+  const as = (policyOf(action) as { auditAs: AuditAs } | undefined)?.auditAs
+  if (!as || as === 'anonymous' || as === 'system') throw new AppError('forbidden')
+  const trx = db as unknown as Trx // auditActor reads nothing for a manager's action
+  let facts: F
+  try {
+    facts = decide()
+  } catch (err) {
+    if (err instanceof AppError) Object.defineProperty(err, DENIAL, { value: await auditEvent(trx, actor, action, as, target, undefined, 'denied') })
+    throw err
+  }
+  const auditEventOf = (f: unknown) => auditEvent(trx, actor, action, as, target, f, 'success')
+  const token = {}
+  return {
+    facts,
+    auditEvent: await auditEventOf(facts),
+    write: <T>(fn: () => Promise<T>): Promise<T> => withinTransaction(token, () => { permitWrites(token, action); return fn() }),
+  }
 }

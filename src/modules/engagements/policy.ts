@@ -11,7 +11,7 @@ import { actingAmbassadorId, type Actor } from '../../policy/actor.ts'
 import { hasConflict } from '../../policy/conflict-of-interest.ts'
 import { definePolicy } from '../../policy/define.ts'
 import { checkIfMatch, etagOf } from '../../shared/etag.ts'
-import { HELD_BY_AMBASSADOR, lockAmbassadorForPairing, lockEngagement, requestFacts } from './repository.ts'
+import { HELD_BY_AMBASSADOR, lockAmbassadorForPairing, lockEngagement, requestFacts, type RequestFacts } from './repository.ts'
 import { STAGES, type RequestEngagementBody } from './schemas.ts'
 
 const unavailable = () => new PolicyDenied('ambassador-unavailable', {
@@ -28,12 +28,6 @@ async function lockAsAssignedAmbassador(trx: Trx, actor: Actor, id: string) {
   const me = await actingAmbassadorId(trx, actor)
   const e = await lockEngagement(trx, id)
   if (!e || !heldBy(e, me)) throw new NotFound()
-  return e
-}
-
-async function lockAsManager(trx: Trx, actor: Actor, id: string) {
-  const e = await lockEngagement(trx, id)
-  if (!e || !actor.roles.has('manager') || e.managerRef !== actor.sub) throw new NotFound()
   return e
 }
 
@@ -92,38 +86,77 @@ async function lockRequestToAnswer(trx: Trx, actor: Actor, target: { id: string;
   return e
 }
 
+// The rules of engagement.create, decided on facts however they were read: under the Ambassador's
+// row lock (the check above) or by an optimistic request (#18, service.ts), whose write re-checks
+// that none of them moved. In this order, so both refuse alike.
+
+function checkRequester(actor: Actor, target: RequestEngagementBody) {
+  if (!actor.roles.has('manager')) throw forbidden()
+  // #16: the alternates are other Ambassadors (distinct: the schema); nothing else is checked
+  // now (their rules run when the request passes to them, and a refusal here would tell the
+  // manager something about one of them).
+  if (target.alternates?.includes(target.ambassadorId)) {
+    throw new PolicyDenied('rule-violated', { en: 'Your next choices must be other Ambassadors than the one you request.', fr: 'Vos choix suivants doivent être d’autres ambassadeurs que celui que vous demandez.' }, { errors: [{ path: '/body/alternates', message: 'must not include ambassadorId' }] })
+  }
+}
+
+function checkTerms(terms: { accepted: boolean; currentVersion: number }) {
+  if (!terms.accepted) throw termsNotAccepted(terms.currentVersion)
+}
+
+function checkAmbassador(actor: Actor, amb: { effectiveStatus: string; employeeRef: string } | undefined): asserts amb {
+  if (!amb || amb.effectiveStatus !== 'active') throw unavailable()
+  if (amb.employeeRef === actor.sub) {
+    throw new PolicyDenied('self-engagement', { en: 'Choose an Ambassador other than yourself.', fr: 'Choisissez un ambassadeur autre que vous-même.' })
+  }
+}
+
+function checkPairing(amb: { openEngagements: number; capacity: number }, facts: RequestFacts) {
+  if (facts.conflict) throw conflictOfInterest()
+  if (facts.duplicate) {
+    throw new PolicyDenied('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+  }
+  // An overdue request holds no slot (ENG-11), swept or not. The check writes nothing: other
+  // managers' overdue requests are the expiry job's (src/jobs/request-expiry.ts, #13).
+  // #16: a slot a waitlist offer holds is not free (but the offer this request accepts).
+  if (amb.openEngagements - facts.overdue + facts.reserved >= amb.capacity) throw unavailable()
+}
+
+/** engagement.create decided on facts read in one statement (#18: the optimistic request, service.ts). */
+export function decideRequest<A extends { effectiveStatus: string; employeeRef: string; openEngagements: number; capacity: number }>(
+  actor: Actor, target: RequestEngagementBody, terms: { accepted: boolean; currentVersion: number }, amb: A | undefined, facts: RequestFacts,
+) {
+  checkRequester(actor, target)
+  checkTerms(terms)
+  checkAmbassador(actor, amb)
+  checkPairing(amb, facts)
+  return { ambassador: amb, ownOverdue: facts.ownOverdue, termsVersion: terms.currentVersion }
+}
+
+/** engagement.withdraw decided on the engagement as read (#18: the optimistic withdrawal, service.ts); 404 unless it is the caller's. */
+export function decideWithdrawal<E extends { managerRef: string; status: string; version: number }>(actor: Actor, e: E | undefined, ifMatch: string | undefined): E {
+  if (!e || !actor.roles.has('manager') || e.managerRef !== actor.sub) throw new NotFound()
+  engagementIfMatch(e, ifMatch)
+  if (e.status !== 'requested' && e.status !== 'accepted') throw notNow(e.status, 'withdrawn')
+  return e
+}
+
 export const engagementPolicies = {
   'engagement.create': definePolicy({
     summary: 'A manager requests an Ambassador: active and in term, not themself, with capacity, no duplicate (ENG-2).',
     auditAs: 'manager',
     async check(trx, actor, target: RequestEngagementBody & { exceptOffer?: string }) {
-      if (!actor.roles.has('manager')) throw forbidden()
-      // #16: the alternates are other Ambassadors (distinct: the schema); nothing else is checked
-      // now (their rules run when the request passes to them, and a refusal here would tell the
-      // manager something about one of them).
-      if (target.alternates?.includes(target.ambassadorId)) {
-        throw new PolicyDenied('rule-violated', { en: 'Your next choices must be other Ambassadors than the one you request.', fr: 'Vos choix suivants doivent être d’autres ambassadeurs que celui que vous demandez.' }, { errors: [{ path: '/body/alternates', message: 'must not include ambassadorId' }] })
-      }
+      checkRequester(actor, target)
       // #14 item 4: the manager acknowledged the network's current terms before requesting.
       const terms = await termsFactsFor(trx, actor.sub)
-      if (!terms.accepted) throw termsNotAccepted(terms.currentVersion)
+      checkTerms(terms)
       // Lock the Ambassador row: two requests for the last slot are serialised here.
       const amb = await lockAmbassadorForPairing(trx, target.ambassadorId)
-      if (!amb || amb.effectiveStatus !== 'active') throw unavailable()
-      if (amb.employeeRef === actor.sub) {
-        throw new PolicyDenied('self-engagement', { en: 'Choose an Ambassador other than yourself.', fr: 'Choisissez un ambassadeur autre que vous-même.' })
-      }
+      checkAmbassador(actor, amb)
       // Every other fact in one round trip, under the Ambassador row lock: COI-3 (a concurrent
       // declaration waits on that lock, then marks us: COI-4), a duplicate, overdue requests.
       const facts = await requestFacts(trx, amb.id, actor.sub, target.exceptOffer)
-      if (facts.conflict) throw conflictOfInterest()
-      if (facts.duplicate) {
-        throw new PolicyDenied('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
-      }
-      // An overdue request holds no slot (ENG-11), swept or not. The check writes nothing: other
-      // managers' overdue requests are the expiry job's (src/jobs/request-expiry.ts, #13).
-      // #16: a slot a waitlist offer holds is not free (but the offer this request accepts).
-      if (amb.openEngagements - facts.overdue + facts.reserved >= amb.capacity) throw unavailable()
+      checkPairing(amb, facts)
       return { ambassador: amb, ownOverdue: facts.ownOverdue, termsVersion: terms.currentVersion }
     },
   }),
@@ -152,10 +185,7 @@ export const engagementPolicies = {
     summary: 'The manager withdraws before the first meeting is held (ENG-3, ENG-8).',
     auditAs: 'manager',
     async check(trx, actor, target: { id: string; ifMatch?: string }) {
-      const e = await lockAsManager(trx, actor, target.id)
-      engagementIfMatch(e, target.ifMatch)
-      if (e.status !== 'requested' && e.status !== 'accepted') throw notNow(e.status, 'withdrawn')
-      return { engagement: e }
+      return { engagement: decideWithdrawal(actor, await lockEngagement(trx, target.id), target.ifMatch) }
     },
   }),
 

@@ -2,7 +2,7 @@
 // Authorized token.
 import { sql, type RawBuilder, type Selectable } from 'kysely'
 import { memoInRequest } from '../../db/boundary.ts'
-import { preparedStatement, type Db } from '../../db/database.ts'
+import { runPrepared, type Db } from '../../db/database.ts'
 import type { DeclineReason, EngagementOutcome, EngagementStage, EngagementStatus, TransferReason } from '../../db/row-types.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Trx } from '../../db/tx.ts'
@@ -12,7 +12,7 @@ import { NotFound } from '../../errors/app-error.ts'
 import { ORG_SNAPSHOT_LOCK, conflictBetween } from '../../policy/conflict-of-interest.ts'
 import type { AmbassadorWithStatus } from '../ambassadors/repository.ts'
 import { insertNotifications } from '../notifications/repository.ts'
-import { queueAuditEvent } from '../../policy/audit.ts'
+import { FREE_CHAIN_HEAD, auditAppendCtes, queueAuditEvent, type AuditEvent } from '../../policy/audit.ts'
 import { keyedHash, newDataKey, open, seal, unwrapDataKey } from '../../shared/crypto.ts'
 import { keyOf, openFields, readKeys, sealFields, wrappedKeyForNewEngagement } from '../../shared/engagement-keys.ts'
 import { sortKeyOf } from '../../shared/pagination.ts'
@@ -71,8 +71,6 @@ export async function findVisible(db: Db | Trx, id: string, v: Viewer): Promise<
   return (await openTokens(db, r.rows))[0]
 }
 
-let identifiedReadPrepared = false
-
 /** Who asks for one engagement: their sub and roles (the Ambassador they act as is resolved in the read's SQL). */
 export interface Caller { sub: string; manager: boolean; nmno: boolean }
 
@@ -94,8 +92,7 @@ export async function findVisibleTo(db: Db, id: string, c: Caller): Promise<(Eng
     WHERE e.id = ${id}
       AND ((${c.manager} AND e.manager_ref = ${c.sub}) OR (e.ambassador_id = me.id AND ${AMBASSADOR_HOLDS}) OR ${c.nmno})`
   // Its text never changes (every value is a parameter): a named prepared statement on PostgreSQL.
-  identifiedReadPrepared ||= Boolean(preparedStatement('m2m_engagement_read', query.compile(db).sql))
-  const row = (await query.execute(db)).rows[0]
+  const [row] = await runPrepared(db, 'm2m_engagement_read', query)
   if (!row) return undefined
   const { wrappedKey, ...e } = row
   if (e.surveyToken) e.surveyToken = openFields(wrappedKey ? unwrapDataKey(wrappedKey) : undefined, 'engagements', e, ['surveyToken']).surveyToken
@@ -196,16 +193,167 @@ export async function lockAmbassadorForPairing(trx: Trx, ambassadorId: string): 
  * `reserved`: the Ambassador's slots a waitlist offer holds (#16), but the one `exceptOffer` (the
  * offer this request accepts).
  */
-export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string, exceptOffer?: string) {
-  const r = await sql<{ conflict: boolean; duplicate: boolean; overdue: number; ownOverdue: string | null; reserved: number }>`SELECT
-    (SELECT count(*)::int FROM waitlist_entries w WHERE w.offer_ambassador_id = ${ambassadorId} AND w.status = 'offered'
+export async function requestFacts(trx: Trx, ambassadorId: string, managerRef: string, exceptOffer?: string): Promise<RequestFacts> {
+  const r = await sql<RequestFacts>`SELECT ${requestFactColumns(ambassadorId, managerRef, exceptOffer)}`.execute(trx)
+  return r.rows[0]
+}
+
+export interface RequestFacts { conflict: boolean; duplicate: boolean; overdue: number; ownOverdue: string | null; reserved: number }
+
+/** The columns of requestFacts (also read by the optimistic request, requestFactsAt). */
+const requestFactColumns = (ambassadorId: string, managerRef: string, exceptOffer?: string) => sql`
+    (SELECT count(*)::int FROM waitlist_entries w WHERE w.offer_ambassador_id = ${ambassadorId}::uuid AND w.status = 'offered'
       AND w.offer_expires_at > now() AND w.id IS DISTINCT FROM ${exceptOffer ?? null}::uuid) AS reserved,
     ${conflictBetween(ambassadorId, managerRef)} AS conflict,
-    EXISTS (SELECT 1 FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef}
+    EXISTS (SELECT 1 FROM engagement_effective WHERE ambassador_id = ${ambassadorId}::uuid AND manager_ref = ${managerRef}
       AND status IN ('requested','accepted','active','transfer_required') AND NOT overdue) AS duplicate,
-    (SELECT count(*)::int FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND overdue) AS overdue,
-    (SELECT id FROM engagement_effective WHERE ambassador_id = ${ambassadorId} AND manager_ref = ${managerRef} AND overdue) AS own_overdue`.execute(trx)
-  return r.rows[0]
+    (SELECT count(*)::int FROM engagement_effective WHERE ambassador_id = ${ambassadorId}::uuid AND overdue) AS overdue,
+    (SELECT id FROM engagement_effective WHERE ambassador_id = ${ambassadorId}::uuid AND manager_ref = ${managerRef} AND overdue) AS own_overdue`
+
+// ---- #18: the optimistic request and withdrawal (README "Optimistic writes") ----
+
+/** The Ambassador as an optimistic request reads it: what the policy decides on, and the row's stamp. */
+export type PairingAmbassador = Pick<AmbassadorWithStatus, 'id' | 'employeeRef' | 'displayName' | 'capacity' | 'openEngagements' | 'effectiveStatus'> & { stamp: string }
+
+export interface RequestFactsAt {
+  terms: { accepted: boolean; currentVersion: number }
+  ambassador: PairingAmbassador | undefined
+  facts: RequestFacts
+  conflictVersion: string
+}
+
+/**
+ * Every fact of engagement.create in one statement, no lock, no transaction: the terms, the
+ * Ambassador (with its row stamp), the pairing facts (requestFacts) and the conflict version the
+ * guarded write (insertEngagementGuarded) re-checks.
+ */
+export async function requestFactsAt(db: Db, ambassadorId: string, managerRef: string): Promise<RequestFactsAt> {
+  const [x] = await runPrepared(db, 'm2m_request_facts', sql<RequestFacts & PairingAmbassador & { found: boolean; termsVersion: number; termsAccepted: boolean; conflictVersion: string }>`
+    SELECT t.version AS terms_version,
+      EXISTS (SELECT 1 FROM engagement_terms_acceptances x WHERE x.manager_ref = ${managerRef} AND x.version = t.version) AS terms_accepted,
+      (SELECT version FROM conflict_versions WHERE id = 1)::text AS conflict_version,
+      a.id IS NOT NULL AS found, a.id, a.employee_ref, a.display_name, a.capacity, a.open_engagements, a.stamp::text AS stamp,
+      ambassador_effective_status(a.status, a.term_end) AS effective_status,
+      ${requestFactColumns(ambassadorId, managerRef)}
+    FROM (SELECT version FROM engagement_terms ORDER BY version DESC LIMIT 1) t
+      LEFT JOIN ambassadors a ON a.id = ${ambassadorId}::uuid`)
+  return {
+    terms: { accepted: x.termsAccepted, currentVersion: x.termsVersion },
+    ambassador: x.found ? { id: x.id, employeeRef: x.employeeRef, displayName: x.displayName, capacity: x.capacity, openEngagements: x.openEngagements, effectiveStatus: x.effectiveStatus, stamp: x.stamp } : undefined,
+    facts: { conflict: x.conflict, duplicate: x.duplicate, overdue: x.overdue, ownOverdue: x.ownOverdue, reserved: x.reserved },
+    conflictVersion: x.conflictVersion,
+  }
+}
+
+/**
+ * The optimistic request's one write statement: the engagement (its id chosen by the caller, so the
+ * audit event's pseudonym is known), its data key, the Ambassador's slot, the Ambassador's
+ * notification and the audit event, all or nothing, and only if every fact the policy decided on
+ * still holds on the latest committed rows:
+ * - conflict_versions, share-locked first (a declaration takes it before the Ambassador row it may
+ *   free a slot of: the same order), still has the version read (a declaration or a snapshot
+ *   import moves it in its transaction: one in flight holds the row, this waits, then sees it moved);
+ * - the Ambassador row, locked, still carries the stamp read (any update moves it: ambassadors_touch;
+ *   every write that changes what a request reads of an Ambassador updates that row in its
+ *   transaction: slots, status, term, capacity, waitlist offers) and is still active now; a lock
+ *   wait re-evaluates this on the row the other writer committed, not on this statement's snapshot;
+ * - no newer terms; the capacity re-assertion (#13 item 1): the running engagements counted, this one
+ *   included, do not exceed the capacity (never false once the above held; a refusal if it is).
+ * A chain head for the event is taken without waiting (SKIP LOCKED). No row back: something moved
+ * (the caller reads the facts again, or takes the transactional path; so after a deadlock, should
+ * a writer ever take these locks in another order). The duplicate rule stays
+ * backed by the unique index (23505).
+ */
+export async function insertEngagementGuarded(db: Db, g: {
+  id: string; ambassador: PairingAmbassador; conflictVersion: string; termsVersion: number; audit: AuditEvent
+  row: { managerRef: string; language: string; preferredModes: string[]; urgency: 'routine' | 'urgent'; topics: string[]; alternates?: string[] }
+}): Promise<EngagementRow | undefined> {
+  const { row, ambassador: amb } = g
+  const dataKey = newDataKey()
+  const alternates = row.alternates?.length ? seal(dataKey.key, ALTERNATES_FIELD, JSON.stringify(row.alternates)) : null
+  const [row0] = await runPrepared(db, 'm2m_request_write', sql<EngagementRow>`
+    WITH conflicts AS (
+      SELECT 1 FROM conflict_versions WHERE id = 1 AND version = ${g.conflictVersion}::bigint FOR SHARE
+    ), amb AS (
+      SELECT a.id, a.capacity FROM ambassadors a
+      WHERE a.id = ${amb.id}::uuid AND a.stamp = ${amb.stamp}::bigint AND ambassador_effective_status(a.status, a.term_end) = 'active'
+        AND EXISTS (SELECT 1 FROM conflicts)
+      FOR NO KEY UPDATE
+    ), guard AS (
+      SELECT 1 FROM amb WHERE NOT EXISTS (SELECT 1 FROM engagement_terms WHERE version > ${g.termsVersion})
+        AND (SELECT count(*) FROM engagement_effective e WHERE e.ambassador_id = amb.id AND e.effective_status IN ('requested','accepted','active')) < amb.capacity
+    ), ${auditAppendCtes(g.audit, FREE_CHAIN_HEAD, sql`EXISTS (SELECT 1 FROM guard)`)},
+    ins AS (
+      INSERT INTO engagements (id, ambassador_id, manager_ref, language, preferred_modes, urgency, topics, terms_version, alternates)
+      SELECT ${g.id}::uuid, ${amb.id}::uuid, ${row.managerRef}, ${row.language}, ${row.preferredModes}, ${row.urgency}, ${row.topics}, ${g.termsVersion}, ${alternates}
+      FROM audit_head
+      RETURNING *
+    ), data_key AS (
+      INSERT INTO engagement_keys (engagement_id, wrapped_key) SELECT id, ${dataKey.wrapped} FROM ins
+    ), slot AS (
+      UPDATE ambassadors SET open_engagements = open_engagements + 1 FROM ins WHERE ambassadors.id = ins.ambassador_id
+    ), note AS (
+      INSERT INTO notifications (audience, recipient_ref, kind, subject_type, subject_id, data)
+      SELECT 'principal', ${amb.employeeRef}, 'engagement_requested', 'engagement', ins.id, ${JSON.stringify({ urgency: row.urgency })}::jsonb FROM ins
+    )
+    SELECT ${NEW_ROW_COLUMNS}, ${amb.displayName}::text AS ambassador_display_name
+    FROM ins e WHERE EXISTS (SELECT 1 FROM audit_appended)`)
+  return row0
+}
+
+/** A request just made, as the views need it (insertEngagement, insertEngagementGuarded). */
+const NEW_ROW_COLUMNS = sql`e.id, e.ambassador_id, e.manager_ref, e.status, e.stage, e.language, e.preferred_modes, e.urgency, e.topics,
+      e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions, e.extension_proposed_at,
+      e.requested_at, e.expires_at, e.responded_at, e.closed_at, NULL::text AS survey_token,
+      0 AS meetings_held, 0 AS referral_count, false AS follow_up_overdue, e.version`
+
+/** The engagement as its manager's withdrawal reads it (#18): the manager's row, and the waitlist's state. */
+export async function withdrawalFactsAt(db: Db, id: string, managerRef: string) {
+  const [row] = await runPrepared(db, 'm2m_withdrawal_facts', sql<EngagementRow & { someoneWaits: boolean; waitlistVersion: string }>`
+    SELECT ${COLUMNS}, EXISTS (SELECT 1 FROM waitlist_entries WHERE status = 'waiting') AS someone_waits,
+      (SELECT version FROM waitlist_versions WHERE id = 1)::text AS waitlist_version
+    FROM engagement_effective e JOIN ambassadors a ON a.id = e.ambassador_id
+    WHERE e.id = ${id}::uuid AND e.manager_ref = ${managerRef}`)
+  return row
+}
+
+/**
+ * The optimistic withdrawal's one write statement: withdrawn, the slot freed, the audit event; the
+ * manager's view back. Only if the engagement still has the version read (any update moves it:
+ * engagements_touch), is still the manager's and still requested (not overdue) or accepted, its
+ * Ambassador still in term (else it awaits a transfer, AMB-5), and the waitlist's version is still
+ * the one read when nobody waited (a join or an offer in flight holds that row: this waits, then sees
+ * it moved). Locks in the order of the transactional withdrawal: engagement, Ambassador, waitlist,
+ * chain head. No row back: something moved.
+ */
+export async function markWithdrawnGuarded(db: Db, g: { id: string; managerRef: string; version: number; waitlistVersion: string; audit: AuditEvent }): Promise<EngagementRow | undefined> {
+  const [row] = await runPrepared(db, 'm2m_withdrawal_write', sql<EngagementRow>`
+    WITH seen AS (
+      SELECT id, ambassador_id FROM engagements
+      WHERE id = ${g.id}::uuid AND version = ${g.version} AND manager_ref = ${g.managerRef}
+        AND status IN ('requested','accepted') AND NOT request_overdue(status, expires_at)
+      FOR NO KEY UPDATE
+    ), amb AS (
+      SELECT a.id, a.display_name FROM ambassadors a JOIN seen ON a.id = seen.ambassador_id
+      WHERE ambassador_effective_status(a.status, a.term_end) <> 'expired'
+      FOR NO KEY UPDATE OF a
+    ), waitlist AS (
+      SELECT 1 FROM waitlist_versions WHERE id = 1 AND version = ${g.waitlistVersion}::bigint AND EXISTS (SELECT 1 FROM amb) FOR SHARE
+    ), ${auditAppendCtes(g.audit, FREE_CHAIN_HEAD, sql`EXISTS (SELECT 1 FROM waitlist)`)},
+    upd AS (
+      UPDATE engagements SET status = 'withdrawn' FROM audit_head WHERE engagements.id = ${g.id}::uuid RETURNING engagements.*
+    ), slot AS (
+      UPDATE ambassadors SET open_engagements = greatest(open_engagements - 1, 0) FROM upd WHERE ambassadors.id = upd.ambassador_id
+    )
+    SELECT e.id, e.ambassador_id, e.manager_ref, e.status, e.stage, e.language, e.preferred_modes, e.urgency, e.topics,
+      e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions, e.extension_proposed_at,
+      e.requested_at, e.expires_at, e.responded_at, e.closed_at, NULL::text AS survey_token,
+      (SELECT count(*)::int FROM meetings m WHERE m.engagement_id = e.id AND m.held) AS meetings_held,
+      (SELECT count(*)::int FROM referrals r WHERE r.engagement_id = e.id) AS referral_count,
+      EXISTS (SELECT 1 FROM referrals r WHERE r.engagement_id = e.id AND r.followed_up_at IS NULL AND r.follow_up_due_at < now()) AS follow_up_overdue,
+      e.version, amb.display_name AS ambassador_display_name
+    FROM upd e, amb WHERE EXISTS (SELECT 1 FROM audit_appended)`)
+  return row
 }
 
 // ---- Writes ----
@@ -236,11 +384,7 @@ export async function insertEngagement(auth: Authorized<'engagement.create' | 'e
       INSERT INTO notifications (audience, recipient_ref, kind, subject_type, subject_id, data)
       SELECT 'principal', ${amb.employeeRef}, 'engagement_requested', 'engagement', ins.id, ${JSON.stringify({ urgency: row.urgency })}::jsonb FROM ins
     )
-    SELECT e.id, e.ambassador_id, e.manager_ref, e.status, e.stage, e.language, e.preferred_modes, e.urgency, e.topics,
-      e.decline_reason, e.outcome, e.transfer_reason, e.transferred_from, e.extensions, e.extension_proposed_at,
-      e.requested_at, e.expires_at, e.responded_at, e.closed_at, NULL::text AS survey_token,
-      0 AS meetings_held, 0 AS referral_count, false AS follow_up_overdue, e.version,
-      ${amb.displayName}::text AS ambassador_display_name
+    SELECT ${NEW_ROW_COLUMNS}, ${amb.displayName}::text AS ambassador_display_name
     FROM ins e`.execute(auth.trx)
   return recordCreated(auth, r.rows[0])
 }

@@ -1,20 +1,22 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 // Engagement use cases: one transaction per write; three views by audience (SPEC §2).
 import type { Db } from '../../db/database.ts'
 import type { DeclineReason, EngagementOutcome, EngagementStage } from '../../db/row-types.ts'
-import { inTransaction } from '../../db/tx.ts'
+import { autocommitAllowed, inTransaction } from '../../db/tx.ts'
 import { memoInRequest } from '../../db/boundary.ts'
 import { AppError, NotFound } from '../../errors/app-error.ts'
 import { actingAmbassadorId, rememberActingAmbassadorId, type Actor } from '../../policy/actor.ts'
-import { authorize } from '../../policy/authorize.ts'
+import { authorize, authorizeOptimistic } from '../../policy/authorize.ts'
+import { managerPseudonym } from '../../policy/audit.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { LIMIT_DEFAULT } from '../../shared/schemas.ts'
 import { notifyPrincipals } from '../notifications/repository.ts'
 import { offerSlotsFreedBy } from '../waitlist/repository.ts'
-import { assertCapacity } from './policy.ts'
+import { assertCapacity, decideRequest, decideWithdrawal } from './policy.ts'
 import {
   closeEngagement, SURVEY_TOKEN_DAYS, markTransferRequired, recordExtension, transferEngagement, findById, findVisibleTo, insertEngagement, listForAmbassador, listForManager,
   listForOffice, setStage, markAccepted, markDeclined, markWithdrawn, passToNextChoice, type EngagementRow, type ListedRow, type Viewer,
+  requestFactsAt, insertEngagementGuarded, withdrawalFactsAt, markWithdrawnGuarded,
 } from './repository.ts'
 import type { Static } from 'typebox'
 import type { AmbassadorEngagementSchema, DeidentifiedEngagementSchema, ListEngagementsQuery, ManagerEngagementSchema, RequestEngagementBody } from './schemas.ts'
@@ -117,7 +119,27 @@ export async function listEngagements(db: Db, actor: Actor, q: ListEngagementsQu
   return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor([last.listRank, last.sortKey, last.id]) : null }
 }
 
+/** #18: how many times an optimistic write reads again after its guard found a fact moved, before the transactional path. */
+const OPTIMISTIC_ATTEMPTS = 2
+
+/** Test seam (#18): called between an optimistic write's read and its write (a test holds a lock there). */
+export const optimisticSeam: { between?: (what: 'request' | 'withdrawal', attempt: number) => Promise<void> } = {}
+
+const duplicateEngagement = () => new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+
+/**
+ * A request (ENG-2): optimistic first (README "Optimistic writes": one read, the policy in
+ * TypeScript, one guarded write), the transactional path when a fact moved twice, when the
+ * manager's own overdue request must end with it, or when an Idempotency-Key holds the commit.
+ */
 export async function requestEngagement(db: Db, actor: Actor, body: RequestEngagementBody) {
+  if (autocommitAllowed()) {
+    for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+      const row = await requestOptimistically(db, actor, body, attempt)
+      if (row === 'transactional') break
+      if (row) return toManagerView(row)
+    }
+  }
   const row = await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.create', body)
     const created = await insertEngagement(auth, {
@@ -128,10 +150,32 @@ export async function requestEngagement(db: Db, actor: Actor, body: RequestEngag
     return created
   }).catch((err: unknown) => {
     // The unique index backs the duplicate rule should two requests ever slip past the row lock.
-    if ((err as { code?: unknown } | null)?.code === '23505') throw new AppError('duplicate-engagement', { en: 'You already have an open engagement with this Ambassador.', fr: 'Vous avez déjà un jumelage ouvert avec cet ambassadeur.' })
+    if ((err as { code?: unknown } | null)?.code === '23505') throw duplicateEngagement()
     throw err
   })
   return toManagerView(row)
+}
+
+/** One optimistic attempt: the new row, undefined when a fact moved, 'transactional' when this request needs the transaction. */
+async function requestOptimistically(db: Db, actor: Actor, body: RequestEngagementBody, attempt: number) {
+  const read = await requestFactsAt(db, body.ambassadorId, actor.sub)
+  const auth = await authorizeOptimistic(db, actor, 'engagement.create', body,
+    () => decideRequest(actor, body, read.terms, read.ambassador, read.facts))
+  // The manager's own overdue request to this Ambassador ends with this one (insertEngagement).
+  if (auth.facts.ownOverdue) return 'transactional' as const
+  const id = randomUUID()
+  // The event names the engagement it makes, and the manager's pseudonym is scoped to it (AUD-1).
+  const audit = { ...auth.auditEvent, resourceId: id, engagementId: id, actorRef: managerPseudonym(actor.sub, id) }
+  await optimisticSeam.between?.('request', attempt)
+  return auth.write(() => insertEngagementGuarded(db, {
+    id, ambassador: read.ambassador!, conflictVersion: read.conflictVersion, termsVersion: read.terms.currentVersion, audit,
+    row: { managerRef: actor.sub, language: body.language, preferredModes: body.preferredModes, urgency: body.urgency, topics: body.topics, alternates: body.alternates },
+  })).catch((err: unknown) => {
+    const code = (err as { code?: unknown } | null)?.code
+    if (code === '23505') throw duplicateEngagement()
+    if (RETRYABLE.has(String(code))) return undefined // rolled back whole: read again (as inTransaction would run it again)
+    throw err
+  })
 }
 
 export async function acceptEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
@@ -161,7 +205,24 @@ export async function declineEngagement(db: Db, actor: Actor, id: string, reason
   })
 }
 
+/**
+ * The manager withdraws (ENG-3): optimistic first (README "Optimistic writes"), the answer the
+ * manager's view from the write itself. Transactional when someone waits on the waitlist (the slot
+ * freed is offered in the transaction that frees it, #16), when a fact moved twice, or when an
+ * Idempotency-Key holds the commit.
+ */
 export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMatch?: string) {
+  if (autocommitAllowed() && UUID.test(id)) {
+    for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+      const read = await withdrawalFactsAt(db, id, actor.sub)
+      const auth = await authorizeOptimistic(db, actor, 'engagement.withdraw', { id, ifMatch }, () => ({ engagement: decideWithdrawal(actor, read, ifMatch) }))
+      if (read.someoneWaits) break
+      await optimisticSeam.between?.('withdrawal', attempt)
+      const row = await auth.write(() => markWithdrawnGuarded(db, { id, managerRef: actor.sub, version: read.version, waitlistVersion: read.waitlistVersion, audit: auth.auditEvent }))
+        .catch((err: unknown) => { if (RETRYABLE.has((err as { code?: string } | null)?.code ?? '')) return undefined; throw err })
+      if (row) return toManagerView(row)
+    }
+  }
   await inTransaction(db, async (trx) => {
     const auth = await authorize(trx, actor, 'engagement.withdraw', { id, ifMatch })
     await markWithdrawn(auth)
@@ -169,6 +230,11 @@ export async function withdrawEngagement(db: Db, actor: Actor, id: string, ifMat
   })
   return readBack(db, actor, id)
 }
+
+/** A deadlock or a serialization failure rolled the statement back whole. */
+const RETRYABLE = new Set(['40P01', '40001'])
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export async function changeStage(db: Db, actor: Actor, id: string, stage: EngagementStage, ifMatch?: string) {
   await inTransaction(db, async (trx) => {

@@ -19,7 +19,13 @@ export const WAITLIST_LOCK = 727_016
 
 export const OFFER_HOURS = 48
 
-export const lockWaitlist = (trx: Trx) => sql`SELECT pg_advisory_xact_lock(${WAITLIST_LOCK})`.execute(trx)
+/**
+ * WAITLIST_LOCK, then waitlist_versions moved (#18): an optimistic withdrawal (engagements
+ * README) that read "nobody waits" re-checks that version in its write, so a join or an offer in
+ * flight sends it to the transactional path (which offers the slot it frees).
+ */
+export const lockWaitlist = (trx: Trx) => sql`WITH l AS (SELECT pg_advisory_xact_lock(${WAITLIST_LOCK}))
+  UPDATE waitlist_versions SET version = version + 1 FROM l WHERE id = 1`.execute(trx)
 
 /**
  * The Ambassador `a` fits the entry `w`: speaks its language, offers one of its modes, covers one
@@ -115,11 +121,17 @@ export async function offerFreeSlots(trx: Trx, ambassadorId: string, opts: { req
       ORDER BY (w.urgency = 'urgent') DESC, w.created_at, w.id
       LIMIT (SELECT coalesce(max(free), 0) FROM amb)
       FOR UPDATE OF w SKIP LOCKED
+    ), offered AS (
+      UPDATE waitlist_entries w SET status = 'offered', offer_ambassador_id = ${ambassadorId}, offered_at = now(),
+        offer_expires_at = now() + make_interval(hours => ${OFFER_HOURS})
+      FROM pick WHERE w.id = pick.id
+      RETURNING w.id, w.manager_ref, w.offer_expires_at
+    ), touch AS (
+      -- #18: an offer holds a slot, a fact an optimistic request reads: the Ambassador row's stamp
+      -- moves with it (ambassadors_touch), so a request that read the slot free finds it moved.
+      UPDATE ambassadors SET stamp = stamp WHERE id = ${ambassadorId} AND EXISTS (SELECT 1 FROM offered)
     )
-    UPDATE waitlist_entries w SET status = 'offered', offer_ambassador_id = ${ambassadorId}, offered_at = now(),
-      offer_expires_at = now() + make_interval(hours => ${OFFER_HOURS})
-    FROM pick WHERE w.id = pick.id
-    RETURNING w.id, w.manager_ref, w.offer_expires_at`.execute(trx)
+    SELECT id, manager_ref, offer_expires_at FROM offered`.execute(trx)
   if (r.rows.length === 0) return 0
   await insertNotifications(trx, r.rows.map((o) => ({
     audience: 'principal' as const, recipientRef: o.managerRef, kind: 'waitlist_offer', subjectType: 'waitlist', subjectId: o.id,
