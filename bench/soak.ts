@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
+import os from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSigner } from 'fast-jwt'
@@ -212,12 +213,13 @@ function chooseOp(): Op {
   return OPS[OPS.length - 1]
 }
 
-interface Interval { endS: number; rssMb: number; n: number; rps: number; p50: number; p99: number; statuses: Record<string, number> }
+interface Interval { endS: number; rssMb: number; n: number; rps: number; p50: number; p99: number; statuses: Record<string, number>; byOp: Record<string, number[]> }
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] : NaN)
 
 async function soak(serverPid: number, engagements: Engagement[]): Promise<Interval[]> {
   const intervals: Interval[] = []
   let latencies: number[] = []
+  let byOp: Record<string, number[]> = {}
   let statuses: Record<string, number> = {}
   const start = Date.now()
   const end = start + SECONDS * 1000
@@ -228,19 +230,20 @@ async function soak(serverPid: number, engagements: Engagement[]): Promise<Inter
     const sorted = latencies.sort((a, b) => a - b)
     const i: Interval = {
       endS: Math.round((now - start) / 1000), rssMb: rssKb(serverPid) / 1024, n: sorted.length, rps: sorted.length / ((now - intervalStart) / 1000),
-      p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), statuses,
+      p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), statuses, byOp,
     }
     intervals.push(i)
     const st = Object.entries(i.statuses).sort().map(([k, n]) => `${k}:${n}`).join(' ')
-    console.log(`| ${String(i.endS).padStart(5)} | ${i.rssMb.toFixed(1).padStart(7)} | ${i.rps.toFixed(1).padStart(6)} | ${i.p50.toFixed(1).padStart(6)} | ${i.p99.toFixed(1).padStart(7)} | ${st} |`)
+    console.log(`| ${String(i.endS).padStart(5)} | ${i.rssMb.toFixed(1).padStart(7)} | ${i.rps.toFixed(1).padStart(6)} | ${i.p50.toFixed(1).padStart(6)} | ${i.p99.toFixed(1).padStart(7)} | ${os.loadavg()[0].toFixed(1).padStart(5)} | ${st} |`)
     latencies = []
+    byOp = {}
     statuses = {}
     intervalStart = now
   }
   const ticker = setInterval(close, INTERVAL * 1000)
   const sampler = setInterval(() => rssSamples.push({ s: (Date.now() - start) / 1000, mb: rssKb(serverPid) / 1024 }), RSS_SAMPLE_S * 1000)
-  console.log('| t (s) | RSS MB | req/s | p50 ms | p99 ms | statuses |')
-  console.log('|---:|---:|---:|---:|---:|---|')
+  console.log(`| t (s) | RSS MB | req/s | p50 ms | p99 ms | load (1 min, ${os.cpus().length} cores) | statuses |`)
+  console.log('|---:|---:|---:|---:|---:|---:|---|')
   await Promise.all(Array.from({ length: CONNECTIONS }, async (_, c) => {
     let next = Date.now() + (c * perConnectionGapMs) / CONNECTIONS
     while (Date.now() < end) {
@@ -250,6 +253,7 @@ async function soak(serverPid: number, engagements: Engagement[]): Promise<Inter
       const op = chooseOp()
       const r = await op.run(pick(engagements))
       latencies.push(r.ms)
+      ;(byOp[op.name] ??= []).push(r.ms)
       const k = r.status === 0 ? 'error' : String(r.status)
       statuses[k] = (statuses[k] ?? 0) + 1
     }
@@ -329,6 +333,8 @@ async function main() {
       console.log(`  RSS  ${first.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (×${rssRatio.toFixed(2)}, max ${rssMax.toFixed(1)} MB)  ${flat(rssRatio) ? 'flat (within 20 %)' : 'NOT flat (grew more than 20 %)'}`)
       console.log(`  p99  ${first.p99.toFixed(1)} → ${last.p99.toFixed(1)} ms (×${p99Ratio.toFixed(2)}, max ${p99Max.toFixed(1)} ms)  ${flat(p99Ratio) ? 'flat (within 20 %)' : 'NOT flat (grew more than 20 %)'}`)
       console.log(`  p50  ${first.p50.toFixed(1)} → ${last.p50.toFixed(1)} ms`)
+      const p50Of = (i: Interval, op: string) => quantile((i.byOp[op] ?? []).sort((a, b) => a - b), 0.5)
+      console.log(`  p50 by operation, first → last interval: ${OPS.map((o) => `${o.name} ${p50Of(first, o.name).toFixed(1)} → ${p50Of(last, o.name).toFixed(1)}`).join(', ')} ms`)
       // The trend (#18 "memory"), from an RSS sample every RSS_SAMPLE_S: the median of the window
       // [40 %, 50 %] of the run (minute 4–5 of 10) against that of the last tenth (minute 9–10),
       // and the least-squares slope over the second half. One sample is not enough: the old
