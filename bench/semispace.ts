@@ -65,7 +65,7 @@ async function freePort(): Promise<number> {
 async function start(args: string[], port: number, dbUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...args, 'bin/start.js'], {
     cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'],
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), JWT_SECRET: SECRET, LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, RATE_LIMIT_MAX: '100000000' },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), JWT_SECRET: SECRET, LOG_LEVEL: 'warn', DATABASE_URL: dbUrl, RATE_LIMIT_MAX: '1000000' },
   })
   const deadline = Date.now() + 60_000
   for (;;) {
