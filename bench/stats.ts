@@ -8,7 +8,7 @@
 //   BENCH_DATABASE_URL  server to use (default postgres://postgres@127.0.0.1:5432/postgres); a
 //                       database <BENCH_DB_PREFIX>bench_stats_<random> per size is created on it and dropped.
 //   BENCH_STATS_SIZES   report counts to measure at (default 100000,1000000)
-//   BENCH_STATS_ROUNDS  interleaved rounds per grouping (default 7): each round measures every size
+//   BENCH_STATS_ROUNDS  interleaved rounds per grouping (default 9): each round measures every size
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { sql } from 'kysely'
@@ -24,8 +24,10 @@ import '../src/policy/actions.ts' // the rollup job goes through authorize() (th
 import { admin, DB_PREFIX, SERVER_URL, urlFor } from './server.ts'
 
 const SIZES = (process.env.BENCH_STATS_SIZES || '100000,1000000').split(',').map(Number)
-const ROUNDS = Number(process.env.BENCH_STATS_ROUNDS || 7)
+const ROUNDS = Number(process.env.BENCH_STATS_ROUNDS || 9)
 const TARGET = 0.1
+/** Calls of the answer per size and round (their median is the round's figure). */
+const ANSWER_CALLS = 7
 /** Flat: the answer's median time at the largest size ≤ FLAT_MAX × its median at the smallest. */
 const FLAT_MAX = 1.3
 const GROUPINGS = ['month', 'mode,language', 'month,topic', 'topic,referralCategory']
@@ -111,13 +113,14 @@ async function main() {
         for (let i = 0; i < 3; i++) await engagementStats(s.db, 10, q) // warm-up
         await s.pool.query(PLAIN[g], params)
       }
-      // Each round times, at every size, the answer (median of 3 calls: it is a few ms) then the GROUP BY.
+      // Each round times, at every size, the answer (median of ANSWER_CALLS calls: it takes a few ms, so one call is mostly noise) then the GROUP BY.
       const a: number[][] = sized.map(() => [])
       const p: number[][] = sized.map(() => [])
       for (let round = 0; round < ROUNDS; round++) {
         for (const [k, s] of sized.entries()) {
-          const three = [await timed(() => engagementStats(s.db, 10, q)), await timed(() => engagementStats(s.db, 10, q)), await timed(() => engagementStats(s.db, 10, q))]
-          a[k].push(med(three))
+          const calls: number[] = []
+          for (let i = 0; i < ANSWER_CALLS; i++) calls.push(await timed(() => engagementStats(s.db, 10, q)))
+          a[k].push(med(calls))
           p[k].push(await timed(() => s.pool.query(PLAIN[g], params)))
         }
       }
