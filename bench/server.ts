@@ -17,3 +17,9 @@ export async function admin(query: string): Promise<void> {
   await c.connect()
   try { await c.query(query) } finally { await c.end() }
 }
+
+/**
+ * Prefix of the throwaway databases (BENCH_DB_PREFIX, default `m2m_`): several people benchmarking
+ * on one shared server each keep to their own prefix.
+ */
+export const DB_PREFIX = process.env.BENCH_DB_PREFIX || 'm2m_'

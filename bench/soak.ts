@@ -1,8 +1,12 @@
 // `npm run bench:soak` (part of `npm run bench`, never of `npm test`): a soak of a mixed read/write
 // load against a real listening server, to show that memory and latency stay flat once warm (#12
 // item 4: one engagement with 3,361 goals once drove the soak's p50 from 18 to 107 ms). The server
-// runs as its own process (`src/server.ts`, as `npm start` runs it), so its RSS is measured apart
-// from this load generator; every interval prints its RSS, p50, p99, throughput and statuses.
+// runs as its own process, started as `npm start` starts it (`node --max-semi-space-size=8
+// bin/start.js`, the compiled build: dist/ is built first when missing or stale), so its RSS is
+// measured apart from this load generator; every interval prints its RSS, p50, p99, throughput and
+// statuses. Printed at the end (#18 "memory"): the idle RSS (after ready, before any load), the
+// high-water mark (VmHWM), and the trend over the second half: the least-squares slope of RSS
+// (MB/min) and the last interval against the one at the middle of the run.
 // Measurement only: always exits 0 unless the setup itself fails.
 //   SOAK_SECONDS           duration of the load (default 600)
 //   SOAK_INTERVAL_SECONDS  one sample per interval (default 60)
@@ -10,18 +14,21 @@
 //   SOAK_RPS               target request rate (default 100; the load falls behind if the server cannot follow)
 //   SOAK_CONNECTIONS       concurrent keep-alive connections (default 8)
 //   SOAK_PORT              port of the server (default: a free one)
-//   SOAK_DATABASE_URL or DATABASE_URL   a PostgreSQL server: a database m2m_soak_<random> is created
+//   SOAK_NODE_ARGS         node flags of the server (default `--max-semi-space-size=8`, as `npm start`)
+//   SOAK_DATABASE_URL or DATABASE_URL   a PostgreSQL server: a database <BENCH_DB_PREFIX>soak_<random> is created
 //                          on it and dropped at the end; unset, the server uses an embedded PGlite in
 //                          a temporary directory.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
+import os from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSigner } from 'fast-jwt'
 import pg from 'pg'
+import { DB_PREFIX } from './server.ts'
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 600)
 const INTERVAL = Number(process.env.SOAK_INTERVAL_SECONDS || Math.min(60, Math.max(5, SECONDS / 10)))
@@ -33,6 +40,8 @@ const SECRET = `soak-${randomBytes(24).toString('hex')}`
 const AMBASSADORS = 8
 const MANAGERS = 40
 const TOLERANCE = 0.2
+const NODE_ARGS = (process.env.SOAK_NODE_ARGS ?? '--max-semi-space-size=8').split(' ').filter(Boolean)
+const ROOT = new URL('..', import.meta.url).pathname
 
 type Who = { sub: string; token: string }
 const sign = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 6 * 3600_000 })
@@ -85,13 +94,48 @@ async function must(a: Promise<Answer>, what: string, status = [200, 201]) {
   return r.body
 }
 
-function rssKb(pid: number): number {
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return m ? Number(m[1]) : NaN
   } catch {
     return NaN
   }
+}
+const rssKb = (pid: number) => statusKb(pid, 'VmRSS')
+
+/** Newest modification time under a directory. */
+function newest(dir: string): number {
+  let t = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
+  }
+  return t
+}
+
+/** bin/start.js runs dist/ only when it is current: build it first, as a deployment would. */
+function ensureBuilt() {
+  let built = 0
+  try { built = statSync(join(ROOT, 'dist/src/server.js')).mtimeMs } catch { /* none */ }
+  if (built && built >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))) return
+  console.log('soak: building dist/ (npm run build)…')
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
+}
+
+/** RSS of the server every RSS_SAMPLE_S seconds of the soak (s: seconds since its start). */
+const RSS_SAMPLE_S = 5
+const rssSamples: { s: number; mb: number }[] = []
+const medianOf = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : NaN }
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length
+  let num = 0
+  let den = 0
+  for (let i = 0; i < xs.length; i++) { num += (xs[i] - mx) * (ys[i] - my); den += (xs[i] - mx) ** 2 }
+  return den ? num / den : 0
 }
 
 // ---- Setup: Ambassadors through the API (as nmno would), engagements requested and accepted ----
@@ -169,12 +213,13 @@ function chooseOp(): Op {
   return OPS[OPS.length - 1]
 }
 
-interface Interval { endS: number; rssMb: number; n: number; rps: number; p50: number; p99: number; statuses: Record<string, number> }
+interface Interval { endS: number; rssMb: number; n: number; rps: number; p50: number; p99: number; statuses: Record<string, number>; byOp: Record<string, number[]> }
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] : NaN)
 
 async function soak(serverPid: number, engagements: Engagement[]): Promise<Interval[]> {
   const intervals: Interval[] = []
   let latencies: number[] = []
+  let byOp: Record<string, number[]> = {}
   let statuses: Record<string, number> = {}
   const start = Date.now()
   const end = start + SECONDS * 1000
@@ -185,18 +230,20 @@ async function soak(serverPid: number, engagements: Engagement[]): Promise<Inter
     const sorted = latencies.sort((a, b) => a - b)
     const i: Interval = {
       endS: Math.round((now - start) / 1000), rssMb: rssKb(serverPid) / 1024, n: sorted.length, rps: sorted.length / ((now - intervalStart) / 1000),
-      p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), statuses,
+      p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), statuses, byOp,
     }
     intervals.push(i)
     const st = Object.entries(i.statuses).sort().map(([k, n]) => `${k}:${n}`).join(' ')
-    console.log(`| ${String(i.endS).padStart(5)} | ${i.rssMb.toFixed(1).padStart(7)} | ${i.rps.toFixed(1).padStart(6)} | ${i.p50.toFixed(1).padStart(6)} | ${i.p99.toFixed(1).padStart(7)} | ${st} |`)
+    console.log(`| ${String(i.endS).padStart(5)} | ${i.rssMb.toFixed(1).padStart(7)} | ${i.rps.toFixed(1).padStart(6)} | ${i.p50.toFixed(1).padStart(6)} | ${i.p99.toFixed(1).padStart(7)} | ${os.loadavg()[0].toFixed(1).padStart(5)} | ${st} |`)
     latencies = []
+    byOp = {}
     statuses = {}
     intervalStart = now
   }
   const ticker = setInterval(close, INTERVAL * 1000)
-  console.log('| t (s) | RSS MB | req/s | p50 ms | p99 ms | statuses |')
-  console.log('|---:|---:|---:|---:|---:|---|')
+  const sampler = setInterval(() => rssSamples.push({ s: (Date.now() - start) / 1000, mb: rssKb(serverPid) / 1024 }), RSS_SAMPLE_S * 1000)
+  console.log(`| t (s) | RSS MB | req/s | p50 ms | p99 ms | load (1 min, ${os.cpus().length} cores) | statuses |`)
+  console.log('|---:|---:|---:|---:|---:|---:|---|')
   await Promise.all(Array.from({ length: CONNECTIONS }, async (_, c) => {
     let next = Date.now() + (c * perConnectionGapMs) / CONNECTIONS
     while (Date.now() < end) {
@@ -206,11 +253,13 @@ async function soak(serverPid: number, engagements: Engagement[]): Promise<Inter
       const op = chooseOp()
       const r = await op.run(pick(engagements))
       latencies.push(r.ms)
+      ;(byOp[op.name] ??= []).push(r.ms)
       const k = r.status === 0 ? 'error' : String(r.status)
       statuses[k] = (statuses[k] ?? 0) + 1
     }
   }))
   clearInterval(ticker)
+  clearInterval(sampler)
   if (latencies.length > 0 && (Date.now() - intervalStart) > INTERVAL * 500) close()
   return intervals
 }
@@ -231,7 +280,7 @@ async function main() {
   }
   try {
     if (PG_URL) {
-      dbName = `m2m_soak_${randomBytes(6).toString('hex')}`
+      dbName = `${DB_PREFIX}soak_${randomBytes(6).toString('hex')}`
       await adminQuery(`CREATE DATABASE ${dbName}`)
       const u = new URL(PG_URL)
       u.pathname = `/${dbName}`
@@ -247,7 +296,8 @@ async function main() {
     delete env.JWT_JWKS_URL
     if (dbUrl) env.DATABASE_URL = dbUrl
     else env.PGLITE_DIR = pgliteDir!
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] })
+    ensureBuilt()
+    server = spawn(process.execPath, [...NODE_ARGS, 'bin/start.js'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] })
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)))
     const deadline = Date.now() + 120_000
     for (;;) {
@@ -256,11 +306,15 @@ async function main() {
       if (server.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not become ready (exit ${server.exitCode})`)
       await new Promise((res) => setTimeout(res, 250))
     }
+    // Idle: ready, one readiness request, a few seconds of nothing.
+    await new Promise((res) => setTimeout(res, 3000))
+    const idleMb = rssKb(server.pid!) / 1024
     const t0 = Date.now()
     const { engagements } = await seed()
     console.log(`M2M soak: ${SECONDS} s of mixed load (70 % reads, 30 % writes) at ${RPS} req/s target over ${CONNECTIONS} connections, ` +
       `${engagements.length} engagements, server pid ${server.pid} on ${dbUrl ? `PostgreSQL ${dbUrl.replace(/\/\/[^@]*@/, '//')}` : 'embedded PGlite'}; ` +
-      `seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s; one sample every ${INTERVAL} s, the first ${WARMUP} s are warm-up\n`)
+      `seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s; one sample every ${INTERVAL} s, the first ${WARMUP} s are warm-up; ` +
+      `server: node ${[...NODE_ARGS, 'bin/start.js'].join(' ')}; idle RSS ${idleMb.toFixed(1)} MB (before any load)\n`)
     const intervals = await soak(server.pid!, engagements)
 
     const warm = intervals.filter((i) => i.endS > WARMUP + INTERVAL / 2)
@@ -279,6 +333,23 @@ async function main() {
       console.log(`  RSS  ${first.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (×${rssRatio.toFixed(2)}, max ${rssMax.toFixed(1)} MB)  ${flat(rssRatio) ? 'flat (within 20 %)' : 'NOT flat (grew more than 20 %)'}`)
       console.log(`  p99  ${first.p99.toFixed(1)} → ${last.p99.toFixed(1)} ms (×${p99Ratio.toFixed(2)}, max ${p99Max.toFixed(1)} ms)  ${flat(p99Ratio) ? 'flat (within 20 %)' : 'NOT flat (grew more than 20 %)'}`)
       console.log(`  p50  ${first.p50.toFixed(1)} → ${last.p50.toFixed(1)} ms`)
+      const p50Of = (i: Interval, op: string) => quantile((i.byOp[op] ?? []).sort((a, b) => a - b), 0.5)
+      console.log(`  p50 by operation, first → last interval: ${OPS.map((o) => `${o.name} ${p50Of(first, o.name).toFixed(1)} → ${p50Of(last, o.name).toFixed(1)}`).join(', ')} ms`)
+      // The trend (#18 "memory"), from an RSS sample every RSS_SAMPLE_S: the median of the window
+      // [40 %, 50 %] of the run (minute 4–5 of 10) against that of the last tenth (minute 9–10),
+      // and the least-squares slope over the second half. One sample is not enough: the old
+      // generation's collections make RSS a saw-tooth of ±20 % around its level.
+      const windowMedian = (a: number, b: number) => medianOf(rssSamples.filter((x) => x.s >= a * SECONDS && x.s <= b * SECONDS).map((x) => x.mb))
+      const mid = windowMedian(0.4, 0.5)
+      const end = windowMedian(0.9, 1)
+      const half = rssSamples.filter((x) => x.s >= SECONDS / 2)
+      const trend = slope(half.map((x) => x.s / 60), half.map((x) => x.mb))
+      const change = end / mid - 1
+      const mm = (x: number) => `${(x / 60).toFixed(0)}`
+      console.log(`  memory (#18), RSS sampled every ${RSS_SAMPLE_S} s: idle ${idleMb.toFixed(1)} MB (before any load); high-water (VmHWM) ${(statusKb(server.pid!, 'VmHWM') / 1024).toFixed(1)} MB`)
+      console.log(`    median over minutes ${mm(0.4 * SECONDS)}–${mm(0.5 * SECONDS)} ${mid.toFixed(1)} MB, over minutes ${mm(0.9 * SECONDS)}–${mm(SECONDS)} ${end.toFixed(1)} MB (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %); ` +
+        `slope over the second half ${trend >= 0 ? '+' : ''}${trend.toFixed(2)} MB/min (${half.length} samples, min ${Math.min(...half.map((x) => x.mb)).toFixed(1)}, max ${Math.max(...half.map((x) => x.mb)).toFixed(1)} MB): ` +
+        `${change <= 0.05 ? 'flat (the end within 5 % of the middle, or below it)' : 'GROWING (the end more than 5 % above the middle)'}`)
     }
     const all: Record<string, number> = {}
     for (const i of intervals) for (const [k, n] of Object.entries(i.statuses)) all[k] = (all[k] ?? 0) + n

@@ -12,6 +12,7 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   PGLITE_DIR: Type.String({ minLength: 1, default: './.data/pglite' }),
+  PGLITE_SHARED_BUFFERS_MB: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
   DB_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
@@ -53,7 +54,8 @@ export interface Config {
   host: string
   databaseUrl?: string
   pgliteDir: string
-  db: { poolMax: number; statementTimeoutMs: number; acquireTimeoutMs: number }
+  /** pgliteSharedBuffersMb: the embedded database's shared_buffers (PGlite only; default 16). */
+  db: { poolMax: number; statementTimeoutMs: number; acquireTimeoutMs: number; pgliteSharedBuffersMb?: number }
   requestTimeoutMs: number
   /** On SIGTERM, how long readiness fails before the server stops accepting (load balancers). */
   shutdownDelayMs: number
@@ -138,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     host: e.HOST,
     databaseUrl: e.DATABASE_URL || undefined,
     pgliteDir: e.PGLITE_DIR,
-    db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS },
+    db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS, pgliteSharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB },
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     jwt: {

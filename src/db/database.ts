@@ -146,6 +146,9 @@ export function withoutResultPlugins(db: Db): Db {
   return d
 }
 
+/** The embedded database's shared_buffers unless PGLITE_SHARED_BUFFERS_MB says otherwise. */
+export const PGLITE_SHARED_BUFFERS_MB = 16
+
 /** A database handle's connections, for the metrics (#16): the pg pool's, or PGlite's one connection. */
 export interface PoolStats { kind: 'postgres' | 'pglite'; max: number; total: number; idle: number; waiting: number }
 const poolStats = new WeakMap<Db, () => PoolStats>()
@@ -188,7 +191,16 @@ export function createDatabase(opts: DatabaseOptions): DatabaseHandle {
     unlock = lockDataDir(dataDir)
   }
   // One options object: `new PGlite(undefined, options)` (in memory) silently ignores the options.
-  const pglite = new PGlite({ dataDir, parsers: { [DATE_OID]: (v: string) => v }, ...(opts.loadDataDir && { loadDataDir: opts.loadDataDir }) })
+  // #18 memory: shared_buffers is PostgreSQL's default 128 MB unless told, and PGlite's WebAssembly
+  // heap holds it whole from the start (343 → 217 MB resident at 16 MB). Its pages are a cache of
+  // files the OS caches too; a development or demo database fits in 16 MB. Given on the command
+  // line (startParams after PGlite's own): the `postgresqlconf` option would overwrite the data
+  // directory's postgresql.conf (time zone, date style, locale) with its lines alone.
+  const sharedBuffers = ['-c', `shared_buffers=${opts.db.pgliteSharedBuffersMb ?? PGLITE_SHARED_BUFFERS_MB}MB`]
+  const pglite = new PGlite({
+    dataDir, parsers: { [DATE_OID]: (v: string) => v }, startParams: [...PGlite.defaultStartParams, ...sharedBuffers],
+    ...(opts.loadDataDir && { loadDataDir: opts.loadDataDir }),
+  })
   const db = new Kysely<DB>({ dialect: holdAware(new PGliteDialect({ pglite })), plugins })
   // One connection, always open; its queue is the dialect's mutex, not observed here.
   poolStats.set(db, () => ({ kind: 'pglite', max: 1, total: 1, idle: 0, waiting: 0 }))
