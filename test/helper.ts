@@ -35,6 +35,7 @@ async function ensureTemplate(admin: pg.Client): Promise<string> {
   if (templateName) return templateName
   const h = createHash('sha256')
   for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
+  h.update(takeSeed.toString()) // the template holds the snapshot a reset puts back (see serverDatabase)
   const name = `m2m_tpl_${h.digest('hex').slice(0, 16)}`
   await admin.query('SELECT pg_advisory_lock(727272)')
   try {
@@ -44,6 +45,7 @@ async function ensureTemplate(admin: pg.Client): Promise<string> {
       await admin.query(`CREATE DATABASE ${name}_wip`)
       const { db } = createDatabase({ databaseUrl: urlFor(`${name}_wip`), pgliteDir: '', db: { poolMax: 2, statementTimeoutMs: 60000, acquireTimeoutMs: 10000 } })
       await migrateToLatest(db)
+      await takeSeed(db)
       await db.destroy()
       await admin.query(`ALTER DATABASE ${name}_wip RENAME TO ${name}`)
     }
@@ -189,36 +191,97 @@ async function embeddedDatabase(t: Test): Promise<Db> {
   return slot.db
 }
 
-/** A fresh, migrated database for one test; dropped at teardown. */
+// ---- Server databases reused within a test file ----
+// On PostgreSQL, cloning the template costs a few hundred milliseconds and dropping a database a
+// checkpoint (seconds on a busy server), for each test. As on PGlite, a test file's database goes
+// back to an idle list when its test is over (its pool closed) and the next testDatabase() of the
+// file takes it back as the template left it (reset(): every table emptied, the template's rows and
+// sequences put back), with a pool of its own. It is not reused, but dropped, when a test changed
+// its schema or when a session of another test (a child process, a replica's pool) is still
+// connected a second after. The idle databases are dropped when the file's last test is over.
+// PGLITE_FRESH=1 (or TEST_DATABASE_FRESH=1) clones the template for every test, as before.
+
+const idleServerDatabases: string[] = []
+let closingIdleServer = false
+let serverSeed: Seed | undefined
+const freshDatabases = () => Boolean(process.env.PGLITE_FRESH || process.env.TEST_DATABASE_FRESH)
+
+function serverPool(name: string, poolMax: number): Db {
+  return createDatabase({ databaseUrl: urlFor(name), pgliteDir: '', db: { poolMax, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } }).db
+}
+
+async function dropServerDatabase(name: string) {
+  const a = new pg.Client({ connectionString: SERVER_URL })
+  await a.connect()
+  try {
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  } finally {
+    await a.end()
+  }
+}
+
+/** The idle database emptied back to the template through db (a new pool on it), or false. */
+async function resetServerDatabase(db: Db): Promise<boolean> {
+  for (let i = 0; ; i++) {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(db)
+    if (rows[0].n === 0) break
+    if (i >= 20) return false // a session of the last test is still there: a fresh clone instead
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  serverSeed ??= await readSeed(db)
+  return reset({ db, seed: serverSeed })
+}
+
+/** A fresh, migrated database for one test (on PostgreSQL, possibly the file's last one emptied back to the template). */
 export async function testDatabase(t: Test, poolMax = 10): Promise<{ db: Db; url?: string }> {
   if (!SERVER_URL) return { db: await embeddedDatabase(t) }
-  const admin = new pg.Client({ connectionString: SERVER_URL })
-  await admin.connect()
-  const name = `m2m_t_${randomBytes(6).toString('hex')}`
-  try {
-    const template = await ensureTemplate(admin)
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
-        break
-      } catch (err) {
-        if (attempt > 20) throw err
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
-      }
+  let name: string | undefined
+  let db: Db | undefined
+  while (!freshDatabases() && !db && idleServerDatabases.length) {
+    const candidate = idleServerDatabases.pop()!
+    const pool = serverPool(candidate, poolMax)
+    if (await resetServerDatabase(pool).catch(() => false)) {
+      name = candidate
+      db = pool
+    } else {
+      await pool.destroy()
+      await dropServerDatabase(candidate)
     }
-  } finally {
-    await admin.end()
   }
-  const url = urlFor(name)
-  const { db } = createDatabase({ databaseUrl: url, pgliteDir: '', db: { poolMax, statementTimeoutMs: 30000, acquireTimeoutMs: 10000 } })
+  if (!db) {
+    const admin = new pg.Client({ connectionString: SERVER_URL })
+    await admin.connect()
+    name = `m2m_t_${randomBytes(6).toString('hex')}`
+    try {
+      const template = await ensureTemplate(admin)
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
+          break
+        } catch (err) {
+          if (attempt > 20) throw err
+          await new Promise((r) => setTimeout(r, 100 + Math.random() * 200))
+        }
+      }
+    } finally {
+      await admin.end()
+    }
+    if (!closingIdleServer) {
+      closingIdleServer = true
+      // The file's last test is over: its idle databases are dropped (together: one checkpoint).
+      tap.teardown(async () => { await Promise.all(idleServerDatabases.splice(0).map(dropServerDatabase)) })
+    }
+    db = serverPool(name, poolMax)
+  }
+  const kept = name!
+  const pool = db
   t.teardown(async () => {
-    await db.destroy()
-    const a = new pg.Client({ connectionString: SERVER_URL })
-    await a.connect()
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await a.end()
+    await pool.destroy()
+    if (freshDatabases()) await dropServerDatabase(kept)
+    else idleServerDatabases.push(kept)
   })
-  return { db, url }
+  return { db: pool, url: urlFor(kept) }
 }
 
 export interface Built {
