@@ -11,19 +11,18 @@
 //   BENCH_DURATION       seconds per run (default 5)
 //   BENCH_ROUNDS         interleaved rounds (default 7)
 //   BENCH_SEMISPACE_PORTS two ports for the servers, e.g. 4320,4321 (default: free ones)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
-import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
 import { loadConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { seedAmbassadors } from './seed.ts'
-import { admin, DB_PREFIX, urlFor } from './server.ts'
+import { admin, DB_PREFIX, ensureBuilt, urlFor } from './server.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION || 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7)
@@ -31,23 +30,6 @@ const CONNECTIONS = 10
 const ROOT = new URL('..', import.meta.url).pathname
 const SECRET = `semispace-${randomBytes(24).toString('hex')}`
 const VARIANTS = [{ name: 'with --max-semi-space-size=8', args: ['--max-semi-space-size=8'] }, { name: 'without (node default)', args: [] as string[] }]
-
-function newest(dir: string): number {
-  let t = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
-  }
-  return t
-}
-
-function ensureBuilt() {
-  let built = 0
-  try { built = statSync(join(ROOT, 'dist/src/server.js')).mtimeMs } catch { /* none */ }
-  if (built && built >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))) return
-  console.log('semispace: building dist/ (npm run build)…')
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
-}
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024
 
@@ -80,7 +62,7 @@ const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return 
 const spread = (xs: number[], d: number) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`
 
 async function main() {
-  ensureBuilt()
+  ensureBuilt('semispace')
   const dbName = `${DB_PREFIX}bench_semispace_${randomBytes(6).toString('hex')}`
   await admin(`CREATE DATABASE ${dbName}`)
   const dbUrl = urlFor(dbName)

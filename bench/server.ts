@@ -1,5 +1,8 @@
 // The PostgreSQL server every benchmark runs on (BENCH_DATABASE_URL, default the local one), and
 // the throwaway databases they create and drop on it.
+import { execFileSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 
 export const SERVER_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -23,3 +26,24 @@ export async function admin(query: string): Promise<void> {
  * on one shared server each keep to their own prefix.
  */
 export const DB_PREFIX = process.env.BENCH_DB_PREFIX || 'm2m_'
+
+const PROJECT = new URL('..', import.meta.url).pathname
+
+/** Newest modification time under a directory (the sources, the build). */
+function newest(dir: string): number {
+  let t = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
+  }
+  return t
+}
+
+/** bin/start.js runs dist/ only when it is current: build it first (in `root`, this checkout by default), as a deployment would. */
+export function ensureBuilt(who: string, root = PROJECT): void {
+  let built = 0
+  try { built = statSync(join(root, 'dist/src/server.js')).mtimeMs } catch { /* none */ }
+  if (built && built >= Math.max(newest(join(root, 'src')), newest(join(root, 'migrations')))) return
+  console.log(`${who}: building dist/ (npm run build)…`)
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' })
+}

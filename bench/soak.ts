@@ -18,9 +18,9 @@
 //   SOAK_DATABASE_URL or DATABASE_URL   a PostgreSQL server: a database <BENCH_DB_PREFIX>soak_<random> is created
 //                          on it and dropped at the end; unset, the server uses an embedded PGlite in
 //                          a temporary directory.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSigner } from 'fast-jwt'
 import pg from 'pg'
-import { DB_PREFIX } from './server.ts'
+import { DB_PREFIX, ensureBuilt } from './server.ts'
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 600)
 const INTERVAL = Number(process.env.SOAK_INTERVAL_SECONDS || Math.min(60, Math.max(5, SECONDS / 10)))
@@ -103,25 +103,6 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 const rssKb = (pid: number) => statusKb(pid, 'VmRSS')
-
-/** Newest modification time under a directory. */
-function newest(dir: string): number {
-  let t = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
-  }
-  return t
-}
-
-/** bin/start.js runs dist/ only when it is current: build it first, as a deployment would. */
-function ensureBuilt() {
-  let built = 0
-  try { built = statSync(join(ROOT, 'dist/src/server.js')).mtimeMs } catch { /* none */ }
-  if (built && built >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))) return
-  console.log('soak: building dist/ (npm run build)…')
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
-}
 
 /** RSS of the server every RSS_SAMPLE_S seconds of the soak (s: seconds since its start). */
 const RSS_SAMPLE_S = 5
@@ -296,7 +277,7 @@ async function main() {
     delete env.JWT_JWKS_URL
     if (dbUrl) env.DATABASE_URL = dbUrl
     else env.PGLITE_DIR = pgliteDir!
-    ensureBuilt()
+    ensureBuilt('soak')
     server = spawn(process.execPath, [...NODE_ARGS, 'bin/start.js'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] })
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)))
     const deadline = Date.now() + 120_000

@@ -10,12 +10,12 @@
 // Measurement only: a database <BENCH_DB_PREFIX>bench_startup_<random> is created on BENCH_DATABASE_URL's server
 // and dropped at the end; the PGlite directory is a temporary one. dist/ is built first when it is
 // missing or older than the sources.
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { admin, DB_PREFIX, urlFor } from './server.ts'
+import { admin, DB_PREFIX, ensureBuilt, urlFor } from './server.ts'
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS || 5)
 const SETTLE_MS = Number(process.env.BENCH_STARTUP_SETTLE_MS || 3000)
@@ -23,24 +23,6 @@ const PORT = Number(process.env.BENCH_STARTUP_PORT || 0)
 // BENCH_STARTUP_ROOT: another checkout of the project (e.g. an older commit, built) to compare with.
 const ROOT = process.env.BENCH_STARTUP_ROOT || new URL('..', import.meta.url).pathname
 const SECRET = `startup-${randomBytes(24).toString('hex')}`
-
-/** Newest modification time under a directory (the sources, the build). */
-function newest(dir: string): number {
-  let t = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs)
-  }
-  return t
-}
-
-function ensureBuilt() {
-  let built = 0
-  try { built = statSync(join(ROOT, 'dist/src/server.js')).mtimeMs } catch { /* none */ }
-  if (built && built >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'migrations')))) return
-  console.log('startup: building dist/ (npm run build)…')
-  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' })
-}
 
 interface Start { readyMs: number; rssMb: number }
 
@@ -89,7 +71,7 @@ function start(args: string[], env: Record<string, string>): Promise<Start> {
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
 const spread = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`
 
-ensureBuilt()
+ensureBuilt('startup', ROOT)
 const name = `${DB_PREFIX}bench_startup_${randomBytes(4).toString('hex')}`
 const pgliteDir = mkdtempSync(join(tmpdir(), 'm2m-startup-'))
 await admin(`CREATE DATABASE ${name}`)
