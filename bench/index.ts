@@ -56,6 +56,24 @@ interface Measured { rps: number; p99: number; statuses: string; errors: number 
 const statusesOf = (r: LoadResult) => Object.entries({ '2xx': r['2xx'], '3xx': r['3xx'], '4xx': r['4xx'], '5xx': r['5xx'] })
   .filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(' ')
 
+/**
+ * Each measurement once per round, ROUNDS rounds, the order rotating each round (so no server
+ * always runs first or last); then the table's header. Returns every round's figures per key.
+ */
+async function interleaved<K extends string>(measures: Record<K, () => Promise<Measured>>): Promise<Record<K, Measured[]>> {
+  const order = Object.keys(measures) as K[]
+  const runs = Object.fromEntries(order.map((k) => [k, [] as Measured[]])) as Record<K, Measured[]>
+  for (let round = 0; round < ROUNDS; round++) {
+    const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
+    for (const k of rotated) runs[k].push(await measures[k]())
+    process.stdout.write(`  round ${round + 1}/${ROUNDS}: ${order.map((k) => `${k} ${runs[k][round].rps.toFixed(0)}`).join(', ')} req/s\n`)
+  }
+  console.log('')
+  console.log('| measurement (req/s) | median | min–max | p99 ms (median) | statuses (all rounds) | errors |')
+  console.log('|---|---:|---:|---:|---|---:|')
+  return runs
+}
+
 async function load(url: string, headers: Record<string, string>): Promise<Measured> {
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers })
   return { rps: r.requests.average, p99: r.latency.p99, statuses: statusesOf(r), errors: r.errors + r.timeouts }
@@ -211,16 +229,8 @@ async function writePhase(app: Server, raw: Server, dbUrl: string, engagementUrl
     appPair16: () => writeLoad(app, 16, true), rawPair16: () => writeLoad(raw, 16, true),
   }
   const order = Object.keys(measures) as WKey[]
-  const runs = Object.fromEntries(order.map((k) => [k, [] as Measured[]])) as Record<WKey, Measured[]>
   console.log(`\nEngagement writes: ${WRITE_MANAGERS} managers, ${WRITE_AMBASSADORS} more Ambassadors (capacity 10), ${DURATION} s a measurement, ${ROUNDS} interleaved rounds`)
-  for (let round = 0; round < ROUNDS; round++) {
-    const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
-    for (const k of rotated) runs[k].push(await measures[k]())
-    process.stdout.write(`  round ${round + 1}/${ROUNDS}: ${order.map((k) => `${k} ${runs[k][round].rps.toFixed(0)}`).join(', ')} req/s\n`)
-  }
-  console.log('')
-  console.log('| measurement (req/s) | median | min–max | p99 ms (median) | statuses (all rounds) | errors |')
-  console.log('|---|---:|---:|---:|---|---:|')
+  const runs = await interleaved(measures)
   const label: Record<WKey, string> = {
     appRequest1: 'app POST /v1/engagements, 1 connection', rawRequest1: 'raw transaction (INSERT + counter UPDATE), 1 connection',
     appRequest16: 'app POST /v1/engagements, 16 connections', rawRequest16: 'raw transaction, 16 connections',
@@ -360,16 +370,7 @@ async function main() {
       engagement: () => load(engagementUrl, headers),
     }
     const order = Object.keys(measures) as Key[]
-    const runs: Record<Key, Measured[]> = { app: [], jwt: [], bare: [], full: [], notModified: [], deep: [], engagement: [] }
-    for (let round = 0; round < ROUNDS; round++) {
-      const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)]
-      for (const k of rotated) runs[k].push(await measures[k]())
-      process.stdout.write(`  round ${round + 1}/${ROUNDS}: ${order.map((k) => `${k} ${runs[k][round].rps.toFixed(0)}`).join(', ')} req/s\n`)
-    }
-
-    console.log('')
-    console.log('| measurement (req/s) | median | min–max | p99 ms (median) | statuses (all rounds) | errors |')
-    console.log('|---|---:|---:|---:|---|---:|')
+    const runs = await interleaved(measures)
     const label: Record<Key, string> = {
       app: 'app GET /v1/ambassadors (page 1, manager token)',
       jwt: 'Fastify + @fastify/jwt + same SQL + same response schema',
