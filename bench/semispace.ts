@@ -14,7 +14,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
@@ -22,7 +21,7 @@ import { loadConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import { seedAmbassadors } from './seed.ts'
-import { admin, DB_PREFIX, ensureBuilt, urlFor } from './server.ts'
+import { admin, DB_PREFIX, ensureBuilt, freePort, urlFor } from './server.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION || 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7)
@@ -32,17 +31,6 @@ const SECRET = `semispace-${randomBytes(24).toString('hex')}`
 const VARIANTS = [{ name: 'with --max-semi-space-size=8', args: ['--max-semi-space-size=8'] }, { name: 'without (node default)', args: [] as string[] }]
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 async function start(args: string[], port: number, dbUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...args, 'bin/start.js'], {

@@ -2,6 +2,7 @@
 // the throwaway databases they create and drop on it.
 import { execFileSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
+import net from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 
@@ -46,4 +47,16 @@ export function ensureBuilt(who: string, root = PROJECT): void {
   if (built && built >= Math.max(newest(join(root, 'src')), newest(join(root, 'migrations')))) return
   console.log(`${who}: building dist/ (npm run build)…`)
   execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' })
+}
+
+/** A port free on 127.0.0.1 now (for a server a bench starts). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.on('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
 }

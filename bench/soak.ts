@@ -22,13 +22,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSigner } from 'fast-jwt'
 import pg from 'pg'
-import { DB_PREFIX, ensureBuilt } from './server.ts'
+import { DB_PREFIX, ensureBuilt, freePort } from './server.ts'
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 600)
 const INTERVAL = Number(process.env.SOAK_INTERVAL_SECONDS || Math.min(60, Math.max(5, SECONDS / 10)))
@@ -47,17 +46,6 @@ type Who = { sub: string; token: string }
 const sign = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 6 * 3600_000 })
 const principal = (sub: string, roles: string[]): Who => ({ sub, token: sign({ sub, roles }) })
 const NMNO = principal('N-soak', ['nmno'])
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
 let base = ''
